@@ -1,0 +1,32 @@
+"""Application factory: wiring only."""
+
+import logging
+
+from flask import Flask
+from flask_cors import CORS
+
+from app.api import register_api
+from app.config import Settings
+from app.domain.hospitals import load_hospitals
+from app.service import BookingService
+from app.storage import open_repository
+
+EXPOSED_HEADERS = ["Location", "Retry-After", "Idempotent-Replayed"]
+ALLOWED_HEADERS = ["Content-Type", "Authorization", "Idempotency-Key"]
+
+
+def create_app(settings: Settings | None = None, repository=None) -> Flask:
+    """Build the app from `settings` (default: the environment) and an optional repository."""
+    settings = settings or Settings.from_env()
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    hospitals = load_hospitals(settings.hospitals_config)
+    app = Flask(__name__)
+    app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes)
+    app.json.sort_keys = False
+    app.extensions["booking"] = BookingService(
+        hospitals, repository or open_repository(settings), settings.admin_api_key)
+    CORS(app, resources={r"/api/*": {"origins": settings.cors_origin_list()}},
+         expose_headers=EXPOSED_HEADERS, allow_headers=ALLOWED_HEADERS)
+    register_api(app)
+    return app

@@ -1,0 +1,13 @@
+"""HTTP layer: blueprints mirroring the document's routes."""
+
+from flask import Flask
+
+from app.api.appointments import bp as appointments_bp
+from app.api.errors import register_error_handlers
+from app.api.hospitals import bp as hospitals_bp
+
+
+def register_api(app: Flask) -> None:
+    app.register_blueprint(hospitals_bp)
+    app.register_blueprint(appointments_bp)
+    register_error_handlers(app)

@@ -1,0 +1,24 @@
+"""Reading request bodies the way the existing frontend sends them."""
+
+import json
+
+from flask import request
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+
+# fetch() with a string body and no headers sends text/plain;charset=UTF-8.
+JSON_TYPES = {"application/json", "text/plain"}
+
+
+def json_body():
+    """The request's JSON value; 415 for other media types, 400 when it is not JSON."""
+    if request.mimetype not in JSON_TYPES:
+        raise UnsupportedMediaType("Send JSON as application/json or text/plain.")
+    try:
+        return json.loads(request.get_data(cache=False))
+    except (UnicodeDecodeError, ValueError):
+        raise BadRequest("Request body is not valid JSON.") from None
+
+
+def bearer_token() -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None

@@ -1,0 +1,58 @@
+"""The one place errors become HTTP: every error answers JSON shaped {error, ...}."""
+
+import logging
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from app.domain import errors
+
+log = logging.getLogger(__name__)
+
+STATUS = {
+    errors.ValidationFailed: 400,
+    errors.HospitalClosed: 400,
+    errors.NotAuthenticated: 401,
+    errors.UnknownHospital: 404,
+    errors.AppointmentNotFound: 404,
+    errors.SlotFull: 409,
+    errors.DuplicateBooking: 409,
+    errors.AppointmentCancelled: 409,
+    errors.IdempotencyKeyInFlight: 409,
+    errors.IdempotencyKeyReused: 422,
+    errors.StoreUnavailable: 503,
+}
+RETRY_AFTER_S = "1"
+
+
+def error_response(status: int, message: str, **extra):
+    response = jsonify({"error": message, **extra})
+    response.status_code = status
+    if status == 503:
+        response.headers["Retry-After"] = RETRY_AFTER_S
+    if status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+def handle_domain_error(exc: errors.BookingError):
+    status = STATUS.get(type(exc), 400)
+    if status >= 500:
+        log.warning("store unavailable: %s", type(exc.__cause__).__name__ or "unknown")
+    return error_response(status, exc.message, **exc.extra)
+
+
+def handle_http_error(exc: HTTPException):
+    return error_response(exc.code or 500, exc.description or exc.name)
+
+
+def handle_unexpected(exc: Exception):
+    # Type only: the message of an unexpected error may quote patient data.
+    log.error("unexpected %s", type(exc).__name__, exc_info=False)
+    return error_response(500, "Internal server error")
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(errors.BookingError, handle_domain_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected)

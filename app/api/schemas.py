@@ -1,0 +1,99 @@
+"""Marshmallow schemas: the only place request data is checked and converted."""
+
+import re
+
+from marshmallow import (EXCLUDE, Schema, ValidationError, fields, post_load, pre_load,
+                         validate, validates)
+
+from app.domain.errors import ValidationFailed
+from app.domain.model import ACTIVE, CANCELLED
+
+TIME = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Must be a time as HH:MM.")
+PHONE_CHARS = re.compile(r"^\+?[0-9][0-9 ()\-.]*$")
+
+
+class Text(fields.String):
+    """A string, trimmed; anything else (objects like {"$ne": null}, numbers) is refused."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+class Phone(Text):
+    """Digits with an optional leading +, 7 to 15 digits (E.164); stored without separators."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        digits = re.sub(r"\D", "", text)
+        if not PHONE_CHARS.match(text) or not 7 <= len(digits) <= 15:
+            raise ValidationError("Must be a phone number such as +8801712345678.")
+        return ("+" if text.startswith("+") else "") + digits
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    @pre_load
+    def require_object(self, data, **kwargs):
+        if not isinstance(data, dict):
+            raise ValidationError("Request body must be a JSON object.", "_schema")
+        return data
+
+
+class BookingSchema(StrictSchema):
+    hospital = Text(required=True, validate=validate.Length(1, 200))
+    date = fields.Date(required=True)
+    appointment_time = Text(required=True, validate=TIME)
+    patient_name = Text(required=True, validate=validate.Length(1, 200))
+    patient_phone = Phone(required=True)
+    patient_email = fields.Email(load_default=None, allow_none=True,
+                                 validate=validate.Length(max=254))
+    doctor = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    notes = Text(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+
+
+class SlotPathSchema(StrictSchema):
+    date = fields.Date(required=True)
+    time = Text(required=True, validate=TIME)
+
+
+class DayQuerySchema(StrictSchema):
+    date = fields.Date(required=True)
+
+
+class AppointmentChangeSchema(StrictSchema):
+    """PATCH body: either {status: 'cancelled'} or a new {date, appointment_time[, hospital]}."""
+
+    status = Text(validate=validate.OneOf([CANCELLED]))
+    hospital = Text(validate=validate.Length(1, 200))
+    date = fields.Date()
+    appointment_time = Text(validate=TIME)
+
+    @post_load
+    def one_change(self, data, **kwargs):
+        moving = {"date", "appointment_time"} & data.keys()
+        if "status" in data and (moving or "hospital" in data):
+            raise ValidationError("Cancel or reschedule, not both.", "_schema")
+        if "status" not in data and moving != {"date", "appointment_time"}:
+            raise ValidationError("Give status 'cancelled', or date and appointment_time.",
+                                  "_schema")
+        return data
+
+
+class AppointmentSearchSchema(StrictSchema):
+    hospital = Text(required=True, validate=validate.Length(1, 200))
+    date = fields.Date(required=True)
+    time = Text(validate=TIME)
+    status = Text(validate=validate.OneOf([ACTIVE, CANCELLED]))
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0))
+
+
+def load(schema: Schema, data) -> dict:
+    """Validate `data` with `schema`, raising the domain's ValidationFailed."""
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        raise ValidationFailed(messages) from None

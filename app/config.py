@@ -1,0 +1,40 @@
+"""Settings, read from the environment by create_app() (never at import)."""
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    hospitals_config: Path = ROOT / "config" / "hospitals.toml"
+    sqlite_path: Path = Path("var/booking.sqlite3")
+    mongodb_uri: str | None = None
+    mongodb_db: str = "hospital_booking"
+    store_timeout_s: float = 5.0
+    cors_origins: str = "*"
+    log_level: str = "INFO"
+    admin_api_key: str | None = None
+    max_body_bytes: int = 64 * 1024
+
+    @classmethod
+    def from_env(cls, env=None, **overrides) -> "Settings":
+        env = os.environ if env is None else env
+        base = cls()
+        settings = cls(
+            hospitals_config=Path(env.get("HOSPITALS_CONFIG", base.hospitals_config)),
+            sqlite_path=Path(env.get("SQLITE_PATH", base.sqlite_path)),
+            mongodb_uri=env.get("MONGODB_URI") or None,
+            mongodb_db=env.get("MONGODB_DB", base.mongodb_db),
+            store_timeout_s=float(env.get("STORE_TIMEOUT_S", base.store_timeout_s)),
+            cors_origins=env.get("CORS_ORIGINS", base.cors_origins),
+            log_level=env.get("LOG_LEVEL", base.log_level).upper(),
+            admin_api_key=env.get("ADMIN_API_KEY") or None,
+        )
+        return replace(settings, **overrides)
+
+    def cors_origin_list(self) -> list[str] | str:
+        origins = [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+        return "*" if origins in ([], ["*"]) else origins

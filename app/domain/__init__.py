@@ -1,0 +1,1 @@
+"""Pure booking rules: hospitals, schedules, capacity and the errors they raise. No I/O."""

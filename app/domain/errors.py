@@ -1,0 +1,72 @@
+"""Named domain errors, raised deep and mapped to HTTP once in app.api.errors."""
+
+
+class BookingError(Exception):
+    """Base of every error a caller is meant to see; `extra` joins the JSON error body."""
+
+    message = "Booking failed"
+
+    def __init__(self, message: str | None = None, **extra):
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.extra = extra
+
+
+class ValidationFailed(BookingError):
+    message = "Validation failed"
+
+    def __init__(self, details: dict[str, list[str]]):
+        super().__init__(details=details)
+
+
+class HospitalClosed(BookingError):
+    def __init__(self, weekday: str):
+        super().__init__(f"Hospital closed on {weekday}s")
+
+
+class UnknownHospital(BookingError):
+    message = "Unknown hospital"
+
+    def __init__(self, ref: str):
+        super().__init__(hospital=ref)
+
+
+class SlotFull(BookingError):
+    message = "Slot is fully booked"
+
+    def __init__(self, current_bookings: int, max_capacity: int):
+        super().__init__(current_bookings=current_bookings, max_capacity=max_capacity)
+
+
+class DuplicateBooking(BookingError):
+    message = "Patient already booked for this slot"
+
+
+class AppointmentNotFound(BookingError):
+    message = "Appointment not found"
+
+
+class NotAuthenticated(BookingError):
+    message = "Authentication required"
+
+
+class IdempotencyKeyReused(BookingError):
+    message = "Idempotency-Key was already used with a different request body"
+
+
+class IdempotencyKeyInFlight(BookingError):
+    message = "A request with this Idempotency-Key is still being processed"
+
+
+class StoreUnavailable(BookingError):
+    """The store cannot answer now (locked, unreachable, no primary); safe to retry."""
+
+    message = "Booking store temporarily unavailable, please retry"
+
+
+class ConfigError(Exception):
+    """The hospitals configuration cannot be used; start-up stops with this message."""
+
+
+class AppointmentCancelled(BookingError):
+    message = "Appointment is cancelled"

