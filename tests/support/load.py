@@ -1,0 +1,66 @@
+"""Storms: many threads, released together by a barrier, each on its own HTTP connection."""
+
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import requests
+
+DHAKA = ZoneInfo("Asia/Dhaka")
+FRIDAY = 4
+
+
+@dataclass
+class Outcome:
+    statuses: Counter = field(default_factory=Counter)
+    bodies: list = field(default_factory=list)
+
+    def count(self, status: int) -> int:
+        return self.statuses[status]
+
+    def server_errors(self) -> int:
+        return sum(n for status, n in self.statuses.items() if status >= 500)
+
+
+def open_day(offset: int) -> date:
+    """A day the shipped hospitals are open, `offset` or more days after today in Dhaka."""
+    day = datetime.now(DHAKA).date() + timedelta(days=offset)
+    return day + timedelta(days=1) if day.weekday() == FRIDAY else day
+
+
+def booking(hospital: str, day: date, time: str, n: int) -> dict:
+    return {"hospital": hospital, "date": day.isoformat(), "appointment_time": time,
+            "patient_name": f"Patient {n}", "patient_phone": f"+88017{n:08d}"}
+
+
+def storm(url: str, bodies_per_client: list[list[dict]], path: str = "/api/appointments",
+          timeout: float = 30) -> Outcome:
+    """Each client posts its bodies in order; all clients start at the same instant."""
+    outcome, lock = Outcome(), threading.Lock()
+    barrier = threading.Barrier(len(bodies_per_client))
+
+    def client(bodies):
+        with requests.Session() as session:
+            barrier.wait()
+            for body in bodies:
+                response = session.post(url + path, json=body, timeout=timeout)
+                with lock:
+                    outcome.statuses[response.status_code] += 1
+                    outcome.bodies.append(response.json())
+
+    threads = [threading.Thread(target=client, args=(b,)) for b in bodies_per_client]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcome
+
+
+def slot_url(url: str, hospital: str, day: date, time: str) -> str:
+    return f"{url}/api/appointments/availability/{hospital}/{day.isoformat()}/{time}"
+
+
+def availability(url: str, hospital: str, day: date, time: str) -> dict:
+    return requests.get(slot_url(url, hospital, day, time), timeout=10).json()

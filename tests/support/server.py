@@ -1,0 +1,74 @@
+"""Start the real server (gunicorn, several worker processes) the way `make run` does."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = "app:create_app()"
+NAIVE_APP = "tests.support.naive_app:create_app()"
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen
+    sqlite_path: Path
+    log_path: Path
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(workdir: Path, app: str = APP, workers: int = 3, **env) -> Server:
+    """gunicorn on a free loopback port with a database in `workdir`; waits until it answers."""
+    port = free_port()
+    sqlite_path = workdir / "booking.sqlite3"
+    log_path = workdir / "server.log"
+    full_env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port),
+                "SQLITE_PATH": str(sqlite_path), "WEB_CONCURRENCY": str(workers),
+                "LOG_LEVEL": "WARNING", **{k: str(v) for k, v in env.items()}}
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", app],
+            cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+    server = Server(f"http://127.0.0.1:{port}", process, sqlite_path, log_path)
+    _wait_ready(server)
+    return server
+
+
+def _wait_ready(server: Server, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{server.log_tail()}")
+        try:
+            if requests.get(server.url + "/api/hospitals", timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"server not ready in {timeout}s:\n{server.log_tail()}")
