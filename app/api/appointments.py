@@ -3,8 +3,13 @@
 from flask import Blueprint, current_app, request, url_for
 
 from app.api.body import bearer_token, json_body
-from app.api.schemas import (AppointmentChangeSchema, AppointmentSearchSchema, BookingSchema,
-                             SlotPathSchema, load)
+from app.api.schemas import (
+    AppointmentChangeSchema,
+    AppointmentSearchSchema,
+    BookingSchema,
+    SlotPathSchema,
+    load,
+)
 
 bp = Blueprint("appointments", __name__, url_prefix="/api/appointments")
 

@@ -2,8 +2,15 @@
 
 import re
 
-from marshmallow import (EXCLUDE, Schema, ValidationError, fields, post_load, pre_load,
-                         validate, validates)
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validate,
+)
 
 from app.domain.errors import ValidationFailed
 from app.domain.model import ACTIVE, CANCELLED

@@ -75,5 +75,6 @@ class Repository(ABC):
     def search(self, query: AppointmentQuery) -> tuple[list[Appointment], int]:
         """One page of a hospital day's appointments, and the total."""
 
+    @abstractmethod
     def close(self) -> None:
         """Release connections (tests and shutdown)."""

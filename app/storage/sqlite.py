@@ -17,9 +17,14 @@ from datetime import date, datetime
 from pathlib import Path
 
 from app.domain.capacity import ensure_seat_free
-from app.domain.errors import (AppointmentCancelled, AppointmentNotFound, DuplicateBooking,
-                               IdempotencyKeyReused, StoreUnavailable)
-from app.domain.model import ACTIVE, CANCELLED, Appointment, Slot
+from app.domain.errors import (
+    AppointmentCancelled,
+    AppointmentNotFound,
+    DuplicateBooking,
+    IdempotencyKeyReused,
+    StoreUnavailable,
+)
+from app.domain.model import CANCELLED, Appointment, Slot
 from app.storage.base import IDEMPOTENCY_TTL, AppointmentQuery, IdempotencyEntry, Repository
 
 SCHEMA = """
@@ -322,4 +327,3 @@ def _store_errors() -> Iterator[None]:
         raise StoreUnavailable() from exc
 
 
-__all__ = ["SqliteRepository", "ACTIVE"]
