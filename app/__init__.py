@@ -8,15 +8,15 @@ from flask_cors import CORS
 from app.api import register_api
 from app.config import Settings
 from app.domain.hospitals import load_hospitals
-from app.service import BookingService
+from app.service import BookingService, utc_now
 from app.storage import open_repository
 
 EXPOSED_HEADERS = ["Location", "Retry-After", "Idempotent-Replayed"]
 ALLOWED_HEADERS = ["Content-Type", "Authorization", "Idempotency-Key"]
 
 
-def create_app(settings: Settings | None = None, repository=None) -> Flask:
-    """Build the app from `settings` (default: the environment) and an optional repository."""
+def create_app(settings: Settings | None = None, repository=None, now=utc_now) -> Flask:
+    """Build the app from `settings` (default: the environment); tests may pass a store/clock."""
     settings = settings or Settings.from_env()
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -25,7 +25,7 @@ def create_app(settings: Settings | None = None, repository=None) -> Flask:
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes)
     app.json.sort_keys = False
     app.extensions["booking"] = BookingService(
-        hospitals, repository or open_repository(settings), settings.admin_api_key)
+        hospitals, repository or open_repository(settings), settings.admin_api_key, now)
     CORS(app, resources={r"/api/*": {"origins": settings.cors_origin_list()}},
          expose_headers=EXPOSED_HEADERS, allow_headers=ALLOWED_HEADERS)
     register_api(app)

@@ -1,0 +1,129 @@
+"""Bad input answers a clear 4xx JSON error and writes nothing."""
+
+import json
+
+import pytest
+
+GOOD = {"hospital": "Gomoti Hospital", "date": "2026-11-26", "appointment_time": "10:00",
+        "patient_name": "Rahim Uddin", "patient_phone": "+8801712345678"}
+SLOT_URL = "/api/appointments/availability/gomoti/2026-11-26/10:00"
+
+
+def post(client, body, content_type="application/json"):
+    data = body if isinstance(body, (str, bytes)) else json.dumps(body)
+    return client.post("/api/appointments", data=data, content_type=content_type)
+
+
+def booked(client):
+    return client.get(SLOT_URL).json["current_bookings"]
+
+
+def test_text_plain_json_body_is_booked(client):
+    response = post(client, GOOD, "text/plain;charset=UTF-8")
+    assert response.status_code == 201
+    assert response.json["success"] is True
+    assert response.headers["Location"] == f"/api/appointments/{response.json['appointment']['id']}"
+    assert booked(client) == 1
+
+
+def test_unknown_fields_are_ignored(client):
+    assert post(client, {**GOOD, "role": "admin", "status": "cancelled"}).status_code == 201
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"hospital": {"$ne": None}}, "hospital"),
+    ({"patient_name": {"$gt": ""}}, "patient_name"),
+    ({"patient_phone": ["+8801712345678"]}, "patient_phone"),
+    ({"date": {"$ne": None}}, "date"),
+    ({"appointment_time": 1000}, "appointment_time"),
+    ({"date": "2026-02-30"}, "date"),
+    ({"date": "26/11/2026"}, "date"),
+    ({"date": "2026-11-24"}, "date"),
+    ({"date": "2027-03-01"}, "date"),
+    ({"appointment_time": "10:15"}, "appointment_time"),
+    ({"appointment_time": "08:30"}, "appointment_time"),
+    ({"appointment_time": "25:00"}, "appointment_time"),
+    ({"patient_name": ""}, "patient_name"),
+    ({"patient_name": "x" * 201}, "patient_name"),
+    ({"patient_phone": "call me"}, "patient_phone"),
+    ({"patient_phone": "+12"}, "patient_phone"),
+    ({"patient_email": "not-an-email"}, "patient_email"),
+    ({"notes": "n" * 1001}, "notes"),
+    ({"hospital": None}, "hospital"),
+])
+def test_invalid_field_is_400_naming_the_field_and_writes_nothing(client, change, field):
+    response = post(client, {**GOOD, **change})
+    assert response.status_code == 400
+    assert response.json["error"] == "Validation failed"
+    assert field in response.json["details"]
+    assert booked(client) == 0
+
+
+@pytest.mark.parametrize("missing", ["hospital", "date", "appointment_time", "patient_name",
+                                     "patient_phone"])
+def test_missing_required_field_is_400(client, missing):
+    body = {k: v for k, v in GOOD.items() if k != missing}
+    assert post(client, body).json["details"][missing] == ["Missing data for required field."]
+
+
+def test_unknown_hospital_in_body_is_404_and_writes_nothing(client):
+    response = post(client, {**GOOD, "hospital": "City Hospital"})
+    assert (response.status_code, response.json["error"]) == (404, "Unknown hospital")
+    assert booked(client) == 0
+
+
+def test_friday_is_400_with_the_documents_message(client):
+    response = post(client, {**GOOD, "date": "2026-11-27"})
+    assert (response.status_code, response.json) == (400, {"error": "Hospital closed on Fridays"})
+
+
+@pytest.mark.parametrize("raw", ["{not json", "null", "[1, 2]", '"text"', "", b"\xff\xfe"])
+def test_malformed_or_non_object_json_is_400(client, raw):
+    response = post(client, raw)
+    assert response.status_code == 400
+    assert "error" in response.json
+    assert booked(client) == 0
+
+
+def test_other_content_types_are_415(client):
+    response = post(client, "hospital=gomoti", "application/x-www-form-urlencoded")
+    assert response.status_code == 415
+    assert booked(client) == 0
+
+
+def test_body_over_64_kib_is_413(client):
+    response = post(client, {**GOOD, "notes": "n" * 70_000})
+    assert response.status_code == 413
+    assert "error" in response.json
+    assert booked(client) == 0
+
+
+def test_unknown_route_is_404_json_and_wrong_method_405_json(client):
+    assert client.get("/api/nothing").json["error"]
+    response = client.delete("/api/appointments")
+    assert response.status_code == 405
+    assert response.json["error"]
+
+
+@pytest.mark.parametrize("url, status", [
+    ("/api/appointments/availability/gomoti/2026-13-01/10:00", 400),
+    ("/api/appointments/availability/gomoti/2026-11-26/10:07", 400),
+    ("/api/appointments/availability/gomoti/2026-11-26/ten", 400),
+    ("/api/appointments/availability/City%20Hospital/2026-11-26/10:00", 404),
+    ("/api/hospitals/gomoti/availability?date=tomorrow", 400),
+    ("/api/hospitals/gomoti/availability", 400),
+    ("/api/hospitals/nowhere/availability?date=2026-11-26", 404),
+])
+def test_bad_availability_requests(client, url, status):
+    response = client.get(url)
+    assert response.status_code == status
+    assert response.json["error"]
+
+
+def test_cors_preflight_allows_the_frontend(client):
+    response = client.options("/api/appointments", headers={
+        "Origin": "http://frontend.example", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type, idempotency-key"})
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "http://frontend.example"
+    assert "idempotency-key" in response.headers["Access-Control-Allow-Headers"].lower()

@@ -1,0 +1,108 @@
+"""The SQLite engine from several processes at once, and its failure modes."""
+
+import fcntl
+import multiprocessing
+import os
+import sqlite3
+import time
+import uuid
+from datetime import UTC, date, datetime
+
+import pytest
+
+from app.domain.errors import DuplicateBooking, SlotFull, StoreUnavailable
+from app.domain.model import Appointment, Slot
+from app.storage.sqlite import SqliteRepository
+
+SLOT = Slot("gomoti", "Gomoti Hospital", date(2026, 11, 26), "10:00", capacity=15)
+
+
+def appointment(n: int, slot: Slot = SLOT) -> Appointment:
+    return Appointment(uuid.uuid4().hex, slot.hospital_id, slot.hospital_name, slot.date,
+                       slot.time, "booked", f"P{n}", f"+88017{n:08d}", None, None, None,
+                       datetime.now(UTC))
+
+
+def book_many(path, first, n, results):
+    """One worker process: its own repository, `n` bookings into SLOT."""
+    repo = SqliteRepository(path, busy_timeout=10)
+    outcome = {"booked": 0, "full": 0}
+    for i in range(first, first + n):
+        try:
+            repo.book(SLOT, appointment(i), "hash")
+            outcome["booked"] += 1
+        except SlotFull:
+            outcome["full"] += 1
+    results.put(outcome)
+
+
+def test_four_processes_never_exceed_capacity(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    SqliteRepository(path).close()
+    results = multiprocessing.Queue()
+    workers = [multiprocessing.Process(target=book_many, args=(path, p * 100, 10, results))
+               for p in range(4)]
+    for worker in workers:
+        worker.start()
+    outcomes = [results.get(timeout=60) for _ in workers]
+    for worker in workers:
+        worker.join()
+    assert sum(o["booked"] for o in outcomes) == 15
+    assert sum(o["full"] for o in outcomes) == 25
+    assert SqliteRepository(path).slot_count(SLOT) == 15
+
+
+def test_full_slot_rolls_back_the_slot_row_write(repository):
+    full = Slot(**{**SLOT.__dict__, "capacity": 1})
+    repository.book(full, appointment(1, full), "h")
+    with pytest.raises(SlotFull):
+        repository.book(full, appointment(2, full), "h")
+    version = repository._connection().execute("SELECT version FROM slots").fetchone()[0]
+    assert version == 1
+
+
+def test_same_phone_twice_in_a_slot_is_refused(repository):
+    repository.book(SLOT, appointment(1), "h")
+    with pytest.raises(DuplicateBooking):
+        repository.book(SLOT, appointment(1), "h")
+    assert repository.slot_count(SLOT) == 1
+
+
+def test_unique_index_backs_the_duplicate_check(repository):
+    repository.book(SLOT, appointment(1), "h")
+    with pytest.raises(sqlite3.IntegrityError):
+        repository._connection().execute(
+            "INSERT INTO appointments (id, hospital_id, hospital, appointment_date, "
+            "appointment_time, patient_name, patient_phone, created_at) "
+            "VALUES ('x', 'gomoti', 'G', '2026-11-26', '10:00', 'n', ?, 't')",
+            (appointment(1).patient_phone,))
+
+
+def test_writer_waiting_past_the_timeout_gets_store_unavailable(tmp_path):
+    repo = SqliteRepository(tmp_path / "db.sqlite3", busy_timeout=0.3)
+    holder = os.open(tmp_path / "db.sqlite3.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # another process holding the write gate
+    started = time.monotonic()
+    with pytest.raises(StoreUnavailable):
+        repo.book(SLOT, appointment(1), "h")
+    assert time.monotonic() - started < 2
+    os.close(holder)
+    assert repo.slot_count(SLOT) == 0
+
+
+def test_store_that_cannot_be_opened_is_unavailable(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(StoreUnavailable):
+        SqliteRepository(blocker / "db.sqlite3")
+
+
+def test_day_counts_group_active_bookings_per_time(repository):
+    booked = [appointment(n) for n in range(4)]
+    for a in booked:
+        repository.book(SLOT, a, "h")
+    other = Slot(**{**SLOT.__dict__, "time": "10:30"})
+    repository.book(other, appointment(9, other), "h")
+    repository.cancel(booked[0].id)
+    assert repository.day_counts("gomoti", "Gomoti Hospital", SLOT.date) == {"10:00": 3,
+                                                                            "10:30": 1}

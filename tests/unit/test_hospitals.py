@@ -1,0 +1,80 @@
+"""Loading and checking the hospitals configuration."""
+
+from datetime import date
+
+import pytest
+
+from app.config import ROOT
+from app.domain.errors import ConfigError, UnknownHospital
+from app.domain.hospitals import load_hospitals
+
+SHIPPED = ROOT / "config" / "hospitals.toml"
+VALID = """
+[defaults]
+closed_weekdays = ["Friday"]
+opens = "09:00"
+closes = "17:00"
+slot_minutes = 30
+timezone = "Asia/Dhaka"
+horizon_days = 60
+[[hospital]]
+id = "gomoti"
+name = "Gomoti Hospital"
+max_per_slot = 15
+"""
+
+
+def write(tmp_path, text):
+    path = tmp_path / "hospitals.toml"
+    path.write_text(text)
+    return path
+
+
+def test_shipped_config_has_the_documents_capacities():
+    hospitals = load_hospitals(SHIPPED)
+    assert {h.id: (h.name, h.max_per_slot) for h in hospitals.all()} == {
+        "gomoti": ("Gomoti Hospital", 15), "moon": ("Moon Hospital", 20),
+        "al-sefa": ("Al-Sefa Hospital", 25)}
+
+
+def test_day_has_sixteen_half_hour_slots_ending_at_1630():
+    gomoti = load_hospitals(SHIPPED).get("gomoti")
+    times = gomoti.slot_times()
+    assert (len(times), times[0], times[-1]) == (16, "09:00", "16:30")
+
+
+def test_closed_on_friday_only():
+    gomoti = load_hospitals(SHIPPED).get("gomoti")
+    assert [gomoti.is_open_on(date(2026, 11, d)) for d in range(23, 30)] == [
+        True, True, True, True, False, True, True]
+
+
+@pytest.mark.parametrize("ref", ["gomoti", "Gomoti Hospital", " gomoti hospital "])
+def test_found_by_id_or_display_name(ref):
+    assert load_hospitals(SHIPPED).get(ref).id == "gomoti"
+
+
+def test_unknown_hospital_is_named():
+    with pytest.raises(UnknownHospital):
+        load_hospitals(SHIPPED).get("City Hospital")
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("[[hospital", "not valid TOML"),
+    ("[defaults]\nopens = '09:00'", "no [[hospital]] entries"),
+    (VALID.replace('max_per_slot = 15', 'max_per_slot = 0'), "max_per_slot must be a positive"),
+    (VALID.replace('max_per_slot = 15', ''), "missing max_per_slot"),
+    (VALID.replace('"Friday"', '"Funday"'), "closed_weekdays must be"),
+    (VALID.replace('Asia/Dhaka', 'Mars/Base'), "Mars/Base"),
+    (VALID.replace('"17:00"', '"09:10"'), "hold no 30-minute slot"),
+    (VALID.replace('"09:00"', '"nine"'), "nine"),
+    (VALID + '[[hospital]]\nid = "GOMOTI"\nname = "Other"\nmax_per_slot = 3', "duplicate"),
+])
+def test_broken_config_names_the_problem(tmp_path, text, problem):
+    with pytest.raises(ConfigError, match=problem.replace("[", r"\[")):
+        load_hospitals(write(tmp_path, text))
+
+
+def test_missing_file_names_the_path(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read hospitals config .*nope.toml"):
+        load_hospitals(tmp_path / "nope.toml")
