@@ -65,9 +65,9 @@ def _wait_ready(server: Server, timeout: float = 30.0) -> None:
         if server.process.poll() is not None:
             raise RuntimeError(f"server exited early:\n{server.log_tail()}")
         try:
-            if requests.get(server.url + "/api/hospitals", timeout=1).status_code == 200:
+            if requests.get(server.url + "/api/hospitals", timeout=2).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:
             pass
         time.sleep(0.1)
     server.stop()
