@@ -1,0 +1,185 @@
+"""Ownership, cancel, reschedule, duplicates, idempotent retries and the admin list."""
+
+import pytest
+
+from tests.integration.test_api_validation import GOOD, SLOT_URL, booked
+
+ADMIN = {"Authorization": "Bearer admin-secret"}
+
+
+def book(client, body=None, **headers):
+    return client.post("/api/appointments", json=body or GOOD, headers=headers)
+
+
+def owner(response):
+    token = response.json["access_token"]
+    return response.json["appointment"]["id"], {"Authorization": f"Bearer {token}"}
+
+
+def patch(client, appointment_id, body, headers):
+    return client.patch(f"/api/appointments/{appointment_id}", json=body, headers=headers)
+
+
+def count(client, time):
+    return client.get(f"/api/appointments/availability/gomoti/2026-11-26/{time}").json[
+        "current_bookings"]
+
+
+def test_token_is_long_random_and_only_its_hash_is_stored(client, repository):
+    response = book(client)
+    token = response.json["access_token"]
+    assert len(token) >= 22    # 32 random bytes, url-safe base64
+    stored = repository._connection().execute("SELECT token_hash FROM appointments").fetchone()
+    assert token not in stored[0]
+
+
+def test_owner_and_admin_can_read_others_cannot(client):
+    appointment_id, headers = owner(book(client))
+    other_id, other_headers = owner(book(client, {**GOOD, "patient_phone": "+8801800000000"}))
+    assert client.get(f"/api/appointments/{appointment_id}", headers=headers).status_code == 200
+    assert client.get(f"/api/appointments/{appointment_id}", headers=ADMIN).status_code == 200
+    for refused in [{}, other_headers, {"Authorization": "Bearer wrong"},
+                    {"Authorization": "Basic admin-secret"}]:
+        response = client.get(f"/api/appointments/{appointment_id}", headers=refused)
+        assert (response.status_code, response.json["error"]) == (404, "Appointment not found")
+    assert client.get("/api/appointments/nope", headers=ADMIN).status_code == 404
+
+
+def test_cancel_frees_one_seat_and_twice_frees_none(client):
+    appointment_id, headers = owner(book(client))
+    assert booked(client) == 1
+    first = patch(client, appointment_id, {"status": "cancelled"}, headers)
+    assert (first.status_code, first.json["seat_freed"]) == (200, True)
+    assert first.json["appointment"]["status"] == "cancelled"
+    again = patch(client, appointment_id, {"status": "cancelled"}, headers)
+    assert (again.status_code, again.json["seat_freed"]) == (200, False)
+    assert booked(client) == 0
+
+
+def test_cancel_without_the_token_changes_nothing(client):
+    appointment_id, _ = owner(book(client))
+    other_id, other_headers = owner(book(client, {**GOOD, "patient_phone": "+8801800000000"}))
+    for refused in [{}, other_headers, {"Authorization": "Bearer not-the-admin"}]:
+        assert patch(client, appointment_id, {"status": "cancelled"}, refused).status_code == 404
+    assert booked(client) == 2
+
+
+def test_reschedule_moves_one_seat(client):
+    appointment_id, headers = owner(book(client))
+    moved = patch(client, appointment_id, {"date": "2026-11-26", "appointment_time": "11:00"},
+                  headers)
+    assert moved.status_code == 200
+    assert moved.json["appointment"]["appointment_time"] == "11:00"
+    assert (count(client, "10:00"), count(client, "11:00")) == (0, 1)
+
+
+def test_reschedule_to_another_hospital_by_name(client):
+    appointment_id, headers = owner(book(client))
+    moved = patch(client, appointment_id, {"hospital": "Moon Hospital", "date": "2026-11-26",
+                                           "appointment_time": "10:00"}, headers)
+    assert moved.json["appointment"]["hospital_id"] == "moon"
+    assert count(client, "10:00") == 0
+
+
+def test_reschedule_into_a_full_slot_is_409_and_nothing_moves(client, app):
+    for n in range(15):
+        book(client, {**GOOD, "appointment_time": "12:00", "patient_phone": f"+88019{n:08d}"})
+    appointment_id, headers = owner(book(client))
+    response = patch(client, appointment_id, {"date": "2026-11-26", "appointment_time": "12:00"},
+                     headers)
+    assert (response.status_code, response.json) == (409, {
+        "error": "Slot is fully booked", "current_bookings": 15, "max_capacity": 15})
+    assert (count(client, "10:00"), count(client, "12:00")) == (1, 15)
+
+
+@pytest.mark.parametrize("change, status", [
+    ({"date": "2026-11-27", "appointment_time": "10:00"}, 400),       # Friday
+    ({"date": "2026-11-24", "appointment_time": "10:00"}, 400),       # past
+    ({"date": "2026-11-26", "appointment_time": "10:20"}, 400),       # off the grid
+    ({"date": "2026-11-26"}, 400),                                    # half a move
+    ({"status": "booked"}, 400),
+    ({"status": "cancelled", "date": "2026-11-26"}, 400),
+])
+def test_bad_changes_are_refused_and_nothing_moves(client, change, status):
+    appointment_id, headers = owner(book(client))
+    assert patch(client, appointment_id, change, headers).status_code == status
+    assert count(client, "10:00") == 1
+
+
+def test_cancelled_appointment_cannot_be_rescheduled(client):
+    appointment_id, headers = owner(book(client))
+    patch(client, appointment_id, {"status": "cancelled"}, headers)
+    response = patch(client, appointment_id, {"date": "2026-11-26", "appointment_time": "11:00"},
+                     headers)
+    assert response.status_code == 409
+    assert count(client, "11:00") == 0
+
+
+def test_same_patient_twice_in_a_slot_is_409_but_another_slot_is_fine(client):
+    assert book(client).status_code == 201
+    again = book(client, {**GOOD, "patient_phone": "+880 1712-345678"})
+    assert again.status_code == 409
+    assert again.json == {"error": "Patient already booked for this slot"}
+    assert book(client, {**GOOD, "appointment_time": "10:30"}).status_code == 201
+    assert booked(client) == 1
+
+
+def test_patient_may_rebook_a_slot_after_cancelling(client):
+    appointment_id, headers = owner(book(client))
+    patch(client, appointment_id, {"status": "cancelled"}, headers)
+    assert book(client).status_code == 201
+
+
+def test_idempotent_retry_replays_the_first_answer(client):
+    first = book(client, **{"Idempotency-Key": "k-1"})
+    retry = book(client, **{"Idempotency-Key": "k-1"})
+    assert (first.status_code, retry.status_code) == (201, 201)
+    assert retry.json == first.json
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert booked(client) == 1
+
+
+def test_same_key_with_another_body_is_422_and_writes_nothing(client):
+    book(client, **{"Idempotency-Key": "k-2"})
+    other = book(client, {**GOOD, "appointment_time": "11:00"}, **{"Idempotency-Key": "k-2"})
+    assert other.status_code == 422
+    assert count(client, "11:00") == 0
+
+
+def test_replay_survives_the_slot_filling_up(client):
+    first = book(client, **{"Idempotency-Key": "k-3"})
+    for n in range(14):
+        book(client, {**GOOD, "patient_phone": f"+88019{n:08d}"})
+    assert book(client, **{"Idempotency-Key": "k-3"}).json == first.json
+
+
+def test_idempotency_keys_expire_after_24_hours(app, client, repository):
+    book(client, **{"Idempotency-Key": "k-4"})
+    repository._connection().execute(
+        "UPDATE idempotency_keys SET created_at = '2026-11-23T00:00:00+00:00'")
+    assert book(client, **{"Idempotency-Key": "k-4"}).status_code == 409   # a new booking
+    assert booked(client) == 1
+
+
+def test_admin_lists_a_day_paginated(client):
+    for n in range(5):
+        book(client, {**GOOD, "patient_phone": f"+88019{n:08d}"})
+    url = "/api/appointments?hospital=gomoti&date=2026-11-26&limit=2&offset=2"
+    page = client.get(url, headers=ADMIN).json
+    assert (page["total"], len(page["items"]), page["offset"]) == (5, 2, 2)
+    assert client.get(url).status_code == 401
+    assert client.get(url, headers={"Authorization": "Bearer guess"}).status_code == 401
+
+
+def test_admin_list_filters_by_status(client):
+    appointment_id, headers = owner(book(client))
+    book(client, {**GOOD, "patient_phone": "+8801800000000"})
+    patch(client, appointment_id, {"status": "cancelled"}, headers)
+    url = "/api/appointments?hospital=Gomoti Hospital&date=2026-11-26&status=cancelled"
+    assert [a["id"] for a in client.get(url, headers=ADMIN).json["items"]] == [appointment_id]
+
+
+def test_public_answers_carry_no_patient_data(client):
+    book(client)
+    for url in [SLOT_URL, "/api/hospitals/gomoti/availability?date=2026-11-26", "/api/hospitals"]:
+        assert "Rahim" not in client.get(url).get_data(as_text=True)
