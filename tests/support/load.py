@@ -35,22 +35,29 @@ def booking(hospital: str, day: date, time: str, n: int) -> dict:
             "patient_name": f"Patient {n}", "patient_phone": f"+88017{n:08d}"}
 
 
-def storm(url: str, bodies_per_client: list[list[dict]], path: str = "/api/appointments",
-          timeout: float = 30) -> Outcome:
-    """Each client posts its bodies in order; all clients start at the same instant."""
-    outcome, lock = Outcome(), threading.Lock()
-    barrier = threading.Barrier(len(bodies_per_client))
+def storm(url: str, bodies_per_client: list[list[dict]], timeout: float = 30) -> Outcome:
+    """Each client POSTs its booking bodies in order; all clients start at the same instant."""
+    return race(url, [[{"method": "POST", "path": "/api/appointments", "json": body}
+                       for body in bodies] for bodies in bodies_per_client], timeout)
 
-    def client(bodies):
+
+def race(url: str, calls_per_client: list[list[dict]], timeout: float = 30) -> Outcome:
+    """Each client makes its calls ({method, path, json, headers}) in order, released together."""
+    outcome, lock = Outcome(), threading.Lock()
+    barrier = threading.Barrier(len(calls_per_client))
+
+    def client(calls):
         with requests.Session() as session:
             barrier.wait()
-            for body in bodies:
-                response = session.post(url + path, json=body, timeout=timeout)
+            for call in calls:
+                response = session.request(call["method"], url + call["path"],
+                                           json=call.get("json"), headers=call.get("headers"),
+                                           timeout=timeout)
                 with lock:
                     outcome.statuses[response.status_code] += 1
                     outcome.bodies.append(response.json())
 
-    threads = [threading.Thread(target=client, args=(b,)) for b in bodies_per_client]
+    threads = [threading.Thread(target=client, args=(calls,)) for calls in calls_per_client]
     for thread in threads:
         thread.start()
     for thread in threads:
