@@ -21,11 +21,11 @@ run: $(STAMP)
 	$(BIN)/gunicorn -c config/gunicorn.conf.py 'app:create_app()'
 
 test: $(STAMP)
-	$(BIN)/ruff check app tests scripts
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check app tests scripts
+	$(BIN)/ruff check .
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
