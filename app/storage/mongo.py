@@ -1,0 +1,337 @@
+"""MongoDB engine for a replica set, compatible with the old app's `appointments` collection.
+
+The booking invariant lives here: inside `with_transaction` (snapshot reads, majority
+commit, primary), first upsert the slot's own document, so concurrent bookers of one slot hit
+WriteConflict and the driver retries them one after another; then count the slot's active
+appointments (the count is the truth, legacy over-capacity slots included); refuse at
+capacity; insert. The callback may run several times, so it has no effect outside the
+transaction. Every attempt is bounded by `pymongo.timeout`; past it the caller gets 503.
+"""
+
+import logging
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+
+import pymongo
+from bson import ObjectId
+from pymongo import ASCENDING, MongoClient, ReadPreference
+from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
+from pymongo.read_concern import ReadConcern
+from pymongo.write_concern import WriteConcern
+
+from app.domain.capacity import ensure_seat_free
+from app.domain.errors import (
+    AppointmentCancelled,
+    AppointmentNotFound,
+    ConfigError,
+    DuplicateBooking,
+    IdempotencyKeyInFlight,
+    IdempotencyKeyReused,
+    StoreUnavailable,
+)
+from app.domain.model import CANCELLED, Appointment, Slot
+from app.storage.base import IDEMPOTENCY_TTL, AppointmentQuery, IdempotencyEntry, Repository
+
+log = logging.getLogger(__name__)
+
+# Passed per transaction: collection and database concerns are ignored inside transactions.
+TRANSACTION = {"read_concern": ReadConcern("snapshot"),
+               "write_concern": WriteConcern("majority"),
+               "read_preference": ReadPreference.PRIMARY}
+ACTIVE_FILTER = {"$ne": CANCELLED}
+STANDALONE_MESSAGE = (
+    "MongoDB at MONGODB_URI is a standalone server; bookings need transactions, which need a "
+    "replica set. Run scripts/init-replica-set.sh (see README, 'Production: MongoDB replica "
+    "set') and point MONGODB_URI at the set.")
+
+
+class MongoRepository(Repository):
+    def __init__(self, client_factory: Callable[[], MongoClient], db_name: str,
+                 timeout: float = 5.0):
+        self._client_factory = client_factory
+        self._db_name = db_name
+        self._timeout = timeout
+        self._pid = None
+        self._prepared = False
+
+    @classmethod
+    def connect(cls, uri: str, db_name: str, timeout: float) -> "MongoRepository":
+        """A repository for `uri`; refuses a standalone server, tolerates an unreachable one."""
+        def client() -> MongoClient:
+            return MongoClient(uri, appname="hospital-booking", tz_aware=True,
+                               serverSelectionTimeoutMS=int(timeout * 1000))
+
+        repository = cls(client, db_name, timeout)
+        try:
+            repository.prepare()
+        except StoreUnavailable:
+            log.warning("MongoDB unreachable at start-up; answering 503 until it answers")
+        return repository
+
+    # -- client, preparation and transactions ------------------------------------------------
+
+    @property
+    def db(self):
+        # pymongo clients are not fork-safe: one per process, made after gunicorn forks.
+        if self._pid != os.getpid():
+            self._client = self._client_factory()
+            self._pid = os.getpid()
+        return self._client[self._db_name]
+
+    def prepare(self) -> None:
+        """Check the server can run transactions and create indexes (idempotent)."""
+        with self._bounded():
+            if _is_standalone(self.db.client.admin.command("hello")):
+                raise ConfigError(STANDALONE_MESSAGE)
+            create_indexes(self.db)
+        self._prepared = True
+
+    @contextmanager
+    def _bounded(self) -> Iterator[None]:
+        """One deadline for the whole attempt, retries included; driver failures become 503."""
+        try:
+            with pymongo.timeout(self._timeout):
+                yield
+        except DuplicateKeyError as exc:
+            raise _duplicate(exc) from exc
+        except PyMongoError as exc:
+            raise StoreUnavailable() from exc
+
+    def _transaction(self, callback):
+        if not self._prepared:
+            self.prepare()
+        with self._bounded(), self.db.client.start_session() as session:
+            return session.with_transaction(callback, **TRANSACTION)
+
+    def close(self) -> None:
+        if self._pid == os.getpid():
+            self._client.close()
+            self._pid = None
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def book(self, slot, appointment, token_hash, idempotency=None):
+        def attempt(session):
+            if idempotency is not None:
+                earlier = self._live_entry(session, idempotency)
+                if earlier is not None:
+                    return earlier
+            self._touch_slot(session, slot.hospital_name, slot.date, slot.time)
+            ensure_seat_free(self._count(session, slot.hospital_name, slot.date, slot.time),
+                             slot.capacity)
+            self._ensure_not_booked(session, slot, appointment.patient_phone)
+            self.db.appointments.insert_one(appointment_document(appointment, token_hash),
+                                            session=session)
+            if idempotency is not None:
+                self.db.idempotency_keys.insert_one(_entry_document(idempotency), session=session)
+            return None
+
+        return self._transaction(attempt)
+
+    def cancel(self, appointment_id):
+        def attempt(session):
+            document = self._fetch(session, appointment_id)
+            if document.get("status") == CANCELLED:
+                return from_document(document), False
+            self._touch_slot(session, *_slot_parts(document))
+            self.db.appointments.update_one({"_id": document["_id"]},
+                                            {"$set": {"status": CANCELLED}}, session=session)
+            return from_document({**document, "status": CANCELLED}), True
+
+        return self._transaction(attempt)
+
+    def reschedule(self, appointment_id, target):
+        def attempt(session):
+            document = self._fetch(session, appointment_id)
+            if document.get("status") == CANCELLED:
+                raise AppointmentCancelled()
+            current = from_document(document)
+            if _slot_parts(document) == (target.hospital_name, target.date, target.time):
+                return current
+            self._touch_slot(session, *_slot_parts(document))
+            self._touch_slot(session, target.hospital_name, target.date, target.time)
+            ensure_seat_free(self._count(session, target.hospital_name, target.date, target.time),
+                             target.capacity)
+            self._ensure_not_booked(session, target, current.patient_phone)
+            self.db.appointments.update_one({"_id": document["_id"]},
+                                            {"$set": _slot_fields(target)}, session=session)
+            return current.in_slot(target)
+
+        return self._transaction(attempt)
+
+    # -- statements used inside a transaction ------------------------------------------------
+
+    def _touch_slot(self, session, hospital_name: str, day: date, time: str) -> None:
+        """The per-slot serialization point: concurrent writers of one slot conflict here."""
+        self.db.slots.update_one(
+            {"_id": slot_key(hospital_name, day, time)},
+            {"$inc": {"version": 1},
+             "$setOnInsert": {"hospital": hospital_name, "appointment_date": _midnight(day),
+                              "appointment_time": time}},
+            upsert=True, session=session)
+
+    def _count(self, session, hospital_name: str, day: date, time: str) -> int:
+        return self.db.appointments.count_documents(
+            slot_filter(hospital_name, day, time), session=session)
+
+    def _ensure_not_booked(self, session, slot: Slot, phone: str) -> None:
+        query = {**slot_filter(slot.hospital_name, slot.date, slot.time), "patient_phone": phone}
+        if self.db.appointments.find_one(query, {"_id": 1}, session=session):
+            raise DuplicateBooking()
+
+    def _fetch(self, session, appointment_id: str) -> dict:
+        document = self.db.appointments.find_one({"_id": {"$in": _id_candidates(appointment_id)}},
+                                                 session=session)
+        if document is None:
+            raise AppointmentNotFound()
+        return document
+
+    def _live_entry(self, session, entry: IdempotencyEntry) -> IdempotencyEntry | None:
+        document = self.db.idempotency_keys.find_one(
+            {"_id": entry.key_hash, "created_at": {"$gte": entry.created_at - IDEMPOTENCY_TTL}},
+            session=session)
+        if document is None:
+            # An expired entry the TTL monitor has not removed yet must not block the key.
+            self.db.idempotency_keys.delete_one({"_id": entry.key_hash}, session=session)
+            return None
+        if document["fingerprint"] != entry.fingerprint:
+            raise IdempotencyKeyReused()
+        return IdempotencyEntry(entry.key_hash, document["fingerprint"], document["response"],
+                                document["sealed_token"], document["created_at"])
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def slot_count(self, slot):
+        with self._bounded():
+            return self._count(None, slot.hospital_name, slot.date, slot.time)
+
+    def day_counts(self, hospital_id, hospital_name, day):
+        pipeline = [{"$match": {"hospital": hospital_name, "appointment_date": _midnight(day),
+                                "status": ACTIVE_FILTER}},
+                    {"$group": {"_id": "$appointment_time", "n": {"$sum": 1}}}]
+        with self._bounded():
+            return {row["_id"]: row["n"] for row in self.db.appointments.aggregate(pipeline)}
+
+    def get(self, appointment_id):
+        with self._bounded():
+            document = self.db.appointments.find_one({"_id": {"$in": _id_candidates(
+                appointment_id)}})
+        return (from_document(document), document.get("token_hash")) if document else None
+
+    def search(self, query: AppointmentQuery):
+        where = _search_filter(query)
+        with self._bounded():
+            total = self.db.appointments.count_documents(where)
+            cursor = (self.db.appointments.find(where)
+                      .sort([("appointment_time", ASCENDING), ("created_at", ASCENDING),
+                             ("_id", ASCENDING)])
+                      .skip(query.offset).limit(query.limit))
+            return [from_document(d) for d in cursor], total
+
+
+# -- documents and queries: the old app's shapes ------------------------------------------------
+
+def create_indexes(db) -> None:
+    """Idempotent: the count's index, one patient per slot, and idempotency-key expiry."""
+    db.appointments.create_index(
+        [("hospital", ASCENDING), ("appointment_date", ASCENDING),
+         ("appointment_time", ASCENDING), ("status", ASCENDING)], name="slot_status")
+    _create_patient_index(db)
+    db.idempotency_keys.create_index("created_at", name="expire_after_24h",
+                                     expireAfterSeconds=int(IDEMPOTENCY_TTL.total_seconds()))
+
+
+def _create_patient_index(db) -> None:
+    # Only documents this API wrote (hospital_id set): legacy ones may lack a phone.
+    try:
+        db.appointments.create_index(
+            [("hospital", ASCENDING), ("appointment_date", ASCENDING),
+             ("appointment_time", ASCENDING), ("patient_phone", ASCENDING)],
+            name="one_patient_per_slot", unique=True,
+            partialFilterExpression={"status": "booked", "hospital_id": {"$exists": True}})
+    except (DuplicateKeyError, OperationFailure) as exc:
+        # The in-transaction check still refuses new duplicates; old ones need a person.
+        log.warning("one_patient_per_slot index not built (%s); resolve duplicate bookings",
+                    type(exc).__name__)
+
+
+def slot_key(hospital_name: str, day: date, time: str) -> str:
+    return f"{hospital_name}|{day.isoformat()}|{time}"
+
+
+def slot_filter(hospital_name: str, day: date, time: str) -> dict:
+    """The document's count query: display name, UTC-midnight Date, "HH:MM", not cancelled."""
+    return {"hospital": hospital_name, "appointment_date": _midnight(day),
+            "appointment_time": time, "status": ACTIVE_FILTER}
+
+
+def appointment_document(a: Appointment, token_hash: str) -> dict:
+    return {"_id": a.id, **_slot_fields(Slot(a.hospital_id, a.hospital, a.date,
+                                             a.appointment_time, 0)),
+            "status": a.status, "patient_name": a.patient_name,
+            "patient_phone": a.patient_phone, "patient_email": a.patient_email,
+            "doctor": a.doctor, "notes": a.notes, "token_hash": token_hash,
+            "created_at": a.created_at}
+
+
+def from_document(d: dict) -> Appointment:
+    """Our documents and the old app's (ObjectId ids, no hospital_id, other statuses)."""
+    return Appointment(
+        id=str(d["_id"]), hospital_id=d.get("hospital_id", ""), hospital=d["hospital"],
+        date=_as_utc(d["appointment_date"]).date(), appointment_time=d["appointment_time"],
+        status=d.get("status", "booked"), patient_name=d.get("patient_name", ""),
+        patient_phone=d.get("patient_phone", ""), patient_email=d.get("patient_email"),
+        doctor=d.get("doctor"), notes=d.get("notes"),
+        created_at=_as_utc(d.get("created_at") or d["_id"].generation_time))
+
+
+def _slot_fields(slot: Slot) -> dict:
+    return {"hospital_id": slot.hospital_id, "hospital": slot.hospital_name,
+            "appointment_date": _midnight(slot.date), "appointment_time": slot.time}
+
+
+def _slot_parts(document: dict) -> tuple[str, date, str]:
+    return (document["hospital"], _as_utc(document["appointment_date"]).date(),
+            document["appointment_time"])
+
+
+def _entry_document(entry: IdempotencyEntry) -> dict:
+    return {"_id": entry.key_hash, "fingerprint": entry.fingerprint, "response": entry.response,
+            "sealed_token": entry.sealed_token, "created_at": entry.created_at}
+
+
+def _search_filter(query: AppointmentQuery) -> dict:
+    where = {"hospital_id": query.hospital_id, "appointment_date": _midnight(query.date)}
+    if query.time:
+        where["appointment_time"] = query.time
+    if query.status:
+        where["status"] = query.status
+    return where
+
+
+def _midnight(day: date) -> datetime:
+    """What the old app stored: `new Date('YYYY-MM-DD')`, i.e. UTC midnight."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _id_candidates(appointment_id: str) -> list:
+    """Our ids are strings; the old app's are ObjectIds."""
+    return [appointment_id, ObjectId(appointment_id)] if ObjectId.is_valid(
+        appointment_id) else [appointment_id]
+
+
+def _is_standalone(hello: dict) -> bool:
+    return "setName" not in hello and hello.get("msg") != "isdbgrid"
+
+
+def _duplicate(exc: DuplicateKeyError):
+    # Two first attempts with one Idempotency-Key: the loser sees the winner's key in flight.
+    if "idempotency_keys" in str(exc):
+        return IdempotencyKeyInFlight()
+    return DuplicateBooking()
