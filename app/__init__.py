@@ -6,6 +6,7 @@ from flask import Flask
 from flask_cors import CORS
 
 from app.api import register_api
+from app.cli import register_cli
 from app.config import Settings
 from app.domain.hospitals import load_hospitals
 from app.service import BookingService, utc_now
@@ -29,4 +30,5 @@ def create_app(settings: Settings | None = None, repository=None, now=utc_now) -
     CORS(app, resources={r"/api/*": {"origins": settings.cors_origin_list()}},
          expose_headers=EXPOSED_HEADERS, allow_headers=ALLOWED_HEADERS)
     register_api(app)
+    register_cli(app)
     return app

@@ -76,5 +76,9 @@ class Repository(ABC):
         """One page of a hospital day's appointments, and the total."""
 
     @abstractmethod
+    def prepare(self) -> None:
+        """Create tables/collections and indexes; idempotent."""
+
+    @abstractmethod
     def close(self) -> None:
         """Release connections (tests and shutdown)."""

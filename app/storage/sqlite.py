@@ -111,9 +111,7 @@ class SqliteRepository(Repository):
         self._path = Path(path)
         self._busy_timeout = busy_timeout
         self._local = threading.local()
-        with _store_errors():
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            self._connection().executescript(SCHEMA)
+        self.prepare()
         self._gate = WriteGate(self._path.with_name(self._path.name + ".lock"), busy_timeout)
 
     # -- connections and transactions -------------------------------------------------------
@@ -144,6 +142,11 @@ class SqliteRepository(Repository):
     def _read(self, sql: str, params: tuple) -> list[tuple]:
         with _store_errors():
             return self._connection().execute(sql, params).fetchall()
+
+    def prepare(self) -> None:
+        with _store_errors():
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            self._connection().executescript(SCHEMA)
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

@@ -106,3 +106,14 @@ def test_day_counts_group_active_bookings_per_time(repository):
     repository.cancel(booked[0].id)
     assert repository.day_counts("gomoti", "Gomoti Hospital", SLOT.date) == {"10:00": 3,
                                                                             "10:30": 1}
+
+
+def test_init_store_command_is_idempotent(app, repository):
+    runner = app.test_cli_runner()
+    for _ in range(2):
+        result = runner.invoke(args=["init-store"])
+        assert result.exit_code == 0
+        assert "store ready" in result.output
+    tables = {r[0] for r in repository._connection().execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"slots", "appointments", "idempotency_keys"} <= tables
