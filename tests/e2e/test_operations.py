@@ -1,0 +1,37 @@
+"""How the server behaves for the people who run it: start-up checks and logs."""
+
+import pytest
+import requests
+
+from tests.support.load import booking, open_day
+from tests.support.server import start_server
+from tests.unit.test_hospitals import SHIPPED
+
+pytestmark = pytest.mark.e2e
+
+
+def test_broken_hospitals_config_stops_start_up_naming_the_problem(tmp_path):
+    config = tmp_path / "hospitals.toml"
+    config.write_text(SHIPPED.read_text().replace("max_per_slot = 20", "max_per_slot = -1"))
+    with pytest.raises(RuntimeError) as caught:
+        start_server(tmp_path, HOSPITALS_CONFIG=config)
+    assert "hospital 'moon': max_per_slot must be a positive integer, got -1" in str(caught.value)
+
+
+def test_logs_hold_no_patient_data_or_tokens(tmp_path):
+    server = start_server(tmp_path, LOG_LEVEL="DEBUG", ACCESS_LOG="-")
+    try:
+        body = {**booking("gomoti", open_day(2), "15:00", 7), "patient_name": "Nasrin Akter",
+                "patient_email": "nasrin@example.org", "notes": "asthma"}
+        answer = requests.post(server.url + "/api/appointments", json=body, timeout=10).json()
+        headers = {"Authorization": f"Bearer {answer['access_token']}"}
+        url = f"{server.url}/api/appointments/{answer['appointment']['id']}"
+        assert requests.get(url, headers=headers, timeout=10).status_code == 200
+        requests.post(server.url + "/api/appointments", json=body, timeout=10)   # duplicate
+    finally:
+        server.stop()
+    log = server.log_path.read_text()
+    assert "POST /api/appointments" in log     # the access log did run
+    for secret in ["Nasrin", body["patient_phone"], "nasrin@example.org", "asthma",
+                   answer["access_token"]]:
+        assert secret not in log
