@@ -9,9 +9,7 @@ ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 COPY . .
-# gunicorn is named explicitly so the image works even if it is not (yet) an
-# install_requires of setup.cfg; if it is, the pinned requirement wins.
-RUN pip wheel --wheel-dir /wheels . gunicorn
+RUN pip wheel --wheel-dir /wheels .
 
 # ---- runtime stage
 FROM python:3.11-slim
