@@ -1,6 +1,7 @@
 """The one place errors become HTTP: every error answers JSON shaped {error, ...}."""
 
 import logging
+import traceback
 
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
@@ -38,7 +39,7 @@ def error_response(status: int, message: str, **extra):
 def handle_domain_error(exc: errors.BookingError):
     status = STATUS.get(type(exc), 400)
     if status >= 500:
-        log.warning("store unavailable: %s", type(exc.__cause__).__name__ or "unknown")
+        log.warning("store unavailable: %s", type(exc.__cause__).__name__)
     return error_response(status, exc.message, **exc.extra)
 
 
@@ -47,8 +48,9 @@ def handle_http_error(exc: HTTPException):
 
 
 def handle_unexpected(exc: Exception):
-    # Type only: the message of an unexpected error may quote patient data.
-    log.error("unexpected %s", type(exc).__name__, exc_info=False)
+    # Type and stack only: the message of an unexpected error may quote patient data.
+    stack = "".join(traceback.format_tb(exc.__traceback__))
+    log.error("unexpected %s\n%s", type(exc).__name__, stack)
     return error_response(500, "Internal server error")
 
 

@@ -127,3 +127,14 @@ def test_cors_preflight_allows_the_frontend(client):
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "http://frontend.example"
     assert "idempotency-key" in response.headers["Access-Control-Allow-Headers"].lower()
+
+
+def test_unexpected_error_is_500_json_without_the_message_in_logs(app, client, caplog):
+    def explode(*args, **kwargs):
+        raise RuntimeError("patient Rahim Uddin +8801712345678")
+
+    app.extensions["booking"].book = explode
+    response = post(client, GOOD)
+    assert (response.status_code, response.json) == (500, {"error": "Internal server error"})
+    assert "RuntimeError" in caplog.text
+    assert "Rahim" not in caplog.text
