@@ -1,4 +1,10 @@
-"""Fixtures chained settings -> app -> client, on a fresh SQLite store per test."""
+"""Fixtures chained settings -> engine -> store -> repository -> app -> client.
+
+A fresh store per test. Tests run on SQLite unless marked `every_engine` (a module's
+`pytestmark` or one test), which runs them once per engine: SQLite, and MongoDB when a replica
+set is available (tests/support/engines.py); without one the Mongo variants are skipped with
+the reason shown by `pytest -ra`.
+"""
 
 from datetime import UTC, datetime
 
@@ -6,10 +12,49 @@ import pytest
 
 from app import create_app
 from app.config import Settings
-from app.storage.sqlite import SqliteRepository
+from tests.support import engines
 
 # A Wednesday afternoon in Dhaka: the 26th (Thu) is open, the 27th is a Friday.
 FIXED_NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "every_engine: run once per storage engine (SQLite; MongoDB when available)")
+
+
+def pytest_report_header(config):
+    reason = engines.mongo_unavailable()
+    if reason:
+        return f"storage engines: sqlite; mongo SKIPPED: {reason}"
+    return f"storage engines: sqlite, mongo from {engines.mongo_source()}"
+
+
+def pytest_generate_tests(metafunc):
+    if "engine" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+            "every_engine"):
+        mongo_marks = [pytest.mark.mongo]
+        reason = engines.mongo_unavailable()
+        if reason:
+            # Decided once at collection, so `pytest -ra` folds the skips per file.
+            mongo_marks.append(pytest.mark.skip(reason=reason))
+        metafunc.parametrize(
+            "engine", [pytest.param("sqlite"), pytest.param("mongo", marks=mongo_marks)],
+            indirect=True)
+
+
+@pytest.fixture(scope="session")
+def mongo_engine():
+    """One MongoDB engine for the session (a connection, or a container): skips without one."""
+    with engines.mongo_engine() as engine:
+        yield engine
+
+
+@pytest.fixture(scope="session")
+def engine(request):
+    if getattr(request, "param", "sqlite") == "mongo":
+        return request.getfixturevalue("mongo_engine")
+    return engines.SqliteEngine()
 
 
 @pytest.fixture
@@ -19,8 +64,15 @@ def settings(tmp_path):
 
 
 @pytest.fixture
-def repository(settings):
-    repo = SqliteRepository(settings.sqlite_path, settings.store_timeout_s)
+def store(engine, tmp_path, request):
+    made = engine.store(tmp_path, label=request.node.name)
+    yield made
+    made.drop()
+
+
+@pytest.fixture
+def repository(store, settings):
+    repo = store.repository(settings.store_timeout_s)
     yield repo
     repo.close()
 

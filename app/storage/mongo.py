@@ -10,6 +10,7 @@ transaction. Every attempt is bounded by `pymongo.timeout`; past it the caller g
 
 import logging
 import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -54,6 +55,7 @@ class MongoRepository(Repository):
         self._db_name = db_name
         self._timeout = timeout
         self._pid = None
+        self._client_lock = threading.Lock()
         self._prepared = False
 
     @classmethod
@@ -74,10 +76,13 @@ class MongoRepository(Repository):
 
     @property
     def db(self):
-        # pymongo clients are not fork-safe: one per process, made after gunicorn forks.
+        # pymongo clients are not fork-safe: one per process, made after gunicorn forks. The
+        # lock keeps threads that arrive together from each making (and leaking) a client.
         if self._pid != os.getpid():
-            self._client = self._client_factory()
-            self._pid = os.getpid()
+            with self._client_lock:
+                if self._pid != os.getpid():
+                    self._client = self._client_factory()
+                    self._pid = os.getpid()
         return self._client[self._db_name]
 
     def prepare(self) -> None:

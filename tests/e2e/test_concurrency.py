@@ -1,14 +1,14 @@
-"""The document's scenarios and storms against the real server, each with its control."""
+"""The document's scenarios and storms against the real server, each with its control.
 
-import sqlite3
-import uuid
-from datetime import UTC, datetime
+Every scenario runs on each storage engine (SQLite; MongoDB when a replica set is available);
+the control against the document's unguarded insert runs on SQLite.
+"""
 
 import pytest
 
 from tests.support.load import availability, booking, open_day, storm
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.every_engine]
 
 
 def clients(hospital, day, time, n_clients, attempts=1, first=0):
@@ -19,17 +19,6 @@ def clients(hospital, day, time, n_clients, attempts=1, first=0):
 def fill(url, hospital, day, time, n, first=0):
     outcome = storm(url, clients(hospital, day, time, 1, attempts=n, first=first))
     assert outcome.count(201) == n, outcome.statuses
-
-
-def write_legacy(sqlite_path, hospital_id, name, day, time, n):
-    """Appointments written straight into the store, as the old unguarded app left them."""
-    with sqlite3.connect(sqlite_path) as conn:
-        conn.executemany(
-            "INSERT INTO appointments (id, hospital_id, hospital, appointment_date, "
-            "appointment_time, status, patient_name, patient_phone, created_at) "
-            "VALUES (?, ?, ?, ?, ?, 'booked', 'Legacy', ?, ?)",
-            [(uuid.uuid4().hex, hospital_id, name, day.isoformat(), time, f"+8801999{i:06d}",
-              datetime.now(UTC).isoformat()) for i in range(n)])
 
 
 def test_document_scenario_fifteen_then_five_more(server):
@@ -59,9 +48,10 @@ def test_storm_of_256_attempts_fills_25_seats_exactly(server):
     assert (after["current_bookings"], after["available_slots"], after["status"]) == (25, 0, "full")
 
 
-def test_legacy_overbooked_slot_tells_the_truth_and_refuses(server):
+def test_legacy_overbooked_slot_tells_the_truth_and_refuses(server, server_store):
+    """19 appointments the old app left in a 15-seat slot (on Mongo: its documents' shape)."""
     day = open_day(6)
-    write_legacy(server.sqlite_path, "gomoti", "Gomoti Hospital", day, "12:00", 19)
+    server_store.write_legacy("gomoti", "Gomoti Hospital", day, "12:00", 19)
     slot = availability(server.url, "gomoti", day, "12:00")
     assert slot == {"hospital_id": "gomoti", "date": day.isoformat(), "time": "12:00",
                     "max_capacity": 15, "current_bookings": 19, "available_slots": 0,

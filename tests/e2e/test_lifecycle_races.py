@@ -1,11 +1,14 @@
-"""Lifecycle races through the real server: freed seats, reschedules, idempotent retries."""
+"""Lifecycle races through the real server: freed seats, reschedules, idempotent retries.
+
+Every race runs on each storage engine (SQLite; MongoDB when a replica set is available).
+"""
 
 import pytest
 import requests
 
 from tests.support.load import availability, booking, open_day, race, storm
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.every_engine]
 
 
 def book_one(url, body, **headers):

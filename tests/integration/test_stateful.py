@@ -1,17 +1,27 @@
-"""Random book / cancel / reschedule sequences against a simple model of the slots."""
+"""Random book / cancel / reschedule sequences against a simple model of the slots.
+
+The same machine runs on each storage engine (SQLite; MongoDB when a replica set is available).
+"""
 
 import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from app.domain.errors import AppointmentCancelled, DuplicateBooking, SlotFull
 from app.domain.hospitals import load_hospitals
 from app.service import BookingService
-from app.storage.sqlite import SqliteRepository
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 DAY = date(2026, 11, 26)
@@ -108,21 +118,31 @@ class SlotModel(RuleBasedStateMachine):
             assert counts.get(time, 0) == len(self.active(time)) <= 2
 
 
-class SqliteSlotModel(SlotModel):
-    def __init__(self):
-        self._tmp = tempfile.TemporaryDirectory()
-        super().__init__()
+def machine_on(engine):
+    """The model machine on a fresh store of `engine` for every example."""
 
-    def tmp_dir(self):
-        return Path(self._tmp.name)
+    class EngineSlotModel(SlotModel):
+        def __init__(self):
+            self._tmp = tempfile.TemporaryDirectory()
+            self._store = engine.store(Path(self._tmp.name), label="stateful")
+            super().__init__()
 
-    def make_repository(self):
-        return SqliteRepository(self.tmp_dir() / "db.sqlite3")
+        def tmp_dir(self):
+            return Path(self._tmp.name)
 
-    def teardown(self):
-        self.service.repository.close()
-        self._tmp.cleanup()
+        def make_repository(self):
+            return self._store.repository(5.0)
+
+        def teardown(self):
+            self.service.repository.close()
+            self._store.drop()
+            self._tmp.cleanup()
+
+    return EngineSlotModel
 
 
-TestSqliteSlotModel = SqliteSlotModel.TestCase
-TestSqliteSlotModel.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)
+@pytest.mark.every_engine
+def test_random_sequences_match_the_model(engine):
+    run_state_machine_as_test(
+        machine_on(engine),
+        settings=settings(max_examples=60, stateful_step_count=30, deadline=None))

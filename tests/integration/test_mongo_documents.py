@@ -1,0 +1,211 @@
+"""The Mongo engine's documents, queries and indexes, against mongomock.
+
+mongomock has no sessions or transactions, so nothing here exercises `book`, `cancel` or
+`reschedule`: their transactions are pinned on the wire in test_mongo_wire.py and run for real
+in the contract and e2e suites when a replica set is available. What mongomock can show: the
+shape of the documents (the old app's fields, so its data and ours are counted together), the
+queries that read them, and the index definitions.
+"""
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import mongomock
+import pytest
+from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
+
+from app.domain.model import Appointment
+from app.storage.base import AppointmentQuery
+from app.storage.mongo import (
+    MongoRepository,
+    appointment_document,
+    create_indexes,
+    from_document,
+    slot_filter,
+)
+
+DAY = date(2026, 11, 26)
+MIDNIGHT = datetime(2026, 11, 26, tzinfo=UTC)
+NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def client():
+    return mongomock.MongoClient(tz_aware=True)
+
+
+@pytest.fixture
+def db(client):
+    return client.hospital_booking
+
+
+@pytest.fixture
+def repo(client):
+    return MongoRepository(lambda: client, "hospital_booking", timeout=1.0)
+
+
+def ours(time="10:00", phone="+8801712345678", status="booked", day=DAY, n=0,
+         hospital=("gomoti", "Gomoti Hospital")) -> Appointment:
+    return Appointment(uuid.uuid4().hex, hospital[0], hospital[1], day, time, status,
+                       "Rahim Uddin", phone, None, None, None, NOW + timedelta(seconds=n))
+
+
+def legacy(time="10:00", status="booked", day=MIDNIGHT, hospital="Gomoti Hospital", **extra):
+    """What the old app's `insertOne({...req.body})` left: no hospital_id, token or created_at."""
+    document = {"_id": ObjectId(), "hospital": hospital, "appointment_date": day,
+                "appointment_time": time, "patient_name": "Legacy",
+                "patient_phone": "01712345678", **extra}
+    if status is not None:
+        document["status"] = status
+    return document
+
+
+def insert(db, *appointments: Appointment) -> None:
+    db.appointments.insert_many([appointment_document(a, f"hash-{a.id}") for a in appointments])
+
+
+# -- documents -------------------------------------------------------------------------------
+
+def test_our_document_has_the_old_apps_fields_and_ours():
+    made = ours(phone="+8801712345678")
+    document = appointment_document(made, "token-hash")
+    assert document == {
+        "_id": made.id, "hospital_id": "gomoti", "hospital": "Gomoti Hospital",
+        "appointment_date": MIDNIGHT, "appointment_time": "10:00", "status": "booked",
+        "patient_name": "Rahim Uddin", "patient_phone": "+8801712345678",
+        "patient_email": None, "doctor": None, "notes": None, "token_hash": "token-hash",
+        "created_at": NOW}
+    # `new Date('2026-11-26')` in the old app: UTC midnight, not Dhaka midnight.
+    assert document["appointment_date"].utcoffset() == timedelta(0)
+    assert (document["appointment_date"].hour, document["appointment_date"].minute) == (0, 0)
+
+
+def test_our_document_reads_back_as_the_same_appointment(db):
+    made = ours()
+    insert(db, made)
+    assert from_document(db.appointments.find_one({"_id": made.id})) == made
+
+
+def test_legacy_document_reads_with_objectid_id_and_no_hospital_id(db):
+    document = legacy(status="confirmed", day=datetime(2026, 11, 26))     # naive, as some drivers
+    db.appointments.insert_one(document)
+    read = from_document(db.appointments.find_one())
+    assert read.id == str(document["_id"])
+    assert (read.hospital_id, read.hospital) == ("", "Gomoti Hospital")
+    assert (read.date, read.appointment_time, read.status) == (DAY, "10:00", "confirmed")
+    assert read.created_at == document["_id"].generation_time      # no created_at: the id's time
+    assert read.patient_email is None
+
+
+def test_legacy_document_without_status_reads_as_booked(db):
+    db.appointments.insert_one(legacy(status=None))
+    assert from_document(db.appointments.find_one()).status == "booked"
+
+
+# -- queries ---------------------------------------------------------------------------------
+
+def test_slot_filter_counts_legacy_and_ours_and_never_cancelled(db):
+    insert(db, ours(phone="1"), ours(phone="2", status="cancelled"),
+           ours(phone="3", time="10:30"), ours(phone="4", day=DAY + timedelta(days=1)),
+           ours(phone="5", hospital=("moon", "Moon Hospital")))
+    db.appointments.insert_many([
+        legacy(), legacy(status="confirmed"), legacy(status=None),    # all active
+        legacy(status="cancelled"),
+        legacy(day=datetime(2026, 11, 25, 18, 0, tzinfo=UTC)),   # Dhaka midnight: another day
+        legacy(hospital="gomoti"),                                 # the id is not the name
+    ])
+    assert db.appointments.count_documents(slot_filter("Gomoti Hospital", DAY, "10:00")) == 4
+
+
+def test_day_counts_group_a_hospital_days_active_appointments(db, repo):
+    insert(db, ours(phone="1"), ours(phone="2"), ours(phone="3", status="cancelled"),
+           ours(phone="4", time="11:00"), ours(phone="5", day=DAY + timedelta(days=1)),
+           ours(phone="6", hospital=("moon", "Moon Hospital")))
+    db.appointments.insert_many([legacy(), legacy(time="11:00", status="cancelled"),
+                                 legacy(time="12:00", status="confirmed")])
+    assert repo.day_counts("gomoti", "Gomoti Hospital", DAY) == {"10:00": 3, "11:00": 1,
+                                                                 "12:00": 1}
+
+
+def test_get_finds_legacy_by_objectid_string_and_ours_by_id(db, repo):
+    made = ours()
+    insert(db, made)
+    old = legacy()
+    db.appointments.insert_one(old)
+    assert repo.get(made.id) == (made, f"hash-{made.id}")
+    found, token_hash = repo.get(str(old["_id"]))
+    assert (found.id, token_hash) == (str(old["_id"]), None)
+    assert repo.get(str(ObjectId())) is None
+    assert repo.get("no-such-id") is None
+
+
+def test_search_pages_a_day_in_time_then_creation_order(db, repo):
+    late = [ours(time="11:00", phone=str(n), n=n) for n in range(3)]
+    early = [ours(time="10:00", phone=str(n), n=n) for n in range(10, 13)]
+    insert(db, *late, *early, ours(hospital=("moon", "Moon Hospital")),
+           ours(day=DAY + timedelta(days=1)))
+    page, total = repo.search(AppointmentQuery("gomoti", DAY, limit=4, offset=1))
+    assert total == 6
+    assert [a.id for a in page] == [a.id for a in early[1:] + late[:2]]
+    page, total = repo.search(AppointmentQuery("gomoti", DAY, time="11:00", limit=2))
+    assert (total, [a.id for a in page]) == (3, [a.id for a in late[:2]])
+
+
+def test_search_filters_by_status(db, repo):
+    kept, cancelled = ours(phone="1"), ours(phone="2", status="cancelled")
+    insert(db, kept, cancelled)
+    assert [a.id for a in repo.search(AppointmentQuery("gomoti", DAY, status="cancelled"))[0]] \
+        == [cancelled.id]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "known bug: MongoRepository.search filters on hospital_id, which the old app's documents "
+    "lack, so staff lists miss appointments the slot counts; AppointmentQuery needs the "
+    "hospital's display name"))
+def test_search_lists_the_legacy_appointments_the_slot_counts(db, repo):
+    db.appointments.insert_many([legacy(), legacy(status="confirmed")])
+    page, total = repo.search(AppointmentQuery("gomoti", DAY))
+    assert total == db.appointments.count_documents(
+        slot_filter("Gomoti Hospital", DAY, "10:00")) == 2
+
+
+# -- indexes ---------------------------------------------------------------------------------
+
+def test_create_indexes_is_idempotent_and_defines_the_three_indexes(db):
+    create_indexes(db)
+    create_indexes(db)
+    appointments = db.appointments.index_information()
+    assert set(appointments) == {"_id_", "slot_status", "one_patient_per_slot"}
+    assert appointments["slot_status"]["key"] == [
+        ("hospital", 1), ("appointment_date", 1), ("appointment_time", 1), ("status", 1)]
+    patient = appointments["one_patient_per_slot"]
+    assert patient["key"] == [("hospital", 1), ("appointment_date", 1),
+                              ("appointment_time", 1), ("patient_phone", 1)]
+    assert patient["unique"] is True
+    assert patient["partialFilterExpression"] == {"status": "booked",
+                                                  "hospital_id": {"$exists": True}}
+    expiry = db.idempotency_keys.index_information()["expire_after_24h"]
+    assert (expiry["key"], expiry["expireAfterSeconds"]) == ([("created_at", 1)], 86400)
+    # mongomock stores the TTL but never expires documents: the repository's own check on
+    # created_at (in the transaction) is what a replay relies on; see the contract suite.
+
+
+def test_patient_index_refuses_our_duplicates_but_not_legacy_or_cancelled_ones(db):
+    # mongomock 4.3 enforces unique partial indexes; a real server is the authority (the
+    # contract suite's duplicate tests run against one when available).
+    create_indexes(db)
+    insert(db, ours())
+    with pytest.raises(DuplicateKeyError):
+        db.appointments.insert_one(appointment_document(ours(), "h"))
+    insert(db, ours(status="cancelled"))
+    db.appointments.insert_many([legacy(), legacy()])      # the old app's duplicates stay
+    assert db.appointments.count_documents({}) == 4
+
+
+def test_old_duplicates_leave_the_patient_index_unbuilt_with_a_warning(db, caplog):
+    db.appointments.insert_many([appointment_document(ours(), "h") for _ in range(2)])
+    create_indexes(db)
+    assert "one_patient_per_slot index not built" in caplog.text
+    assert "slot_status" in db.appointments.index_information()
+    assert "expire_after_24h" in db.idempotency_keys.index_information()

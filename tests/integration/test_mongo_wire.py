@@ -1,0 +1,475 @@
+"""The Mongo engine's wire protocol, against a scripted replica-set primary (mockupdb).
+
+No MongoDB server runs here, so these tests pin exactly what MongoRepository sends and how it
+reacts to what a primary answers: the booking transaction's commands and options, the driver's
+retries (WriteConflict, unknown commit result), refusals (full slot, same patient), start-up
+checks (standalone server) and the 503 paths (no server, a primary that stops answering). That
+the transaction really serializes bookers is proven on a real replica set by the contract and
+e2e suites (skipped here with the reason).
+
+mockupdb notes (1.8.1 with pymongo 4.x): the handshake is `ismaster`; `hello`, `endSessions`
+(without it MongoClient.close() hangs) and `createIndexes` are answered automatically; other
+requests are taken with `receives()` and checked by command name. BSON dates come back naive
+(UTC). Calls run in a worker thread whose exception is kept as raised (mockupdb's own `going()`
+rebuilds exceptions from their message and loses their attributes).
+"""
+
+import hashlib
+import socket
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime
+
+import pytest
+from mockupdb import MockupDB
+from pymongo import MongoClient
+
+from app import create_app
+from app.config import Settings
+from app.domain.errors import (
+    ConfigError,
+    DuplicateBooking,
+    IdempotencyKeyInFlight,
+    SlotFull,
+    StoreUnavailable,
+)
+from app.domain.model import Appointment, Slot
+from app.storage.base import IdempotencyEntry
+from app.storage.mongo import MongoRepository
+from tests.conftest import FIXED_NOW
+
+DB = "hospital_booking"
+RECV_S = 5
+# A 1 s store timeout must answer in about 1 s: the bound leaves room for a loaded 2-core
+# machine, far below what an unbounded driver would take (30 s server selection, 120 s of
+# with_transaction retries).
+WITHIN_S = 3.0
+DAY = date(2026, 11, 26)
+MIDNIGHT = datetime(2026, 11, 26)            # as mockupdb decodes a BSON date: naive UTC
+SLOT = Slot("gomoti", "Gomoti Hospital", DAY, "10:00", 15)
+SLOT_FILTER = {"hospital": "Gomoti Hospital", "appointment_date": MIDNIGHT,
+               "appointment_time": "10:00", "status": {"$ne": "cancelled"}}
+GOOD = {"hospital": "Gomoti Hospital", "date": "2026-11-26", "appointment_time": "10:00",
+        "patient_name": "Rahim Uddin", "patient_phone": "+8801712345678"}
+WRITE_CONFLICT = {"ok": 0, "code": 112, "codeName": "WriteConflict",
+                  "errmsg": "WriteConflict error: this operation conflicted with another",
+                  "errorLabels": ["TransientTransactionError"]}
+
+
+# -- a scripted primary ---------------------------------------------------------------------------
+
+def replica_set_hello(server) -> dict:
+    """A PRIMARY's handshake: setName and hosts (with the seed's exact address) are required."""
+    return {"ismaster": True, "isWritablePrimary": True, "secondary": False, "setName": "rs0",
+            "setVersion": 1, "hosts": [server.address_string], "primary": server.address_string,
+            "minWireVersion": 0, "maxWireVersion": 21, "logicalSessionTimeoutMinutes": 30,
+            "maxBsonObjectSize": 16 * 1024 * 1024, "maxMessageSizeBytes": 48_000_000,
+            "maxWriteBatchSize": 100_000}
+
+
+def standalone_hello(server) -> dict:
+    return {"ismaster": True, "isWritablePrimary": True, "minWireVersion": 0,
+            "maxWireVersion": 21, "logicalSessionTimeoutMinutes": 30}
+
+
+def by_name(name, replies=None, log=None):
+    """An autoresponder matching the command name only (a string spec also compares values)."""
+    def handler(request):
+        if request.command_name != name:
+            return False
+        if log is not None:
+            log.append(request.doc)
+        return request.replies(replies or {"ok": 1})
+    return handler
+
+
+def start_mock(hello, seen=None) -> MockupDB:
+    """A running mock answering the handshake, `hello`, `endSessions` and `createIndexes`.
+
+    `seen` (a dict) collects the `hello` and `createIndexes` commands the client sent.
+    """
+    seen = {} if seen is None else seen
+    server = MockupDB(request_timeout=RECV_S)
+    server.run()
+    reply = hello(server)
+    server.autoresponds("ismaster", reply)      # the driver's handshake and heartbeats
+    server.autoresponds(by_name("hello", reply, log=seen.setdefault("hello", [])))
+    server.autoresponds(by_name("endSessions"))
+    server.autoresponds(by_name("createIndexes", log=seen.setdefault("createIndexes", [])))
+    return server
+
+
+class Wire:
+    """The requests the repository sends to the scripted primary, taken one at a time."""
+
+    def __init__(self, server: MockupDB):
+        self.server = server
+        self.pool = ThreadPoolExecutor(max_workers=2)
+        self.pending = []
+
+    def call(self, fn, *args, **kwargs):
+        """Run `fn` in a worker thread; `.result()` / `.exception()` keep the real exception."""
+        future = self.pool.submit(fn, *args, **kwargs)
+        self.pending.append(future)
+        return future
+
+    def next(self, name: str, collection: str | None = None):
+        request = self.server.receives(timeout=RECV_S)
+        assert request.command_name == name, f"expected {name}, got {request.doc}"
+        if collection is not None:
+            assert request[name] == collection, request.doc
+        return request
+
+    def quiet(self, seconds: float = 0.2) -> None:
+        """Nothing more is sent (no second insert, no second update)."""
+        assert not self.server.got(timeout=seconds), self.server.receives(timeout=0).doc
+
+    def close(self) -> list[str]:
+        """Let any call a failed test left behind finish; returns what it still sent."""
+        leftovers = []
+        deadline = time.monotonic() + 10
+        while any(not f.done() for f in self.pending) and time.monotonic() < deadline:
+            if self.server.got(timeout=0.1):
+                request = self.server.receives(timeout=0)
+                leftovers.append(request.command_name)
+                request.replies({"ok": 0, "code": 8, "errmsg": "test over"})
+        self.pool.shutdown(wait=False)
+        while self.server.got(timeout=0):
+            leftovers.append(self.server.receives(timeout=0).command_name)
+        return leftovers
+
+
+@pytest.fixture(scope="module")
+def seen():
+    return {}
+
+
+@pytest.fixture(scope="module")
+def primary(seen):
+    server = start_mock(replica_set_hello, seen)
+    yield server
+    server.stop()
+
+
+def repository_on(server: MockupDB, timeout: float = 5.0) -> MongoRepository:
+    return MongoRepository(
+        lambda: MongoClient(server.uri, replicaSet="rs0", tz_aware=True,
+                            serverSelectionTimeoutMS=3000), DB, timeout)
+
+
+@pytest.fixture(scope="module")
+def mongo_repo(primary):
+    repo = repository_on(primary)
+    repo.prepare()
+    yield repo
+    repo.close()
+
+
+@pytest.fixture(scope="module")
+def http(mongo_repo):
+    settings = Settings.from_env(env={}, admin_api_key="admin-secret")
+    return create_app(settings, mongo_repo, now=lambda: FIXED_NOW).test_client()
+
+
+@pytest.fixture
+def wire(primary):
+    driver = Wire(primary)
+    yield driver
+    assert driver.close() == [], "requests left unanswered"
+
+
+def appointment(phone: str = "+8801712345678") -> Appointment:
+    return Appointment(uuid.uuid4().hex, "gomoti", "Gomoti Hospital", DAY, "10:00", "booked",
+                       "Rahim Uddin", phone, None, None, None, FIXED_NOW)
+
+
+def cursor(*documents) -> dict:
+    return {"cursor": {"id": 0, "ns": f"{DB}.appointments", "firstBatch": list(documents)}}
+
+
+def answer_count(request, n: int) -> None:
+    """count_documents is an aggregate whose single group holds the count."""
+    request.ok(**cursor(*([{"_id": 1, "n": n}] if n else [])))
+
+
+def drive_booking(wire: Wire, count: int = 0, first=None):
+    """Answer a booking's statements up to (not including) commit; returns (update, insert)."""
+    update = first or wire.next("update", "slots")
+    update.ok(n=1, nModified=0, upserted=[{"index": 0, "_id": "slot"}])
+    answer_count(wire.next("aggregate", "appointments"), count)
+    wire.next("find", "appointments").ok(**cursor())
+    insert = wire.next("insert", "appointments")
+    insert.ok(n=1)
+    return update, insert
+
+
+# -- the booking transaction -------------------------------------------------------------------
+
+def test_prepare_checks_hello_and_creates_the_indexes(seen, mongo_repo):
+    # The driver's own handshake is `ismaster` (the reply has no helloOk): `hello` is the app's.
+    assert seen["hello"] and {request["$db"] for request in seen["hello"]} == {"admin"}
+    assert {request["createIndexes"] for request in seen["createIndexes"]} == {
+        "appointments", "idempotency_keys"}
+    specs = {index["name"]: index for request in seen["createIndexes"]
+             for index in request["indexes"]}
+    assert specs["slot_status"]["key"] == {"hospital": 1, "appointment_date": 1,
+                                           "appointment_time": 1, "status": 1}
+    patient = specs["one_patient_per_slot"]
+    assert patient["unique"] is True
+    assert patient["key"] == {"hospital": 1, "appointment_date": 1, "appointment_time": 1,
+                              "patient_phone": 1}
+    assert patient["partialFilterExpression"] == {"status": "booked",
+                                                  "hospital_id": {"$exists": True}}
+    assert specs["expire_after_24h"]["key"] == {"created_at": 1}
+    assert specs["expire_after_24h"]["expireAfterSeconds"] == 24 * 3600
+
+
+def test_a_booking_is_one_snapshot_transaction_slot_write_first(wire, mongo_repo):
+    made = appointment()
+    result = wire.call(mongo_repo.book, SLOT, made, "token-hash")
+
+    update = wire.next("update", "slots")
+    assert update["startTransaction"] is True
+    assert update["readConcern"] == {"level": "snapshot"}
+    assert update["autocommit"] is False
+    [statement] = update["updates"]
+    assert statement["q"] == {"_id": "Gomoti Hospital|2026-11-26|10:00"}
+    assert statement["upsert"] is True
+    assert statement["u"]["$inc"] == {"version": 1}
+    assert statement["u"]["$setOnInsert"] == {"hospital": "Gomoti Hospital",
+                                              "appointment_date": MIDNIGHT,
+                                              "appointment_time": "10:00"}
+    update.ok(n=1, nModified=0, upserted=[{"index": 0, "_id": statement["q"]["_id"]}])
+
+    count = wire.next("aggregate", "appointments")
+    assert count["pipeline"][0] == {"$match": SLOT_FILTER}
+    answer_count(count, 14)
+
+    duplicate = wire.next("find", "appointments")
+    assert duplicate["filter"] == {**SLOT_FILTER, "patient_phone": "+8801712345678"}
+    duplicate.ok(**cursor())
+
+    insert = wire.next("insert", "appointments")
+    [document] = insert["documents"]
+    assert document == {
+        "_id": made.id, "hospital_id": "gomoti", "hospital": "Gomoti Hospital",
+        "appointment_date": MIDNIGHT, "appointment_time": "10:00", "status": "booked",
+        "patient_name": "Rahim Uddin", "patient_phone": "+8801712345678",
+        "patient_email": None, "doctor": None, "notes": None, "token_hash": "token-hash",
+        "created_at": FIXED_NOW.replace(tzinfo=None)}
+    insert.ok(n=1)
+
+    commit = wire.next("commitTransaction")
+    assert commit.namespace == "admin"
+    assert commit["writeConcern"] == {"w": "majority"}
+    for statement in (count, duplicate, insert, commit):
+        assert statement["lsid"] == update["lsid"]
+        assert statement["txnNumber"] == update["txnNumber"]
+        assert statement["autocommit"] is False
+        assert "startTransaction" not in statement.doc
+    commit.ok()
+    assert result.result(timeout=RECV_S) is None
+
+
+def test_write_conflict_aborts_and_retries_in_a_new_transaction(wire, mongo_repo):
+    result = wire.call(mongo_repo.book, SLOT, appointment(), "h")
+    first = wire.next("update", "slots")
+    first.replies(WRITE_CONFLICT)
+    abort = wire.next("abortTransaction")
+    assert abort["txnNumber"] == first["txnNumber"]
+    abort.replies({"ok": 0, "code": 251, "codeName": "NoSuchTransaction", "errmsg": "aborted"})
+
+    retry = wire.next("update", "slots")
+    assert retry["txnNumber"] == first["txnNumber"] + 1
+    assert retry["startTransaction"] is True
+    assert retry["readConcern"] == {"level": "snapshot"}
+    assert retry["lsid"] == first["lsid"]
+    drive_booking(wire, first=retry)
+    wire.next("commitTransaction").ok()
+    assert result.result(timeout=RECV_S) is None
+    wire.quiet()            # exactly one insert was sent
+
+
+UNKNOWN_COMMIT_RESULTS = {
+    # ok:1 with a write-concern timeout: the driver labels it UnknownTransactionCommitResult.
+    "write-concern-timeout": lambda commit: commit.replies({"ok": 1, "writeConcernError": {
+        "code": 64, "codeName": "WriteConcernFailed", "errInfo": {"wtimeout": True},
+        "errmsg": "waiting for replication timed out"}}),
+    # A retryable error (the server is then rediscovered by a heartbeat, ~0.5 s).
+    "primary-stepped-down": lambda commit: commit.replies({
+        "ok": 0, "code": 189, "codeName": "PrimarySteppedDown", "errmsg": "stepped down",
+        "errorLabels": ["UnknownTransactionCommitResult"]}),
+    "connection-lost": lambda commit: commit.hangup(),
+}
+
+
+@pytest.mark.parametrize("fail_commit", UNKNOWN_COMMIT_RESULTS.values(),
+                         ids=UNKNOWN_COMMIT_RESULTS.keys())
+def test_unknown_commit_result_retries_the_commit_not_the_insert(wire, mongo_repo, fail_commit):
+    result = wire.call(mongo_repo.book, SLOT, appointment(), "h")
+    drive_booking(wire)
+    commit = wire.next("commitTransaction")
+    fail_commit(commit)
+    again = wire.next("commitTransaction")
+    assert again["txnNumber"] == commit["txnNumber"]
+    # A retried commit is upgraded to w:majority. Under the repository's pymongo.timeout the
+    # driver bounds it with maxTimeMS from the remaining deadline instead of wtimeout: 10000.
+    assert again["writeConcern"] == {"w": "majority"}
+    assert 0 < again["maxTimeMS"] <= 5000
+    again.ok()
+    assert result.result(timeout=RECV_S) is None
+    wire.quiet()
+
+
+def test_full_slot_aborts_and_raises_slot_full(wire, mongo_repo):
+    result = wire.call(mongo_repo.book, SLOT, appointment(), "h")
+    wire.next("update", "slots").ok(n=1, nModified=1)
+    answer_count(wire.next("aggregate", "appointments"), 15)
+    wire.next("abortTransaction").ok()
+    refused = result.exception(timeout=RECV_S)
+    assert isinstance(refused, SlotFull)
+    assert refused.extra == {"current_bookings": 15, "max_capacity": 15}
+    wire.quiet()            # no insert, no commit
+
+
+def test_same_patient_in_the_slot_aborts_with_duplicate_booking(wire, mongo_repo):
+    result = wire.call(mongo_repo.book, SLOT, appointment(), "h")
+    wire.next("update", "slots").ok(n=1, nModified=1)
+    answer_count(wire.next("aggregate", "appointments"), 3)
+    wire.next("find", "appointments").ok(**cursor({"_id": "earlier"}))
+    wire.next("abortTransaction").ok()
+    assert isinstance(result.exception(timeout=RECV_S), DuplicateBooking)
+    wire.quiet()
+
+
+def test_idempotency_key_is_checked_and_stored_in_the_same_transaction(wire, mongo_repo):
+    key = IdempotencyEntry("key-hash", "fingerprint", {"id": "x"}, "00ff", FIXED_NOW)
+    result = wire.call(mongo_repo.book, SLOT, appointment(), "h", key)
+    lookup = wire.next("find", "idempotency_keys")
+    assert lookup["startTransaction"] is True
+    assert lookup["filter"]["_id"] == "key-hash"
+    lookup.ok(**cursor())
+    expired = wire.next("delete", "idempotency_keys")
+    assert expired["deletes"][0]["q"] == {"_id": "key-hash"}
+    expired.ok(n=0)
+    drive_booking(wire)
+    stored = wire.next("insert", "idempotency_keys")
+    assert stored["documents"][0]["_id"] == "key-hash"
+    assert stored["txnNumber"] == lookup["txnNumber"]
+    # A concurrent first attempt with the same key committed it first.
+    stored.ok(n=0, writeErrors=[{"index": 0, "code": 11000, "errmsg":
+                                 f"E11000 duplicate key error collection: {DB}.idempotency_keys "
+                                 "index: _id_ dup key: { _id: \"key-hash\" }"}])
+    wire.next("abortTransaction").ok()
+    assert isinstance(result.exception(timeout=RECV_S), IdempotencyKeyInFlight)
+
+
+def test_cancel_writes_the_slot_in_the_same_transaction(wire, mongo_repo):
+    made = appointment()
+    result = wire.call(mongo_repo.cancel, made.id)
+    fetch = wire.next("find", "appointments")
+    assert fetch["startTransaction"] is True
+    assert fetch["filter"] == {"_id": {"$in": [made.id]}}
+    fetch.ok(**cursor({"_id": made.id, "hospital_id": "gomoti", "hospital": "Gomoti Hospital",
+                       "appointment_date": MIDNIGHT, "appointment_time": "10:00",
+                       "status": "booked", "patient_name": "P", "patient_phone": "1",
+                       "created_at": FIXED_NOW}))
+    touch = wire.next("update", "slots")
+    assert touch["updates"][0]["q"] == {"_id": "Gomoti Hospital|2026-11-26|10:00"}
+    touch.ok(n=1, nModified=1)
+    cancel = wire.next("update", "appointments")
+    [statement] = cancel["updates"]
+    assert (statement["q"], statement["u"]) == ({"_id": made.id},
+                                                {"$set": {"status": "cancelled"}})
+    assert not statement.get("upsert")
+    cancel.ok(n=1, nModified=1)
+    wire.next("commitTransaction").ok()
+    cancelled, freed = result.result(timeout=RECV_S)
+    assert (cancelled.status, freed) == ("cancelled", True)
+
+
+# -- through the HTTP API ------------------------------------------------------------------------
+
+def test_http_booking_answers_201_with_what_was_inserted(wire, http):
+    response = wire.call(http.post, "/api/appointments", json=GOOD)
+    _, insert = drive_booking(wire, count=3)
+    wire.next("commitTransaction").ok()
+    answer = response.result(timeout=RECV_S)
+    assert answer.status_code == 201, answer.json
+    [document] = insert["documents"]
+    assert document["_id"] == answer.json["appointment"]["id"]
+    assert document["token_hash"] == hashlib.sha256(
+        answer.json["access_token"].encode()).hexdigest()
+
+
+def test_http_full_slot_is_409_with_the_documents_body(wire, http):
+    response = wire.call(http.post, "/api/appointments", json=GOOD)
+    wire.next("update", "slots").ok(n=1, nModified=1)
+    answer_count(wire.next("aggregate", "appointments"), 19)     # legacy over-capacity slot
+    wire.next("abortTransaction").ok()
+    answer = response.result(timeout=RECV_S)
+    assert (answer.status_code, answer.json) == (409, {
+        "error": "Slot is fully booked", "current_bookings": 19, "max_capacity": 15})
+
+
+# -- start-up checks and the 503 paths -------------------------------------------------------------
+
+def test_standalone_server_is_refused_at_start_up_naming_the_init_script():
+    server = start_mock(standalone_hello)
+    try:
+        with pytest.raises(ConfigError) as refused:
+            MongoRepository.connect(server.uri, DB, timeout=2.0)
+        assert "replica set" in str(refused.value)
+        assert "scripts/init-replica-set.sh" in str(refused.value)
+        settings = Settings.from_env(env={"MONGODB_URI": server.uri, "STORE_TIMEOUT_S": "2"})
+        with pytest.raises(ConfigError, match="init-replica-set.sh"):
+            create_app(settings)
+    finally:
+        server.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_no_server_is_store_unavailable_within_the_timeout():
+    repo = MongoRepository(
+        lambda: MongoClient(f"mongodb://127.0.0.1:{free_port()}/?replicaSet=rs0"), DB, 1.0)
+    started = time.monotonic()
+    with pytest.raises(StoreUnavailable):
+        repo.book(SLOT, appointment(), "h")
+    assert 0.9 < time.monotonic() - started < WITHIN_S      # it waited for the timeout, no more
+    repo.close()
+
+
+def test_no_server_at_start_up_serves_503_with_retry_after():
+    settings = Settings.from_env(env={
+        "MONGODB_URI": f"mongodb://127.0.0.1:{free_port()}/?replicaSet=rs0",
+        "STORE_TIMEOUT_S": "1"})
+    started = time.monotonic()
+    app = create_app(settings, now=lambda: FIXED_NOW)      # tolerated: logs a warning
+    assert time.monotonic() - started < WITHIN_S
+    started = time.monotonic()
+    try:
+        response = app.test_client().post("/api/appointments", json=GOOD)
+    finally:
+        app.extensions["booking"].repository.close()
+    assert time.monotonic() - started < WITHIN_S
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert response.json == {"error": "Booking store temporarily unavailable, please retry"}
+
+
+def test_primary_that_stops_answering_is_store_unavailable_within_the_timeout(wire, primary):
+    repo = repository_on(primary, timeout=1.0)
+    repo.prepare()
+    started = time.monotonic()
+    result = wire.call(repo.book, SLOT, appointment(), "h")
+    wire.next("update", "slots")                     # received, never answered
+    assert isinstance(result.exception(timeout=RECV_S), StoreUnavailable)
+    assert 0.9 < time.monotonic() - started < WITHIN_S
+    wire.quiet()     # the deadline is spent: not even an abortTransaction follows
+    repo.close()
