@@ -104,7 +104,9 @@ class BookingService:
 
     def reschedule(self, appointment_id: str, bearer: str | None, change: dict) -> dict:
         current = self._authorized(appointment_id, bearer)
-        hospital = self.hospitals.get(change.get("hospital") or current.hospital_id)
+        # Old-app appointments carry only the display name.
+        hospital = self.hospitals.get(change.get("hospital") or current.hospital_id
+                                      or current.hospital)
         target = schedule.bookable_slot(hospital, change["date"], change["appointment_time"],
                                         self._now())
         return self.repository.reschedule(appointment_id, target).to_dict()
@@ -112,7 +114,7 @@ class BookingService:
     def search(self, bearer: str | None, filters: dict) -> dict:
         self._require_admin(bearer)
         hospital = self.hospitals.get(filters["hospital"])
-        query = AppointmentQuery(hospital.id, filters["date"], filters.get("time"),
+        query = AppointmentQuery(hospital.id, hospital.name, filters["date"], filters.get("time"),
                                  filters.get("status"), filters["limit"], filters["offset"])
         items, total = self.repository.search(query)
         return {"items": [a.to_dict() for a in items], "total": total,

@@ -28,6 +28,7 @@ class IdempotencyEntry:
 @dataclass(frozen=True)
 class AppointmentQuery:
     hospital_id: str
+    hospital_name: str
     date: date
     time: str | None = None
     status: str | None = None

@@ -42,6 +42,8 @@ TRANSACTION = {"read_concern": ReadConcern("snapshot"),
                "write_concern": WriteConcern("majority"),
                "read_preference": ReadPreference.PRIMARY}
 ACTIVE_FILTER = {"$ne": CANCELLED}
+REFUSALS = {13: "Unauthorized", 18: "AuthenticationFailed", 85: "IndexOptionsConflict",
+            86: "IndexKeySpecsConflict"}
 STANDALONE_MESSAGE = (
     "MongoDB at MONGODB_URI is a standalone server; bookings need transactions, which need a "
     "replica set. Run scripts/init-replica-set.sh (see README, 'Production: MongoDB replica "
@@ -87,10 +89,18 @@ class MongoRepository(Repository):
 
     def prepare(self) -> None:
         """Check the server can run transactions and create indexes (idempotent)."""
-        with self._bounded():
-            if _is_standalone(self.db.client.admin.command("hello")):
-                raise ConfigError(STANDALONE_MESSAGE)
-            create_indexes(self.db)
+        try:
+            with self._bounded():
+                if _is_standalone(self.db.client.admin.command("hello")):
+                    raise ConfigError(STANDALONE_MESSAGE)
+                create_indexes(self.db)
+        except StoreUnavailable as exc:
+            # Waiting will not cure a refusal (credentials, a clashing index): stop start-up.
+            cause = exc.__cause__
+            if isinstance(cause, OperationFailure) and cause.code in REFUSALS:
+                raise ConfigError(f"MongoDB refused to prepare the store: {REFUSALS[cause.code]}"
+                                  f" ({cause.code})") from cause
+            raise
         self._prepared = True
 
     @contextmanager
@@ -308,7 +318,8 @@ def _entry_document(entry: IdempotencyEntry) -> dict:
 
 
 def _search_filter(query: AppointmentQuery) -> dict:
-    where = {"hospital_id": query.hospital_id, "appointment_date": _midnight(query.date)}
+    # By display name: the old app's documents have no hospital_id.
+    where = {"hospital": query.hospital_name, "appointment_date": _midnight(query.date)}
     if query.time:
         where["appointment_time"] = query.time
     if query.status:

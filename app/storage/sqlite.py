@@ -72,6 +72,7 @@ class WriteGate:
         self._lock_path = lock_path
         self._timeout = timeout
         self._pid = None
+        self._setup_lock = threading.Lock()
 
     @contextmanager
     def hold(self) -> Iterator[None]:
@@ -90,10 +91,13 @@ class WriteGate:
 
     def _after_fork(self) -> None:
         # flock belongs to the open file description, which fork shares: open one per process.
+        # Threads whose first write coincides must all get the same lock and descriptor.
         if self._pid != os.getpid():
-            self._thread_lock = threading.Lock()
-            self._fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-            self._pid = os.getpid()
+            with self._setup_lock:
+                if self._pid != os.getpid():
+                    self._thread_lock = threading.Lock()
+                    self._fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+                    self._pid = os.getpid()
 
     def _lock_file(self, deadline: float) -> None:
         while True:

@@ -429,6 +429,21 @@ def test_standalone_server_is_refused_at_start_up_naming_the_init_script():
         server.stop()
 
 
+def test_refused_credentials_stop_start_up_instead_of_serving_503s():
+    server = MockupDB(request_timeout=RECV_S)
+    server.run()
+    reply = replica_set_hello(server)
+    server.autoresponds("ismaster", reply)
+    server.autoresponds(by_name("endSessions"))
+    server.autoresponds(by_name("hello", {"ok": 0, "code": 13, "codeName": "Unauthorized",
+                                          "errmsg": "command hello requires authentication"}))
+    try:
+        with pytest.raises(ConfigError, match="Unauthorized"):
+            MongoRepository.connect(server.uri, DB, timeout=2.0)
+    finally:
+        server.stop()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -4,6 +4,7 @@ import fcntl
 import multiprocessing
 import os
 import sqlite3
+import threading
 import time
 import uuid
 from datetime import UTC, date, datetime
@@ -117,3 +118,26 @@ def test_init_store_command_is_idempotent(app, repository):
     tables = {r[0] for r in repository._connection().execute(
         "SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"slots", "appointments", "idempotency_keys"} <= tables
+
+
+def test_threads_whose_first_write_coincides_share_one_gate(tmp_path):
+    """Regression: a lazily built gate once gave racing threads separate locks (503s)."""
+    for trial in range(5):
+        repo = SqliteRepository(tmp_path / f"db{trial}.sqlite3", busy_timeout=2)
+        barrier = threading.Barrier(12)
+        errors = []
+
+        def first_booking(n, repo=repo, barrier=barrier, errors=errors):
+            barrier.wait()
+            try:
+                repo.book(SLOT, appointment(n), "h")
+            except StoreUnavailable as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=first_booking, args=(n,)) for n in range(12)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        assert repo.slot_count(SLOT) == 12
