@@ -40,6 +40,10 @@ class BookingService:
 
     # -- availability ------------------------------------------------------------------------
 
+    def health(self) -> dict:
+        self.repository.ping()
+        return {"status": "ok"}
+
     def list_hospitals(self) -> list[dict]:
         return [h.public() for h in self.hospitals.all()]
 

@@ -77,6 +77,10 @@ class Repository(ABC):
         """One page of a hospital day's appointments, and the total."""
 
     @abstractmethod
+    def ping(self) -> None:
+        """Raise StoreUnavailable unless the store answers now."""
+
+    @abstractmethod
     def prepare(self) -> None:
         """Create tables/collections and indexes; idempotent."""
 

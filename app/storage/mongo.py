@@ -120,6 +120,10 @@ class MongoRepository(Repository):
         with self._bounded(), self.db.client.start_session() as session:
             return session.with_transaction(callback, **TRANSACTION)
 
+    def ping(self) -> None:
+        with self._bounded():
+            self.db.client.admin.command("ping")
+
     def close(self) -> None:
         if self._pid == os.getpid():
             self._client.close()

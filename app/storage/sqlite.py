@@ -147,6 +147,9 @@ class SqliteRepository(Repository):
         with _store_errors():
             return self._connection().execute(sql, params).fetchall()
 
+    def ping(self) -> None:
+        self._read("SELECT 1", ())
+
     def prepare(self) -> None:
         with _store_errors():
             self._path.parent.mkdir(parents=True, exist_ok=True)

@@ -138,3 +138,14 @@ def test_unexpected_error_is_500_json_without_the_message_in_logs(app, client, c
     assert (response.status_code, response.json) == (500, {"error": "Internal server error"})
     assert "RuntimeError" in caplog.text
     assert "Rahim" not in caplog.text
+
+
+def test_health_is_200_when_the_store_answers_and_503_when_not(client, repository):
+    assert (client.get("/api/health").status_code, client.get("/api/health").json) == (
+        200, {"status": "ok"})
+    repository.close()
+    repository._path.unlink()
+    repository._path.mkdir()     # a directory where the database file was: cannot open
+    response = client.get("/api/health")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"

@@ -1,0 +1,11 @@
+"""GET /api/health: for load balancers and compose healthchecks."""
+
+from flask import Blueprint, current_app
+
+bp = Blueprint("health", __name__, url_prefix="/api")
+
+
+@bp.get("/health")
+def health():
+    """200 when the store answers now, else 503 with Retry-After (via the error handler)."""
+    return current_app.extensions["booking"].health()
