@@ -1,4 +1,8 @@
-"""gunicorn settings for `make run` and the Docker image; every value can be set by env."""
+"""gunicorn settings for `make run` and the Docker image; every value can be set by env.
+
+Defaults chosen with `make bench` (figures in bench/results.json) and scripts/bench_tune.py
+(a grid of workers x threads), 64 keep-alive clients driven by wrk, on a 2-core machine.
+"""
 
 import multiprocessing
 import os
@@ -6,8 +10,23 @@ import os
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 # gthread: a worker's threads share one store connection pool and queue on the write gate.
 worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+# cores + 1 processes, 4 threads each (was 2 x cores + 1 with 8 threads). Measured on 2 cores:
+# - bookings are bounded by the write gate (one SQLite writer at a time, across processes),
+#   not by the number of processes: 1,300-1,650 bookings/s for every grid point from 2x1 to
+#   5x8. With only `cores` processes both can be waiting on the gate and a core idles (server
+#   CPU ~150% of 200% during booking runs); one process more keeps both cores busy (~175%).
+# - more processes and threads add GIL and lock contention, memory and tail latency: 5x8
+#   answered GET /api/hospitals with p99 120-300 ms (p99/p50 > 10) and used ~210 MiB RSS at
+#   256 clients; 3x4 answers with p99 ~50 ms at the same or better throughput (~5,500/s).
+# - 4 threads leave room for reads while up to one thread per process waits on the gate;
+#   1-2 threads cost 15-25% of read throughput, 8 threads lengthened the tail.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Each worker listens on its own SO_REUSEPORT socket and the kernel spreads connections over
+# them. With one shared socket, keep-alive connections stick to whichever worker woke first:
+# 16 clients all landed on one of 3 workers in a measured run (one core busy, throughput
+# anywhere from 1,900 to 5,100 req/s from run to run). GUNICORN_REUSE_PORT=0 turns it off.
+reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "1") != "0"
 # No preload: each worker builds its app after fork, so every process opens its own
 # SQLite connections or MongoClient (pymongo clients are not fork-safe).
 preload_app = False
