@@ -11,6 +11,10 @@ from app.api.schemas import (
     load,
 )
 
+# Built once: a schema per request cost ~40 µs of each booking (make bench).
+BOOKING, SLOT_PATH = BookingSchema(), SlotPathSchema()
+SEARCH, CHANGE = AppointmentSearchSchema(), AppointmentChangeSchema()
+
 bp = Blueprint("appointments", __name__, url_prefix="/api/appointments")
 
 
@@ -20,7 +24,7 @@ def booking():
 
 @bp.post("")
 def book():
-    data = load(BookingSchema(), json_body())
+    data = load(BOOKING, json_body())
     booked = booking().book(data, request.headers.get("Idempotency-Key"))
     body = {"success": True, "appointment": booked.appointment,
             "access_token": booked.access_token}
@@ -33,13 +37,13 @@ def book():
 
 @bp.get("/availability/<hospital>/<date>/<time>")
 def slot_availability(hospital: str, date: str, time: str):
-    slot = load(SlotPathSchema(), {"date": date, "time": time})
+    slot = load(SLOT_PATH, {"date": date, "time": time})
     return booking().slot_availability(hospital, slot["date"], slot["time"])
 
 
 @bp.get("")
 def search():
-    filters = load(AppointmentSearchSchema(), request.args.to_dict())
+    filters = load(SEARCH, request.args.to_dict())
     return booking().search(bearer_token(), filters)
 
 
@@ -50,7 +54,7 @@ def get_appointment(appointment_id: str):
 
 @bp.patch("/<appointment_id>")
 def change_appointment(appointment_id: str):
-    change = load(AppointmentChangeSchema(), json_body())
+    change = load(CHANGE, json_body())
     if "status" in change:
         appointment, freed = booking().cancel(appointment_id, bearer_token())
         return {"success": True, "appointment": appointment, "seat_freed": freed}

@@ -4,6 +4,8 @@ from flask import Blueprint, current_app, request
 
 from app.api.schemas import DayQuerySchema, load
 
+DAY_QUERY = DayQuerySchema()
+
 bp = Blueprint("hospitals", __name__, url_prefix="/api/hospitals")
 
 
@@ -14,5 +16,5 @@ def list_hospitals():
 
 @bp.get("/<hospital>/availability")
 def day_availability(hospital: str):
-    query = load(DayQuerySchema(), request.args.to_dict())
+    query = load(DAY_QUERY, request.args.to_dict())
     return current_app.extensions["booking"].day_availability(hospital, query["date"])

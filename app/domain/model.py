@@ -1,6 +1,6 @@
 """Values passed between the service and the storage engines."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 
@@ -35,15 +35,14 @@ class Appointment:
     created_at: datetime
 
     def to_dict(self) -> dict:
-        data = asdict(self)
+        data = dict(self.__dict__)  # fields are immutable scalars; asdict() deep-copies
         data["date"] = self.date.isoformat()
         data["created_at"] = self.created_at.isoformat()
         return data
 
     def in_slot(self, slot: Slot) -> "Appointment":
-        return Appointment(**{**asdict(self), "hospital_id": slot.hospital_id,
-                              "hospital": slot.hospital_name, "date": slot.date,
-                              "appointment_time": slot.time})
+        return replace(self, hospital_id=slot.hospital_id, hospital=slot.hospital_name,
+                       date=slot.date, appointment_time=slot.time)
 
 
 ACTIVE = "booked"

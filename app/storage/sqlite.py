@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -185,7 +186,7 @@ class SqliteRepository(Repository):
             _touch_slot(conn, _slot_of(appointment))
             conn.execute("UPDATE appointments SET status = ? WHERE id = ?",
                          (CANCELLED, appointment_id))
-        return _with_status(appointment, CANCELLED), True
+        return replace(appointment, status=CANCELLED), True
 
     def reschedule(self, appointment_id, target):
         with self._write() as conn:
@@ -299,10 +300,6 @@ def _slot_params(slot: Slot) -> tuple:
 def _slot_of(a: Appointment) -> Slot:
     # Capacity is irrelevant when only the slot's row is written.
     return Slot(a.hospital_id, a.hospital, a.date, a.appointment_time, capacity=0)
-
-
-def _with_status(a: Appointment, status: str) -> Appointment:
-    return Appointment(**{**a.__dict__, "status": status})
 
 
 def _appointment(row: tuple) -> Appointment:
