@@ -28,6 +28,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 bench: $(STAMP)
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null 2>&1 || \
+		{ apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } || \
+		echo "make bench needs wrk: apt-get install -y wrk"
 	$(BIN)/python scripts/bench.py
 
 clean:
