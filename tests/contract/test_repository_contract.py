@@ -7,7 +7,6 @@ the Mongo engine sends on the wire is pinned separately against a scripted prima
 (tests/integration/test_mongo_documents.py).
 """
 
-import threading
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -22,6 +21,7 @@ from app.domain.errors import (
 )
 from app.domain.model import Appointment, Slot
 from app.storage.base import AppointmentQuery, IdempotencyEntry
+from tests.support.load import run_together
 
 pytestmark = pytest.mark.every_engine
 
@@ -64,25 +64,9 @@ def test_books_up_to_capacity_then_refuses_with_the_counts(repository):
 
 
 def test_concurrent_bookers_never_exceed_capacity(repository):
-    target, results, lock = slot(capacity=5), [], threading.Lock()
-    barrier = threading.Barrier(12)
-
-    def booker(n):
-        barrier.wait()
-        try:
-            book(repository, target, n)
-            outcome = "booked"
-        except SlotFull:
-            outcome = "full"
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=booker, args=(n,)) for n in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(results) == ["booked"] * 5 + ["full"] * 7
+    target = slot(capacity=5)
+    results = run_together(lambda n: book(repository, target, n), 12)
+    assert sorted(type(r).__name__ for r in results) == ["Appointment"] * 5 + ["SlotFull"] * 7
     assert repository.slot_count(target) == 5
 
 

@@ -4,7 +4,6 @@ import fcntl
 import multiprocessing
 import os
 import sqlite3
-import threading
 import time
 import uuid
 from datetime import UTC, date, datetime
@@ -14,6 +13,7 @@ import pytest
 from app.domain.errors import DuplicateBooking, SlotFull, StoreUnavailable
 from app.domain.model import Appointment, Slot
 from app.storage.sqlite import SqliteRepository
+from tests.support.load import run_together
 
 SLOT = Slot("gomoti", "Gomoti Hospital", date(2026, 11, 26), "10:00", capacity=15)
 
@@ -124,20 +124,6 @@ def test_threads_whose_first_write_coincides_share_one_gate(tmp_path):
     """Regression: a lazily built gate once gave racing threads separate locks (503s)."""
     for trial in range(5):
         repo = SqliteRepository(tmp_path / f"db{trial}.sqlite3", busy_timeout=2)
-        barrier = threading.Barrier(12)
-        errors = []
-
-        def first_booking(n, repo=repo, barrier=barrier, errors=errors):
-            barrier.wait()
-            try:
-                repo.book(SLOT, appointment(n), "h")
-            except StoreUnavailable as exc:
-                errors.append(exc)
-
-        threads = [threading.Thread(target=first_booking, args=(n,)) for n in range(12)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert errors == []
+        results = run_together(lambda n, repo=repo: repo.book(SLOT, appointment(n), "h"), 12)
+        assert results == [None] * 12
         assert repo.slot_count(SLOT) == 12

@@ -65,6 +65,25 @@ def race(url: str, calls_per_client: list[list[dict]], timeout: float = 30) -> O
     return outcome
 
 
+def run_together(fn, n: int) -> list:
+    """fn(0) .. fn(n-1) from n threads released at once: each result, or the exception raised."""
+    barrier, results = threading.Barrier(n), [None] * n
+
+    def call(i):
+        barrier.wait()
+        try:
+            results[i] = fn(i)
+        except Exception as exc:  # the caller asserts on what was raised
+            results[i] = exc
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
 def slot_url(url: str, hospital: str, day: date, time: str) -> str:
     return f"{url}/api/appointments/availability/{hospital}/{day.isoformat()}/{time}"
 
