@@ -21,6 +21,9 @@ def create_app(settings: Settings | None = None, repository=None, now=utc_now) -
     settings = settings or Settings.from_env()
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # pymongo's DEBUG command log quotes documents, i.e. patient data.
+    logging.getLogger("pymongo").setLevel(max(logging.INFO, logging.getLevelName(
+        settings.log_level)))
     hospitals = load_hospitals(settings.hospitals_config)
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes)

@@ -61,9 +61,16 @@ class BookingService:
                   "is_open": hospital.is_open_on(day), "slots": []}
         if answer["is_open"]:
             counts = self.repository.day_counts(hospital.id, hospital.name, day)
-            answer["slots"] = [{"time": t, **slot_status(counts.get(t, 0), hospital.max_per_slot)}
+            answer["slots"] = [self._slot_entry(hospital, day, t, counts.get(t, 0))
                                for t in hospital.slot_times()]
         return answer
+
+    def _slot_entry(self, hospital, day: date, time: str, current: int) -> dict:
+        entry = {"time": time, **slot_status(current, hospital.max_per_slot)}
+        if schedule.slot_started(hospital, day, time, self._now()):
+            # The count stays true, but a slot that has begun takes no more bookings.
+            entry.update(available_slots=0, is_available=False, status="started")
+        return entry
 
     # -- booking -----------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, current_app, request, url_for
 
-from app.api.body import bearer_token, json_body
+from app.api.body import bearer_token, idempotency_key, json_body
 from app.api.schemas import (
     AppointmentChangeSchema,
     AppointmentSearchSchema,
@@ -25,7 +25,7 @@ def booking():
 @bp.post("")
 def book():
     data = load(BOOKING, json_body())
-    booked = booking().book(data, request.headers.get("Idempotency-Key"))
+    booked = booking().book(data, idempotency_key())
     body = {"success": True, "appointment": booked.appointment,
             "access_token": booked.access_token}
     location = url_for(".get_appointment", appointment_id=booked.appointment["id"])

@@ -5,6 +5,8 @@ import json
 from flask import request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
+from app.domain.errors import ValidationFailed
+
 # fetch() with a string body and no headers sends text/plain;charset=UTF-8.
 JSON_TYPES = {"application/json", "text/plain"}
 
@@ -15,8 +17,18 @@ def json_body():
         raise UnsupportedMediaType("Send JSON as application/json or text/plain.")
     try:
         return json.loads(request.get_data(cache=False))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise BadRequest("Request body is not valid JSON.") from None
+
+
+def idempotency_key() -> str | None:
+    """The Idempotency-Key header; short keys are refused, since a guessable key would let
+    one patient's retry replay another's answer."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if key and not 16 <= len(key) <= 255:
+        raise ValidationFailed({"Idempotency-Key": [
+            "Must be 16 to 255 characters; a random UUID is a good key."]})
+    return key or None
 
 
 def bearer_token() -> str | None:

@@ -23,7 +23,12 @@ class Text(fields.String):
     """A string, trimmed; anything else (objects like {"$ne": null}, numbers) is refused."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).strip()
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:   # a lone surrogate such as "\ud800" cannot be stored
+            raise ValidationError("Must be valid Unicode text.") from None
+        return text
 
 
 class Phone(Text):
@@ -94,7 +99,7 @@ class AppointmentSearchSchema(StrictSchema):
     time = Text(validate=TIME)
     status = Text(validate=validate.OneOf([ACTIVE, CANCELLED]))
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    offset = fields.Integer(load_default=0, validate=validate.Range(0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000))
 
 
 def load(schema: Schema, data) -> dict:

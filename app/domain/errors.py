@@ -46,6 +46,10 @@ class AppointmentNotFound(BookingError):
     message = "Appointment not found"
 
 
+class AppointmentCancelled(BookingError):
+    message = "Appointment is cancelled"
+
+
 class NotAuthenticated(BookingError):
     message = "Authentication required"
 
@@ -66,7 +70,3 @@ class StoreUnavailable(BookingError):
 
 class ConfigError(Exception):
     """The hospitals configuration cannot be used; start-up stops with this message."""
-
-
-class AppointmentCancelled(BookingError):
-    message = "Appointment is cancelled"

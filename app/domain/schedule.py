@@ -13,7 +13,7 @@ def bookable_slot(hospital: Hospital, day: date, time: str, now_utc: datetime) -
     ensure_open(hospital, day)
     if time not in hospital.slot_times():
         raise ValidationFailed({"appointment_time": [_off_grid_message(hospital)]})
-    if _slot_started(hospital, day, time, now_utc):
+    if slot_started(hospital, day, time, now_utc):
         raise ValidationFailed({"appointment_time": ["This slot has already started."]})
     return Slot(hospital.id, hospital.name, day, time, hospital.max_per_slot)
 
@@ -33,7 +33,7 @@ def ensure_open(hospital: Hospital, day: date) -> None:
         raise HospitalClosed(WEEKDAYS[day.weekday()])
 
 
-def _slot_started(hospital: Hospital, day: date, time: str, now_utc: datetime) -> bool:
+def slot_started(hospital: Hospital, day: date, time: str, now_utc: datetime) -> bool:
     local_now = now_utc.astimezone(hospital.timezone)
     return day == local_now.date() and time <= local_now.strftime("%H:%M")
 

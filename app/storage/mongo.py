@@ -32,7 +32,7 @@ from app.domain.errors import (
     IdempotencyKeyReused,
     StoreUnavailable,
 )
-from app.domain.model import CANCELLED, Appointment, Slot
+from app.domain.model import ACTIVE, CANCELLED, Appointment, Slot
 from app.storage.base import IDEMPOTENCY_TTL, AppointmentQuery, IdempotencyEntry, Repository
 
 log = logging.getLogger(__name__)
@@ -103,6 +103,14 @@ class MongoRepository(Repository):
             raise
         self._prepared = True
 
+    def _prepare_late(self) -> None:
+        """prepare() for a server that was down at start-up; a refusal now is a 503, logged."""
+        try:
+            self.prepare()
+        except ConfigError as exc:
+            log.error("MongoDB cannot serve bookings: %s", exc)
+            raise StoreUnavailable() from exc
+
     @contextmanager
     def _bounded(self) -> Iterator[None]:
         """One deadline for the whole attempt, retries included; driver failures become 503."""
@@ -116,7 +124,7 @@ class MongoRepository(Repository):
 
     def _transaction(self, callback):
         if not self._prepared:
-            self.prepare()
+            self._prepare_late()
         with self._bounded(), self.db.client.start_session() as session:
             return session.with_transaction(callback, **TRANSACTION)
 
@@ -303,7 +311,16 @@ def from_document(d: dict) -> Appointment:
         status=d.get("status", "booked"), patient_name=d.get("patient_name", ""),
         patient_phone=d.get("patient_phone", ""), patient_email=d.get("patient_email"),
         doctor=d.get("doctor"), notes=d.get("notes"),
-        created_at=_as_utc(d.get("created_at") or d["_id"].generation_time))
+        created_at=_created_at(d))
+
+
+def _created_at(d: dict) -> datetime:
+    """Ours store created_at; the old app's carry it in their ObjectId, if anywhere."""
+    if d.get("created_at"):
+        return _as_utc(d["created_at"])
+    if isinstance(d["_id"], ObjectId):
+        return d["_id"].generation_time
+    return datetime.fromtimestamp(0, UTC)
 
 
 def _slot_fields(slot: Slot) -> dict:
@@ -327,7 +344,8 @@ def _search_filter(query: AppointmentQuery) -> dict:
     if query.time:
         where["appointment_time"] = query.time
     if query.status:
-        where["status"] = query.status
+        # "booked" lists what the count counts: every status but cancelled (legacy ones too).
+        where["status"] = ACTIVE_FILTER if query.status == ACTIVE else query.status
     return where
 
 

@@ -1,8 +1,9 @@
 """Embedded SQLite engine: WAL, one connection per thread, writers queued before BEGIN IMMEDIATE.
 
-The booking invariant lives here: BEGIN IMMEDIATE, upsert the slot row (the per-slot
-serialization point mirroring the Mongo design), count the slot's active appointments,
-refuse at capacity, insert, commit.
+The booking invariant lives here: BEGIN IMMEDIATE, upsert the slot row, count the slot's
+active appointments, refuse at capacity, insert, commit. Here BEGIN IMMEDIATE already
+serializes every writer; the slot row is written anyway so both engines run the same
+sequence as the Mongo design, where that write is what serializes bookers of one slot.
 """
 
 import fcntl
@@ -25,7 +26,7 @@ from app.domain.errors import (
     IdempotencyKeyReused,
     StoreUnavailable,
 )
-from app.domain.model import CANCELLED, Appointment, Slot
+from app.domain.model import ACTIVE, CANCELLED, Appointment, Slot
 from app.storage.base import IDEMPOTENCY_TTL, AppointmentQuery, IdempotencyEntry, Repository
 
 SCHEMA = """
@@ -139,10 +140,11 @@ class SqliteRepository(Repository):
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
+                conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:   # also after a failed COMMIT, which stays open
+                    conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
 
     def _read(self, sql: str, params: tuple) -> list[tuple]:
         with _store_errors():
@@ -315,7 +317,9 @@ def _search_filter(query: AppointmentQuery) -> tuple[str, tuple]:
     if query.time:
         where.append("appointment_time = ?")
         params.append(query.time)
-    if query.status:
+    if query.status == ACTIVE:   # what the count counts: every status but cancelled
+        where.append("status <> 'cancelled'")
+    elif query.status:
         where.append("status = ?")
         params.append(query.status)
     return " AND ".join(where), tuple(params)

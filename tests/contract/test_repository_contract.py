@@ -256,6 +256,12 @@ def test_search_lists_legacy_appointments_the_slot_counts(repository, store):
     assert len(page) == 3
 
 
+def test_search_for_booked_lists_every_status_the_count_counts(repository, store):
+    store.write_legacy("gomoti", "Gomoti Hospital", DAY, "13:00", 2, status="confirmed")
+    page, total = repository.search(AppointmentQuery(*GOMOTI_DAY, time="13:00", status="booked"))
+    assert total == repository.slot_count(slot("13:00")) == 2
+
+
 # -- preparation ------------------------------------------------------------------------------
 
 def test_prepare_is_idempotent_and_keeps_the_data(repository):

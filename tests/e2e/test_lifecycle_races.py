@@ -52,7 +52,7 @@ def test_two_reschedules_race_into_the_last_seat_one_wins(server):
 def test_eight_concurrent_retries_with_one_key_hold_one_seat(server):
     day = open_day(9)
     call = {"method": "POST", "path": "/api/appointments", "json": booking("moon", day, "10:00", 1),
-            "headers": {"Idempotency-Key": "retry-storm-1"}}
+            "headers": {"Idempotency-Key": "retry-storm-7c9e6679-7425"}}
     outcome = race(server.url, [[call] for _ in range(8)])
     assert set(outcome.statuses) <= {201, 409}
     assert outcome.count(201) >= 1

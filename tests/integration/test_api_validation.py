@@ -50,6 +50,8 @@ def test_unknown_fields_are_ignored(client):
     ({"patient_email": "not-an-email"}, "patient_email"),
     ({"notes": "n" * 1001}, "notes"),
     ({"hospital": None}, "hospital"),
+    ({"patient_name": "\ud800"}, "patient_name"),          # a lone surrogate cannot be stored
+    ({"notes": "ok \udfff"}, "notes"),
 ])
 def test_invalid_field_is_400_naming_the_field_and_writes_nothing(client, change, field):
     response = post(client, {**GOOD, **change})
@@ -77,7 +79,8 @@ def test_friday_is_400_with_the_documents_message(client):
     assert (response.status_code, response.json) == (400, {"error": "Hospital closed on Fridays"})
 
 
-@pytest.mark.parametrize("raw", ["{not json", "null", "[1, 2]", '"text"', "", b"\xff\xfe"])
+@pytest.mark.parametrize("raw", ["{not json", "null", "[1, 2]", '"text"', "", b"\xff\xfe",
+                                 "[" * 30_000])
 def test_malformed_or_non_object_json_is_400(client, raw):
     response = post(client, raw)
     assert response.status_code == 400
@@ -149,3 +152,12 @@ def test_health_is_200_when_the_store_answers_and_503_when_not(client, repositor
     response = client.get("/api/health")
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "1"
+
+
+def test_day_availability_marks_slots_already_started_today(client):
+    # FIXED_NOW is 14:00 in Dhaka on the 25th.
+    slots = client.get("/api/hospitals/gomoti/availability?date=2026-11-25").json["slots"]
+    by_time = {s["time"]: s for s in slots}
+    assert by_time["14:00"]["status"] == "started"
+    assert by_time["14:00"]["is_available"] is False
+    assert by_time["14:30"]["status"] == "available"

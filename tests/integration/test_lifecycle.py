@@ -17,6 +17,10 @@ def book(client, body=None, **headers):
     return client.post("/api/appointments", json=body or GOOD, headers=headers)
 
 
+def key(n: int) -> dict:
+    return {"Idempotency-Key": f"key-{n}-7c9e6679-7425-40de"}
+
+
 def owner(response):
     token = response.json["access_token"]
     return response.json["appointment"]["id"], {"Authorization": f"Bearer {token}"}
@@ -137,8 +141,8 @@ def test_patient_may_rebook_a_slot_after_cancelling(client):
 
 
 def test_idempotent_retry_replays_the_first_answer(client):
-    first = book(client, **{"Idempotency-Key": "k-1"})
-    retry = book(client, **{"Idempotency-Key": "k-1"})
+    first = book(client, **key(1))
+    retry = book(client, **key(1))
     assert (first.status_code, retry.status_code) == (201, 201)
     assert retry.json == first.json
     assert retry.headers["Idempotent-Replayed"] == "true"
@@ -146,24 +150,38 @@ def test_idempotent_retry_replays_the_first_answer(client):
 
 
 def test_same_key_with_another_body_is_422_and_writes_nothing(client):
-    book(client, **{"Idempotency-Key": "k-2"})
-    other = book(client, {**GOOD, "appointment_time": "11:00"}, **{"Idempotency-Key": "k-2"})
+    book(client, **key(2))
+    other = book(client, {**GOOD, "appointment_time": "11:00"}, **key(2))
     assert other.status_code == 422
     assert count(client, "11:00") == 0
 
 
 def test_replay_survives_the_slot_filling_up(client):
-    first = book(client, **{"Idempotency-Key": "k-3"})
+    first = book(client, **key(3))
     for n in range(14):
         book(client, {**GOOD, "patient_phone": f"+88019{n:08d}"})
-    assert book(client, **{"Idempotency-Key": "k-3"}).json == first.json
+    assert book(client, **key(3)).json == first.json
 
 
 def test_idempotency_keys_expire_after_24_hours(app, client, store):
-    book(client, **{"Idempotency-Key": "k-4"})
+    book(client, **key(4))
     store.age_idempotency_keys(datetime(2026, 11, 23, tzinfo=UTC))
-    assert book(client, **{"Idempotency-Key": "k-4"}).status_code == 409   # a new booking
+    assert book(client, **key(4)).status_code == 409   # a new booking
     assert booked(client) == 1
+
+
+@pytest.mark.parametrize("key", ["retry", "k" * 15, "k" * 256])
+def test_short_or_huge_idempotency_keys_are_400_and_write_nothing(client, key):
+    response = book(client, **{"Idempotency-Key": key})
+    assert response.status_code == 400
+    assert "Idempotency-Key" in response.json["details"]
+    assert booked(client) == 0
+
+
+def test_empty_idempotency_key_counts_as_none(client):
+    assert book(client, **{"Idempotency-Key": " "}).status_code == 201
+    other = book(client, {**GOOD, "appointment_time": "11:00"}, **{"Idempotency-Key": ""})
+    assert other.status_code == 201
 
 
 def test_admin_lists_a_day_paginated(client):
@@ -182,6 +200,13 @@ def test_admin_list_filters_by_status(client):
     patch(client, appointment_id, {"status": "cancelled"}, headers)
     url = "/api/appointments?hospital=Gomoti Hospital&date=2026-11-26&status=cancelled"
     assert [a["id"] for a in client.get(url, headers=ADMIN).json["items"]] == [appointment_id]
+
+
+@pytest.mark.parametrize("query", ["offset=99999999999999999999", "limit=0", "limit=201",
+                                   "offset=-1"])
+def test_admin_list_refuses_out_of_range_paging(client, query):
+    url = f"/api/appointments?hospital=gomoti&date=2026-11-26&{query}"
+    assert client.get(url, headers=ADMIN).status_code == 400
 
 
 def test_public_answers_carry_no_patient_data(client):
