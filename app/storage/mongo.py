@@ -145,10 +145,7 @@ class MongoRepository(Repository):
                 earlier = self._live_entry(session, idempotency)
                 if earlier is not None:
                     return earlier
-            self._touch_slot(session, slot.hospital_name, slot.date, slot.time)
-            ensure_seat_free(self._count(session, slot.hospital_name, slot.date, slot.time),
-                             slot.capacity)
-            self._ensure_not_booked(session, slot, appointment.patient_phone)
+            self._claim_seat(session, slot, appointment.patient_phone)
             self.db.appointments.insert_one(appointment_document(appointment, token_hash),
                                             session=session)
             if idempotency is not None:
@@ -178,10 +175,7 @@ class MongoRepository(Repository):
             if _slot_parts(document) == (target.hospital_name, target.date, target.time):
                 return current
             self._touch_slot(session, *_slot_parts(document))
-            self._touch_slot(session, target.hospital_name, target.date, target.time)
-            ensure_seat_free(self._count(session, target.hospital_name, target.date, target.time),
-                             target.capacity)
-            self._ensure_not_booked(session, target, current.patient_phone)
+            self._claim_seat(session, target, current.patient_phone)
             self.db.appointments.update_one({"_id": document["_id"]},
                                             {"$set": _slot_fields(target)}, session=session)
             return current.in_slot(target)
@@ -198,6 +192,13 @@ class MongoRepository(Repository):
              "$setOnInsert": {"hospital": hospital_name, "appointment_date": _midnight(day),
                               "appointment_time": time}},
             upsert=True, session=session)
+
+    def _claim_seat(self, session, slot: Slot, phone: str) -> None:
+        """Write the slot first (the serialization point), then check its count and patient."""
+        self._touch_slot(session, slot.hospital_name, slot.date, slot.time)
+        ensure_seat_free(self._count(session, slot.hospital_name, slot.date, slot.time),
+                         slot.capacity)
+        self._ensure_not_booked(session, slot, phone)
 
     def _count(self, session, hospital_name: str, day: date, time: str) -> int:
         return self.db.appointments.count_documents(

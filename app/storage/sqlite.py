@@ -172,9 +172,7 @@ class SqliteRepository(Repository):
                 earlier = _live_entry(conn, idempotency)
                 if earlier is not None:
                     return earlier
-            _touch_slot(conn, slot)
-            ensure_seat_free(_count(conn, slot), slot.capacity)
-            _ensure_not_booked(conn, slot, appointment.patient_phone)
+            _claim_seat(conn, slot, appointment.patient_phone)
             _insert(conn, appointment, token_hash)
             if idempotency is not None:
                 _store_entry(conn, idempotency)
@@ -199,14 +197,8 @@ class SqliteRepository(Repository):
             if source.key == target.key:
                 return appointment
             _touch_slot(conn, source)
-            _touch_slot(conn, target)
-            ensure_seat_free(_count(conn, target), target.capacity)
-            _ensure_not_booked(conn, target, appointment.patient_phone)
-            conn.execute(
-                "UPDATE appointments SET hospital_id = ?, hospital = ?, appointment_date = ?, "
-                "appointment_time = ? WHERE id = ?",
-                (target.hospital_id, target.hospital_name, target.date.isoformat(),
-                 target.time, appointment_id))
+            _claim_seat(conn, target, appointment.patient_phone)
+            _move(conn, appointment_id, target)
         return appointment.in_slot(target)
 
     # -- reads -------------------------------------------------------------------------------
@@ -246,6 +238,13 @@ def _touch_slot(conn: sqlite3.Connection, slot: Slot) -> None:
         (slot.hospital_id, slot.date.isoformat(), slot.time))
 
 
+def _claim_seat(conn: sqlite3.Connection, slot: Slot, phone: str) -> None:
+    """Write the slot's row first, then refuse at capacity or a patient already in the slot."""
+    _touch_slot(conn, slot)
+    ensure_seat_free(_count(conn, slot), slot.capacity)
+    _ensure_not_booked(conn, slot, phone)
+
+
 def _count(conn: sqlite3.Connection, slot: Slot) -> int:
     return conn.execute(f"SELECT count(*) FROM appointments WHERE {SLOT_FILTER}",
                         _slot_params(slot)).fetchone()[0]
@@ -264,6 +263,13 @@ def _insert(conn: sqlite3.Connection, a: Appointment, token_hash: str) -> None:
         (a.id, a.hospital_id, a.hospital, a.date.isoformat(), a.appointment_time, a.status,
          a.patient_name, a.patient_phone, a.patient_email, a.doctor, a.notes,
          a.created_at.isoformat(), token_hash))
+
+
+def _move(conn: sqlite3.Connection, appointment_id: str, target: Slot) -> None:
+    conn.execute("UPDATE appointments SET hospital_id = ?, hospital = ?, appointment_date = ?, "
+                 "appointment_time = ? WHERE id = ?",
+                 (target.hospital_id, target.hospital_name, target.date.isoformat(),
+                  target.time, appointment_id))
 
 
 def _fetch(conn: sqlite3.Connection, appointment_id: str) -> Appointment:
