@@ -14,7 +14,7 @@ from app.domain.capacity import slot_status
 from app.domain.errors import AppointmentNotFound, NotAuthenticated
 from app.domain.hospitals import Hospitals
 from app.domain.model import ACTIVE, Appointment
-from app.storage.base import AppointmentQuery, IdempotencyEntry, Repository
+from app.storage.base import IDEMPOTENCY_TTL, AppointmentQuery, IdempotencyEntry, Repository
 
 
 def utc_now() -> datetime:
@@ -76,16 +76,27 @@ class BookingService:
 
     def book(self, request: dict, idempotency_key: str | None = None) -> Booked:
         """Book one seat; `request` is a validated booking body (see app.api.schemas)."""
+        earlier = self._seen(request, idempotency_key)
+        if earlier:
+            return _replayed(earlier, idempotency_key)
+        return self._book_new(request, idempotency_key)
+
+    def _seen(self, request: dict, key: str | None) -> IdempotencyEntry | None:
+        """Looked up before the rules, so a retry replays even once its slot has started."""
+        if key is None:
+            return None
+        return self.repository.replay(_key_hash(key), _fingerprint(request),
+                                      self._now() - IDEMPOTENCY_TTL)
+
+    def _book_new(self, request: dict, key: str | None) -> Booked:
         hospital = self.hospitals.get(request["hospital"])
         slot = schedule.bookable_slot(hospital, request["date"], request["appointment_time"],
                                       self._now())
         appointment = self._new_appointment(slot, request)
         token = secrets.token_urlsafe(32)
-        entry = self._idempotency_entry(idempotency_key, request, appointment, token)
+        entry = self._idempotency_entry(key, request, appointment, token)
         earlier = self.repository.book(slot, appointment, _hash(token), entry)
-        if earlier is not None:
-            return Booked(earlier.response, _unseal(earlier.sealed_token, idempotency_key), True)
-        return Booked(appointment.to_dict(), token)
+        return _replayed(earlier, key) if earlier else Booked(appointment.to_dict(), token)
 
     def _new_appointment(self, slot, request: dict) -> Appointment:
         return Appointment(
@@ -98,7 +109,7 @@ class BookingService:
     def _idempotency_entry(self, key, request, appointment, token) -> IdempotencyEntry | None:
         if key is None:
             return None
-        return IdempotencyEntry(key_hash=_hash("idempotency:" + key),
+        return IdempotencyEntry(key_hash=_key_hash(key),
                                 fingerprint=_fingerprint(request),
                                 response=appointment.to_dict(),
                                 sealed_token=_seal(token, key), created_at=self._now())
@@ -149,6 +160,14 @@ class BookingService:
     def _require_admin(self, bearer: str | None) -> None:
         if not self._is_admin(bearer):
             raise NotAuthenticated()
+
+
+def _replayed(earlier: IdempotencyEntry, key: str) -> Booked:
+    return Booked(earlier.response, _unseal(earlier.sealed_token, key), replayed=True)
+
+
+def _key_hash(key: str) -> str:
+    return _hash("idempotency:" + key)
 
 
 def _hash(secret: str) -> str:

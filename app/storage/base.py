@@ -47,6 +47,11 @@ class Repository(ABC):
         """
 
     @abstractmethod
+    def replay(self, key_hash: str, fingerprint: str, since: datetime) -> IdempotencyEntry | None:
+        """The entry stored under `key_hash` since `since` (IdempotencyKeyReused when its
+        fingerprint differs), or None. Read-only."""
+
+    @abstractmethod
     def slot_count(self, slot: Slot) -> int:
         """Active (not cancelled) appointments in `slot`."""
 

@@ -217,19 +217,29 @@ class MongoRepository(Repository):
         return document
 
     def _live_entry(self, session, entry: IdempotencyEntry) -> IdempotencyEntry | None:
-        document = self.db.idempotency_keys.find_one(
-            {"_id": entry.key_hash, "created_at": {"$gte": entry.created_at - IDEMPOTENCY_TTL}},
-            session=session)
-        if document is None:
+        earlier = self._find_entry(session, entry.key_hash, entry.fingerprint,
+                                   entry.created_at - IDEMPOTENCY_TTL)
+        if earlier is None:
             # An expired entry the TTL monitor has not removed yet must not block the key.
             self.db.idempotency_keys.delete_one({"_id": entry.key_hash}, session=session)
+        return earlier
+
+    def _find_entry(self, session, key_hash: str, fingerprint: str,
+                    since: datetime) -> IdempotencyEntry | None:
+        document = self.db.idempotency_keys.find_one(
+            {"_id": key_hash, "created_at": {"$gte": since}}, session=session)
+        if document is None:
             return None
-        if document["fingerprint"] != entry.fingerprint:
+        if document["fingerprint"] != fingerprint:
             raise IdempotencyKeyReused()
-        return IdempotencyEntry(entry.key_hash, document["fingerprint"], document["response"],
+        return IdempotencyEntry(key_hash, document["fingerprint"], document["response"],
                                 document["sealed_token"], document["created_at"])
 
     # -- reads -------------------------------------------------------------------------------
+
+    def replay(self, key_hash, fingerprint, since):
+        with self._bounded():
+            return self._find_entry(None, key_hash, fingerprint, since)
 
     def slot_count(self, slot):
         with self._bounded():

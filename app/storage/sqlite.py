@@ -203,6 +203,10 @@ class SqliteRepository(Repository):
 
     # -- reads -------------------------------------------------------------------------------
 
+    def replay(self, key_hash, fingerprint, since):
+        with _store_errors():
+            return _find_entry(self._connection(), key_hash, fingerprint, since)
+
     def slot_count(self, slot):
         return self._read(f"SELECT count(*) FROM appointments WHERE {SLOT_FILTER}",
                           _slot_params(slot))[0][0]
@@ -281,15 +285,21 @@ def _fetch(conn: sqlite3.Connection, appointment_id: str) -> Appointment:
 
 
 def _live_entry(conn: sqlite3.Connection, entry: IdempotencyEntry) -> IdempotencyEntry | None:
-    cutoff = (entry.created_at - IDEMPOTENCY_TTL).isoformat()
-    conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?", (cutoff,))
+    cutoff = entry.created_at - IDEMPOTENCY_TTL
+    conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?", (cutoff.isoformat(),))
+    return _find_entry(conn, entry.key_hash, entry.fingerprint, cutoff)
+
+
+def _find_entry(conn: sqlite3.Connection, key_hash: str, fingerprint: str,
+                since: datetime) -> IdempotencyEntry | None:
     row = conn.execute("SELECT fingerprint, response, sealed_token, created_at "
-                       "FROM idempotency_keys WHERE key_hash = ?", (entry.key_hash,)).fetchone()
+                       "FROM idempotency_keys WHERE key_hash = ? AND created_at >= ?",
+                       (key_hash, since.isoformat())).fetchone()
     if row is None:
         return None
-    if row[0] != entry.fingerprint:
+    if row[0] != fingerprint:
         raise IdempotencyKeyReused()
-    return IdempotencyEntry(entry.key_hash, row[0], json.loads(row[1]), row[2],
+    return IdempotencyEntry(key_hash, row[0], json.loads(row[1]), row[2],
                             datetime.fromisoformat(row[3]))
 
 

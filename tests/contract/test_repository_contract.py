@@ -271,3 +271,14 @@ def test_prepare_is_idempotent_and_keeps_the_data(repository):
     assert repository.get(made.id)[0] == made
     with pytest.raises(DuplicateBooking):
         book(repository, slot(), 1)
+
+
+def test_replay_reads_a_live_entry_and_writes_nothing(repository):
+    repository.book(slot(), appointment(slot(), 1), "h", entry("r"))
+    since = NOW - timedelta(hours=24)
+    assert repository.replay("key-r", "f1", since).response == {"id": "r"}
+    with pytest.raises(IdempotencyKeyReused):
+        repository.replay("key-r", "another body", since)
+    assert repository.replay("key-r", "f1", NOW + timedelta(seconds=1)) is None   # expired
+    assert repository.replay("key-unknown", "f1", since) is None
+    assert repository.slot_count(slot()) == 1

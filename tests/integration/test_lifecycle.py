@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from app import create_app
 from tests.integration.test_api_validation import GOOD, SLOT_URL, booked
 
 pytestmark = pytest.mark.every_engine
@@ -213,3 +214,15 @@ def test_public_answers_carry_no_patient_data(client):
     book(client)
     for url in [SLOT_URL, "/api/hospitals/gomoti/availability?date=2026-11-26", "/api/hospitals"]:
         assert "Rahim" not in client.get(url).get_data(as_text=True)
+
+
+def test_retry_after_the_slot_started_still_replays(settings, repository):
+    clock = [datetime(2026, 11, 25, 8, 0, tzinfo=UTC)]          # 14:00 in Dhaka
+    client = create_app(settings, repository, now=lambda: clock[0]).test_client()
+    body = {**GOOD, "date": "2026-11-25", "appointment_time": "16:30"}
+    first = book(client, body, **key(7))
+    clock[0] = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)        # 17:00: the slot has begun
+    retry = book(client, body, **key(7))
+    assert (first.status_code, retry.status_code) == (201, 201)
+    assert retry.json == first.json
+    assert book(client, body).status_code == 400               # without the key: too late

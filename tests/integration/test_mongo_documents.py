@@ -169,6 +169,20 @@ def test_search_lists_the_legacy_appointments_the_slot_counts(db, repo):
 
 # -- indexes ---------------------------------------------------------------------------------
 
+def test_replay_finds_a_live_key_and_ignores_an_expired_one(db, repo):
+    stored = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+    db.idempotency_keys.insert_one({"_id": "k", "fingerprint": "f", "response": {"id": "a"},
+                                    "sealed_token": "00", "created_at": stored})
+    assert repo.replay("k", "f", stored - timedelta(hours=24)).response == {"id": "a"}
+    assert repo.replay("k", "f", stored + timedelta(seconds=1)) is None
+
+
+def test_created_at_falls_back_for_legacy_documents_without_it(db):
+    oid = ObjectId()
+    assert from_document(legacy(_id=oid)).created_at == oid.generation_time
+    assert from_document(legacy(_id="legacy-7")).created_at == datetime.fromtimestamp(0, UTC)
+
+
 def test_create_indexes_is_idempotent_and_defines_the_three_indexes(db):
     create_indexes(db)
     create_indexes(db)
