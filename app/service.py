@@ -55,22 +55,15 @@ class BookingService:
                 **slot_status(current, slot.capacity)}
 
     def day_availability(self, hospital_ref: str, day: date) -> dict:
-        hospital = self.hospitals.get(hospital_ref)
-        schedule.check_bookable_day(hospital, day, self._now())
+        hospital, now = self.hospitals.get(hospital_ref), self._now()
+        schedule.check_bookable_day(hospital, day, now)
         answer = {"hospital_id": hospital.id, "date": day.isoformat(),
                   "is_open": hospital.is_open_on(day), "slots": []}
         if answer["is_open"]:
             counts = self.repository.day_counts(hospital.id, hospital.name, day)
-            answer["slots"] = [self._slot_entry(hospital, day, t, counts.get(t, 0))
+            answer["slots"] = [_slot_entry(hospital, day, t, counts.get(t, 0), now)
                                for t in hospital.slot_times()]
         return answer
-
-    def _slot_entry(self, hospital, day: date, time: str, current: int) -> dict:
-        entry = {"time": time, **slot_status(current, hospital.max_per_slot)}
-        if schedule.slot_started(hospital, day, time, self._now()):
-            # The count stays true, but a slot that has begun takes no more bookings.
-            entry.update(available_slots=0, is_available=False, status="started")
-        return entry
 
     # -- booking -----------------------------------------------------------------------------
 
@@ -160,6 +153,14 @@ class BookingService:
     def _require_admin(self, bearer: str | None) -> None:
         if not self._is_admin(bearer):
             raise NotAuthenticated()
+
+
+def _slot_entry(hospital, day: date, time: str, current: int, now: datetime) -> dict:
+    entry = {"time": time, **slot_status(current, hospital.max_per_slot)}
+    if schedule.slot_started(hospital, day, time, now):
+        # The count stays true, but a slot that has begun takes no more bookings.
+        entry.update(available_slots=0, is_available=False, status="started")
+    return entry
 
 
 def _replayed(earlier: IdempotencyEntry, key: str) -> Booked:

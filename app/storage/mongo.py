@@ -171,10 +171,10 @@ class MongoRepository(Repository):
             document = self._fetch(session, appointment_id)
             if document.get("status") == CANCELLED:
                 raise AppointmentCancelled()
-            current = from_document(document)
-            if _slot_parts(document) == (target.hospital_name, target.date, target.time):
+            current, source = from_document(document), _slot_parts(document)
+            if source == (target.hospital_name, target.date, target.time):
                 return current
-            self._touch_slot(session, *_slot_parts(document))
+            self._touch_slot(session, *source)
             self._claim_seat(session, target, current.patient_phone)
             self.db.appointments.update_one({"_id": document["_id"]},
                                             {"$set": _slot_fields(target)}, session=session)
@@ -210,8 +210,7 @@ class MongoRepository(Repository):
             raise DuplicateBooking()
 
     def _fetch(self, session, appointment_id: str) -> dict:
-        document = self.db.appointments.find_one({"_id": {"$in": _id_candidates(appointment_id)}},
-                                                 session=session)
+        document = self.db.appointments.find_one(_by_id(appointment_id), session=session)
         if document is None:
             raise AppointmentNotFound()
         return document
@@ -254,8 +253,7 @@ class MongoRepository(Repository):
 
     def get(self, appointment_id):
         with self._bounded():
-            document = self.db.appointments.find_one({"_id": {"$in": _id_candidates(
-                appointment_id)}})
+            document = self.db.appointments.find_one(_by_id(appointment_id))
         return (from_document(document), document.get("token_hash")) if document else None
 
     def search(self, query: AppointmentQuery):
@@ -367,6 +365,10 @@ def _midnight(day: date) -> datetime:
 
 def _as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _by_id(appointment_id: str) -> dict:
+    return {"_id": {"$in": _id_candidates(appointment_id)}}
 
 
 def _id_candidates(appointment_id: str) -> list:
