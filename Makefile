@@ -1,8 +1,11 @@
-# `make run` and `make test` work as the first command on a fresh machine.
+# `make run` and `make test` work as the first command on a fresh machine: each step prints one
+# line, `run` installs only what serving needs, `test` adds the test tools.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
+RUNTIME := $(VENV)/.runtime-installed
+TESTING := $(VENV)/.test-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
@@ -10,28 +13,39 @@ export HOST PORT
 .PHONY: run test lint bench clean
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	@echo "creating $(VENV) with $(PYTHON)"
+	@$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python setup.cfg pyproject.toml
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+$(RUNTIME): $(BIN)/python setup.cfg pyproject.toml
+	@echo "installing runtime dependencies into $(VENV)"
+	@$(PIP) install -e .
+	@touch $@
 
-run: $(STAMP)
-	$(BIN)/gunicorn -c config/gunicorn.conf.py 'app:create_app()'
+$(TESTING): $(RUNTIME)
+	@echo "installing test dependencies into $(VENV)"
+	@$(PIP) install -e '.[test]'
+	@touch $@
 
-test: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+run: $(RUNTIME)
+	@echo "serving on http://$(HOST):$(PORT) (gunicorn, config/gunicorn.conf.py)"
+	@$(BIN)/gunicorn -c config/gunicorn.conf.py 'app:create_app()'
 
-lint: $(STAMP)
-	$(BIN)/ruff check .
+test: $(TESTING)
+	@echo "checking style (ruff)"
+	@$(BIN)/ruff check .
+	@echo "running the test suite (pytest)"
+	@$(BIN)/python -m pytest
 
-bench: $(STAMP)
-	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null 2>&1 || \
-		{ apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } || \
+lint: $(TESTING)
+	@$(BIN)/ruff check .
+
+bench: $(TESTING)
+	@command -v wrk >/dev/null || { echo "installing wrk (Debian package)"; \
+		apt-get install -y -qq wrk >/dev/null 2>&1 || \
+		{ apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; } || \
 		echo "make bench needs wrk: apt-get install -y wrk"
-	$(BIN)/python scripts/bench.py
+	@echo "running the benchmarks (about 2 minutes)"
+	@$(BIN)/python scripts/bench.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

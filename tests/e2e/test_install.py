@@ -1,0 +1,37 @@
+"""`make run`'s install step, as a new user meets it: quiet, one line per step, serving only."""
+
+import subprocess
+
+import pytest
+
+from tests.support.server import ROOT
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def runtime_install(tmp_path_factory):
+    venv = tmp_path_factory.mktemp("install") / "venv"
+    result = subprocess.run(
+        ["make", "--no-print-directory", f"VENV={venv}", f"{venv}/.runtime-installed"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return venv, result
+
+
+def test_each_install_step_prints_one_line_and_nothing_else(runtime_install):
+    venv, result = runtime_install
+    assert result.stdout.splitlines() == [
+        f"creating {venv} with python3", f"installing runtime dependencies into {venv}"]
+    # This machine's pip configuration names an index folder that may be missing; every
+    # other line on stderr would be a warning this project causes.
+    ours = [line for line in result.stderr.splitlines() if "pypi-more" not in line]
+    assert ours == []
+
+
+def test_serving_install_leaves_out_the_test_tools(runtime_install):
+    venv, _ = runtime_install
+    probe = ("import importlib.util as u; "
+             "print(bool(u.find_spec('pytest')), bool(u.find_spec('flask')))")
+    found = subprocess.run([f"{venv}/bin/python", "-c", probe], capture_output=True, text=True)
+    assert found.stdout.split() == ["False", "True"]
