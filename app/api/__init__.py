@@ -1,4 +1,9 @@
-"""HTTP layer: blueprints mirroring the document's routes."""
+"""HTTP layer: blueprints mirroring the document's routes.
+
+A view loads input with a schema (schemas.py), builds a typed command (app.service.commands),
+calls booking_service() (app.wiring) and shapes the answer with shape.py; errors are raised,
+never caught, and become HTTP in errors.py only.
+"""
 
 from flask import Flask
 

@@ -1,7 +1,8 @@
 """The document's appointment routes, plus the appointment lifecycle."""
 
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, request
 
+from app.api import shape
 from app.api.body import bearer_token, idempotency_key, json_body
 from app.api.schemas import (
     AppointmentChangeSchema,
@@ -10,6 +11,8 @@ from app.api.schemas import (
     SlotPathSchema,
     load,
 )
+from app.service.commands import AppointmentFilter, BookSlot, CancelAppointment, Reschedule
+from app.wiring import booking_service
 
 # Built once: a schema per request cost ~40 µs of each booking (make bench).
 BOOKING, SLOT_PATH = BookingSchema(), SlotPathSchema()
@@ -18,45 +21,42 @@ SEARCH, CHANGE = AppointmentSearchSchema(), AppointmentChangeSchema()
 bp = Blueprint("appointments", __name__, url_prefix="/api/appointments")
 
 
-def booking():
-    return current_app.extensions["booking"]
-
-
 @bp.post("")
 def book():
-    data = load(BOOKING, json_body())
-    booked = booking().book(data, idempotency_key())
-    body = {"success": True, "appointment": booked.appointment,
-            "access_token": booked.access_token}
-    location = url_for(".get_appointment", appointment_id=booked.appointment["id"])
-    headers = {"Location": location}
-    if booked.replayed:
-        headers["Idempotent-Replayed"] = "true"
-    return body, 201, headers
+    """Book one seat (the document's POST /api/appointments)."""
+    command = BookSlot(**load(BOOKING, json_body()), idempotency_key=idempotency_key())
+    booked = booking_service().book(command)
+    return shape.booked(booked), 201, shape.booked_headers(booked)
 
 
 @bp.get("/availability/<hospital>/<date>/<time>")
 def slot_availability(hospital: str, date: str, time: str):
+    """What is left of one slot (the document's real-time availability route)."""
     slot = load(SLOT_PATH, {"date": date, "time": time})
-    return booking().slot_availability(hospital, slot["date"], slot["time"])
+    return shape.slot(booking_service().slot_availability(hospital, slot["date"], slot["time"]))
 
 
 @bp.get("")
 def search():
-    filters = load(SEARCH, request.args.to_dict())
-    return booking().search(bearer_token(), filters)
+    """The admin list of a hospital day's appointments."""
+    wanted = AppointmentFilter(**load(SEARCH, request.args.to_dict()))
+    return shape.page(booking_service().search(wanted, bearer_token()))
 
 
 @bp.get("/<appointment_id>")
 def get_appointment(appointment_id: str):
-    return {"appointment": booking().get(appointment_id, bearer_token())}
+    """One appointment, for its token holder or an admin."""
+    return {"appointment": shape.appointment(
+        booking_service().get(appointment_id, bearer_token()))}
 
 
 @bp.patch("/<appointment_id>")
 def change_appointment(appointment_id: str):
+    """Cancel ({status: 'cancelled'}) or reschedule ({date, appointment_time[, hospital]})."""
     change = load(CHANGE, json_body())
     if "status" in change:
-        appointment, freed = booking().cancel(appointment_id, bearer_token())
-        return {"success": True, "appointment": appointment, "seat_freed": freed}
-    moved = booking().reschedule(appointment_id, bearer_token(), change)
-    return {"success": True, "appointment": moved}
+        cancel = CancelAppointment(appointment_id, bearer_token())
+        return shape.cancelled(booking_service().cancel(cancel))
+    move = Reschedule(appointment_id, bearer_token(), change["date"],
+                      change["appointment_time"], change.get("hospital"))
+    return shape.moved(booking_service().reschedule(move))

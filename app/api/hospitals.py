@@ -1,8 +1,10 @@
 """GET /api/hospitals and a hospital day's availability."""
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 
+from app.api import shape
 from app.api.schemas import DayQuerySchema, load
+from app.wiring import booking_service
 
 DAY_QUERY = DayQuerySchema()
 
@@ -11,10 +13,12 @@ bp = Blueprint("hospitals", __name__, url_prefix="/api/hospitals")
 
 @bp.get("")
 def list_hospitals():
-    return {"hospitals": current_app.extensions["booking"].list_hospitals()}
+    """The configured hospitals with their capacities and schedules."""
+    return {"hospitals": [shape.hospital(h) for h in booking_service().list_hospitals()]}
 
 
 @bp.get("/<hospital>/availability")
 def day_availability(hospital: str):
+    """Every slot of one hospital day with what is left of it."""
     query = load(DAY_QUERY, request.args.to_dict())
-    return current_app.extensions["booking"].day_availability(hospital, query["date"])
+    return shape.day(booking_service().day_availability(hospital, query["date"]))

@@ -13,7 +13,7 @@ from marshmallow import (
 )
 
 from app.domain.errors import ValidationFailed
-from app.domain.model import ACTIVE, CANCELLED
+from app.domain.model import BOOKED, CANCELLED
 
 TIME = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Must be a time as HH:MM.")
 PHONE_CHARS = re.compile(r"^\+?[0-9][0-9 ()\-.]*$")
@@ -97,7 +97,7 @@ class AppointmentSearchSchema(StrictSchema):
     hospital = Text(required=True, validate=validate.Length(1, 200))
     date = fields.Date(required=True)
     time = Text(validate=TIME)
-    status = Text(validate=validate.OneOf([ACTIVE, CANCELLED]))
+    status = Text(validate=validate.OneOf([BOOKED, CANCELLED]))
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
     offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000))
 

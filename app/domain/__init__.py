@@ -1,1 +1,2 @@
-"""Pure booking rules: hospitals, schedules, capacity and the errors they raise. No I/O."""
+"""Pure booking rules and values: hospitals, schedules, capacity, policies, errors. No I/O:
+the clock (`now`) and configuration (`Hospital` values) arrive as arguments."""

@@ -1,5 +1,8 @@
 """Capacity rules: the count of active appointments is the truth about a slot."""
 
+from dataclasses import dataclass
+from datetime import date
+
 from app.domain.errors import SlotFull
 
 
@@ -9,13 +12,37 @@ def ensure_seat_free(current_bookings: int, max_capacity: int) -> None:
         raise SlotFull(current_bookings, max_capacity)
 
 
-def slot_status(current_bookings: int, max_capacity: int) -> dict:
-    """The document's availability fields for one slot."""
-    available = max(0, max_capacity - current_bookings)
-    return {
-        "max_capacity": max_capacity,
-        "current_bookings": current_bookings,
-        "available_slots": available,
-        "is_available": available > 0,
-        "status": "available" if available > 0 else "full",
-    }
+@dataclass(frozen=True)
+class SlotAvailability:
+    """What is left of one slot; a started slot keeps its true count but offers no seat."""
+
+    hospital_id: str
+    date: date
+    time: str
+    max_capacity: int
+    current_bookings: int
+    started: bool = False
+
+    @property
+    def available_slots(self) -> int:
+        return 0 if self.started else max(0, self.max_capacity - self.current_bookings)
+
+    @property
+    def is_available(self) -> bool:
+        return self.available_slots > 0
+
+    @property
+    def status(self) -> str:
+        if self.started:
+            return "started"
+        return "available" if self.is_available else "full"
+
+
+@dataclass(frozen=True)
+class DayAvailability:
+    """A hospital day: whether it is open, and every slot of it when it is."""
+
+    hospital_id: str
+    date: date
+    is_open: bool
+    slots: tuple[SlotAvailability, ...] = ()

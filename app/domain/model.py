@@ -3,10 +3,23 @@
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+#: A new booking's status, and the only status that gives its seat back (see policy.py).
+BOOKED = "booked"
+CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class SlotKey:
+    """Which slot: the one identity every engine uses (Mongo maps it to legacy names itself)."""
+
+    hospital_id: str
+    date: date
+    time: str
+
 
 @dataclass(frozen=True)
 class Slot:
-    """One bookable time slot; `hospital_name` is what legacy Mongo documents store."""
+    """One bookable slot: its key, the display name appointments carry, and its capacity."""
 
     hospital_id: str
     hospital_name: str
@@ -15,8 +28,8 @@ class Slot:
     capacity: int
 
     @property
-    def key(self) -> str:
-        return f"{self.hospital_id}|{self.date.isoformat()}|{self.time}"
+    def key(self) -> SlotKey:
+        return SlotKey(self.hospital_id, self.date, self.time)
 
 
 @dataclass(frozen=True)
@@ -34,16 +47,45 @@ class Appointment:
     notes: str | None
     created_at: datetime
 
+    @property
+    def slot_key(self) -> SlotKey:
+        return SlotKey(self.hospital_id, self.date, self.appointment_time)
+
     def to_dict(self) -> dict:
         data = dict(self.__dict__)  # fields are immutable scalars; asdict() deep-copies
         data["date"] = self.date.isoformat()
         data["created_at"] = self.created_at.isoformat()
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "Appointment":
+        """The inverse of to_dict (a stored idempotent answer back into a value)."""
+        return cls(**{**data, "date": date.fromisoformat(data["date"]),
+                      "created_at": datetime.fromisoformat(data["created_at"])})
+
     def in_slot(self, slot: Slot) -> "Appointment":
         return replace(self, hospital_id=slot.hospital_id, hospital=slot.hospital_name,
                        date=slot.date, appointment_time=slot.time)
 
 
-ACTIVE = "booked"
-CANCELLED = "cancelled"
+@dataclass(frozen=True)
+class IdempotencyEntry:
+    """What a booking stored under an Idempotency-Key, to replay its answer to retries."""
+
+    key_hash: str
+    fingerprint: str
+    response: dict
+    sealed_token: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AppointmentQuery:
+    """One page of a hospital day's appointments; status "booked" means COUNTED_STATUSES."""
+
+    hospital_id: str
+    date: date
+    time: str | None = None
+    status: str | None = None
+    limit: int = 50
+    offset: int = 0

@@ -1,7 +1,8 @@
-"""Which slots exist and which of them may be booked now."""
+"""Which slots exist and which of them may be booked now (a started slot takes no bookings)."""
 
 from datetime import date, datetime, timedelta
 
+from app.domain.capacity import DayAvailability, SlotAvailability
 from app.domain.errors import HospitalClosed, ValidationFailed
 from app.domain.hospitals import WEEKDAYS, Hospital
 from app.domain.model import Slot
@@ -36,6 +37,17 @@ def ensure_open(hospital: Hospital, day: date) -> None:
 def slot_started(hospital: Hospital, day: date, time: str, now_utc: datetime) -> bool:
     local_now = now_utc.astimezone(hospital.timezone)
     return day == local_now.date() and time <= local_now.strftime("%H:%M")
+
+
+def day_offer(hospital: Hospital, day: date, counts: dict[str, int],
+              now_utc: datetime) -> DayAvailability:
+    """Every slot of a bookable day with its count (`counts` per time); started ones offer none."""
+    if not hospital.is_open_on(day):
+        return DayAvailability(hospital.id, day, is_open=False)
+    slots = tuple(SlotAvailability(hospital.id, day, time, hospital.max_per_slot,
+                                   counts.get(time, 0), slot_started(hospital, day, time, now_utc))
+                  for time in hospital.slot_times())
+    return DayAvailability(hospital.id, day, is_open=True, slots=slots)
 
 
 def _off_grid_message(hospital: Hospital) -> str:

@@ -3,37 +3,17 @@
 Each engine keeps the whole booking invariant in its own module: a booking transaction first
 writes the slot's own row/document (so concurrent bookers of one slot are serialized), then
 counts the slot's active appointments, and inserts only while the count is below capacity.
+
+Engines take the domain's values (Slot, SlotKey, AppointmentQuery, IdempotencyEntry) and policies
+(app.domain.policy: COUNTED_STATUSES, IDEMPOTENCY_KEY_LIFETIME); a new method is added here, in
+sqlite.py, in mongo.py and in the in-memory engine of tests/support, and proven once for all of
+them in tests/contract.
 """
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from app.domain.model import Appointment, Slot
-
-IDEMPOTENCY_TTL = timedelta(hours=24)
-
-
-@dataclass(frozen=True)
-class IdempotencyEntry:
-    """What a booking stored under an Idempotency-Key, to replay its answer to retries."""
-
-    key_hash: str
-    fingerprint: str
-    response: dict
-    sealed_token: str
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class AppointmentQuery:
-    hospital_id: str
-    hospital_name: str
-    date: date
-    time: str | None = None
-    status: str | None = None
-    limit: int = 50
-    offset: int = 0
+from app.domain.model import Appointment, AppointmentQuery, IdempotencyEntry, Slot, SlotKey
 
 
 class Repository(ABC):
@@ -52,12 +32,12 @@ class Repository(ABC):
         fingerprint differs), or None. Read-only."""
 
     @abstractmethod
-    def slot_count(self, slot: Slot) -> int:
-        """Active (not cancelled) appointments in `slot`."""
+    def slot_count(self, key: SlotKey) -> int:
+        """Appointments in the slot whose status is one of COUNTED_STATUSES."""
 
     @abstractmethod
-    def day_counts(self, hospital_id: str, hospital_name: str, day: date) -> dict[str, int]:
-        """Active appointments per slot time of one hospital day, in one query."""
+    def day_counts(self, hospital_id: str, day: date) -> dict[str, int]:
+        """slot_count per slot time of one hospital day, in one query (times with none absent)."""
 
     @abstractmethod
     def get(self, appointment_id: str) -> tuple[Appointment, str | None] | None:

@@ -6,12 +6,16 @@ WriteConflict and the driver retries them one after another; then count the slot
 appointments (the count is the truth, legacy over-capacity slots included); refuse at
 capacity; insert. The callback may run several times, so it has no effect outside the
 transaction. Every attempt is bounded by `pymongo.timeout`; past it the caller gets 503.
+
+The old app's documents name their hospital only by display name, so this engine alone turns
+the domain's SlotKey (hospital id, date, time) into a "legacy slot" (display name, date, time)
+through the `hospital_names` it is given; counts, filters and slot documents all use that.
 """
 
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
@@ -32,8 +36,17 @@ from app.domain.errors import (
     IdempotencyKeyReused,
     StoreUnavailable,
 )
-from app.domain.model import ACTIVE, CANCELLED, Appointment, Slot
-from app.storage.base import IDEMPOTENCY_TTL, AppointmentQuery, IdempotencyEntry, Repository
+from app.domain.model import (
+    BOOKED,
+    CANCELLED,
+    Appointment,
+    AppointmentQuery,
+    IdempotencyEntry,
+    Slot,
+    SlotKey,
+)
+from app.domain.policy import COUNTED_STATUSES, IDEMPOTENCY_KEY_LIFETIME
+from app.storage.base import Repository
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +54,7 @@ log = logging.getLogger(__name__)
 TRANSACTION = {"read_concern": ReadConcern("snapshot"),
                "write_concern": WriteConcern("majority"),
                "read_preference": ReadPreference.PRIMARY}
-ACTIVE_FILTER = {"$ne": CANCELLED}
+COUNTED = {"$ne": COUNTED_STATUSES.excluded}     # the domain's COUNTED_STATUSES
 REFUSALS = {13: "Unauthorized", 18: "AuthenticationFailed", 85: "IndexOptionsConflict",
             86: "IndexKeySpecsConflict"}
 STANDALONE_MESSAGE = (
@@ -52,8 +65,9 @@ STANDALONE_MESSAGE = (
 
 class MongoRepository(Repository):
     def __init__(self, client_factory: Callable[[], MongoClient], db_name: str,
-                 timeout: float = 5.0):
+                 timeout: float = 5.0, *, hospital_names: Mapping[str, str]):
         self._client_factory = client_factory
+        self._names = dict(hospital_names)
         self._db_name = db_name
         self._timeout = timeout
         self._pid = None
@@ -61,13 +75,17 @@ class MongoRepository(Repository):
         self._prepared = False
 
     @classmethod
-    def connect(cls, uri: str, db_name: str, timeout: float) -> "MongoRepository":
-        """A repository for `uri`; refuses a standalone server, tolerates an unreachable one."""
+    def connect(cls, uri: str, db_name: str, timeout: float,
+                hospital_names: Mapping[str, str]) -> "MongoRepository":
+        """A repository for `uri`; refuses a standalone server, tolerates an unreachable one.
+
+        `hospital_names` maps each hospital id to the display name the old app's documents carry.
+        """
         def client() -> MongoClient:
             return MongoClient(uri, appname="hospital-booking", tz_aware=True,
                                serverSelectionTimeoutMS=int(timeout * 1000))
 
-        repository = cls(client, db_name, timeout)
+        repository = cls(client, db_name, timeout, hospital_names=hospital_names)
         try:
             repository.prepare()
         except StoreUnavailable:
@@ -157,7 +175,7 @@ class MongoRepository(Repository):
     def cancel(self, appointment_id):
         def attempt(session):
             document = self._fetch(session, appointment_id)
-            if document.get("status") == CANCELLED:
+            if document.get("status") not in COUNTED_STATUSES:
                 return from_document(document), False
             self._touch_slot(session, *_slot_parts(document))
             self.db.appointments.update_one({"_id": document["_id"]},
@@ -169,10 +187,10 @@ class MongoRepository(Repository):
     def reschedule(self, appointment_id, target):
         def attempt(session):
             document = self._fetch(session, appointment_id)
-            if document.get("status") == CANCELLED:
+            if document.get("status") not in COUNTED_STATUSES:
                 raise AppointmentCancelled()
             current, source = from_document(document), _slot_parts(document)
-            if source == (target.hospital_name, target.date, target.time):
+            if source == self._legacy(target.key):
                 return current
             self._touch_slot(session, *source)
             self._claim_seat(session, target, current.patient_phone)
@@ -184,10 +202,14 @@ class MongoRepository(Repository):
 
     # -- statements used inside a transaction ------------------------------------------------
 
+    def _legacy(self, key: SlotKey) -> tuple[str, date, str]:
+        """The slot as the old app's documents name it: (display name, date, time)."""
+        return self._names[key.hospital_id], key.date, key.time
+
     def _touch_slot(self, session, hospital_name: str, day: date, time: str) -> None:
         """The per-slot serialization point: concurrent writers of one slot conflict here."""
         self.db.slots.update_one(
-            {"_id": slot_key(hospital_name, day, time)},
+            {"_id": slot_document_id(hospital_name, day, time)},
             {"$inc": {"version": 1},
              "$setOnInsert": {"hospital": hospital_name, "appointment_date": _midnight(day),
                               "appointment_time": time}},
@@ -195,17 +217,17 @@ class MongoRepository(Repository):
 
     def _claim_seat(self, session, slot: Slot, phone: str) -> None:
         """Write the slot first (the serialization point), then check its count and patient."""
-        self._touch_slot(session, slot.hospital_name, slot.date, slot.time)
-        ensure_seat_free(self._count(session, slot.hospital_name, slot.date, slot.time),
-                         slot.capacity)
-        self._ensure_not_booked(session, slot, phone)
+        legacy = self._legacy(slot.key)
+        self._touch_slot(session, *legacy)
+        ensure_seat_free(self._count(session, *legacy), slot.capacity)
+        self._ensure_not_booked(session, legacy, phone)
 
     def _count(self, session, hospital_name: str, day: date, time: str) -> int:
         return self.db.appointments.count_documents(
             slot_filter(hospital_name, day, time), session=session)
 
-    def _ensure_not_booked(self, session, slot: Slot, phone: str) -> None:
-        query = {**slot_filter(slot.hospital_name, slot.date, slot.time), "patient_phone": phone}
+    def _ensure_not_booked(self, session, legacy: tuple[str, date, str], phone: str) -> None:
+        query = {**slot_filter(*legacy), "patient_phone": phone}
         if self.db.appointments.find_one(query, {"_id": 1}, session=session):
             raise DuplicateBooking()
 
@@ -217,7 +239,7 @@ class MongoRepository(Repository):
 
     def _live_entry(self, session, entry: IdempotencyEntry) -> IdempotencyEntry | None:
         earlier = self._find_entry(session, entry.key_hash, entry.fingerprint,
-                                   entry.created_at - IDEMPOTENCY_TTL)
+                                   entry.created_at - IDEMPOTENCY_KEY_LIFETIME)
         if earlier is None:
             # An expired entry the TTL monitor has not removed yet must not block the key.
             self.db.idempotency_keys.delete_one({"_id": entry.key_hash}, session=session)
@@ -240,13 +262,13 @@ class MongoRepository(Repository):
         with self._bounded():
             return self._find_entry(None, key_hash, fingerprint, since)
 
-    def slot_count(self, slot):
+    def slot_count(self, key):
         with self._bounded():
-            return self._count(None, slot.hospital_name, slot.date, slot.time)
+            return self._count(None, *self._legacy(key))
 
-    def day_counts(self, hospital_id, hospital_name, day):
-        pipeline = [{"$match": {"hospital": hospital_name, "appointment_date": _midnight(day),
-                                "status": ACTIVE_FILTER}},
+    def day_counts(self, hospital_id, day):
+        pipeline = [{"$match": {"hospital": self._names[hospital_id],
+                                "appointment_date": _midnight(day), "status": COUNTED}},
                     {"$group": {"_id": "$appointment_time", "n": {"$sum": 1}}}]
         with self._bounded():
             return {row["_id"]: row["n"] for row in self.db.appointments.aggregate(pipeline)}
@@ -257,7 +279,7 @@ class MongoRepository(Repository):
         return (from_document(document), document.get("token_hash")) if document else None
 
     def search(self, query: AppointmentQuery):
-        where = _search_filter(query)
+        where = _search_filter(query, self._names[query.hospital_id])
         with self._bounded():
             total = self.db.appointments.count_documents(where)
             cursor = (self.db.appointments.find(where)
@@ -276,7 +298,8 @@ def create_indexes(db) -> None:
          ("appointment_time", ASCENDING), ("status", ASCENDING)], name="slot_status")
     _create_patient_index(db)
     db.idempotency_keys.create_index("created_at", name="expire_after_24h",
-                                     expireAfterSeconds=int(IDEMPOTENCY_TTL.total_seconds()))
+                                     expireAfterSeconds=int(
+                                         IDEMPOTENCY_KEY_LIFETIME.total_seconds()))
 
 
 def _create_patient_index(db) -> None:
@@ -286,21 +309,23 @@ def _create_patient_index(db) -> None:
             [("hospital", ASCENDING), ("appointment_date", ASCENDING),
              ("appointment_time", ASCENDING), ("patient_phone", ASCENDING)],
             name="one_patient_per_slot", unique=True,
-            partialFilterExpression={"status": "booked", "hospital_id": {"$exists": True}})
+            partialFilterExpression={"status": BOOKED, "hospital_id": {"$exists": True}})
     except (DuplicateKeyError, OperationFailure) as exc:
         # The in-transaction check still refuses new duplicates; old ones need a person.
         log.warning("one_patient_per_slot index not built (%s); resolve duplicate bookings",
                     type(exc).__name__)
 
 
-def slot_key(hospital_name: str, day: date, time: str) -> str:
+def slot_document_id(hospital_name: str, day: date, time: str) -> str:
+    """By display name, as every deployed version writes it: old and new workers of a rolling
+    upgrade must serialize on the same document."""
     return f"{hospital_name}|{day.isoformat()}|{time}"
 
 
 def slot_filter(hospital_name: str, day: date, time: str) -> dict:
     """The document's count query: display name, UTC-midnight Date, "HH:MM", not cancelled."""
     return {"hospital": hospital_name, "appointment_date": _midnight(day),
-            "appointment_time": time, "status": ACTIVE_FILTER}
+            "appointment_time": time, "status": COUNTED}
 
 
 def appointment_document(a: Appointment, token_hash: str) -> dict:
@@ -317,7 +342,7 @@ def from_document(d: dict) -> Appointment:
     return Appointment(
         id=str(d["_id"]), hospital_id=d.get("hospital_id", ""), hospital=d["hospital"],
         date=_as_utc(d["appointment_date"]).date(), appointment_time=d["appointment_time"],
-        status=d.get("status", "booked"), patient_name=d.get("patient_name", ""),
+        status=d.get("status", BOOKED), patient_name=d.get("patient_name", ""),
         patient_phone=d.get("patient_phone", ""), patient_email=d.get("patient_email"),
         doctor=d.get("doctor"), notes=d.get("notes"),
         created_at=_created_at(d))
@@ -347,14 +372,14 @@ def _entry_document(entry: IdempotencyEntry) -> dict:
             "sealed_token": entry.sealed_token, "created_at": entry.created_at}
 
 
-def _search_filter(query: AppointmentQuery) -> dict:
+def _search_filter(query: AppointmentQuery, hospital_name: str) -> dict:
     # By display name: the old app's documents have no hospital_id.
-    where = {"hospital": query.hospital_name, "appointment_date": _midnight(query.date)}
+    where = {"hospital": hospital_name, "appointment_date": _midnight(query.date)}
     if query.time:
         where["appointment_time"] = query.time
     if query.status:
-        # "booked" lists what the count counts: every status but cancelled (legacy ones too).
-        where["status"] = ACTIVE_FILTER if query.status == ACTIVE else query.status
+        # "booked" lists what the count counts: COUNTED_STATUSES (legacy ones too).
+        where["status"] = COUNTED if query.status == BOOKED else query.status
     return where
 
 

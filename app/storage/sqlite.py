@@ -26,10 +26,22 @@ from app.domain.errors import (
     IdempotencyKeyReused,
     StoreUnavailable,
 )
-from app.domain.model import ACTIVE, CANCELLED, Appointment, Slot
-from app.storage.base import IDEMPOTENCY_TTL, AppointmentQuery, IdempotencyEntry, Repository
+from app.domain.model import (
+    BOOKED,
+    CANCELLED,
+    Appointment,
+    AppointmentQuery,
+    IdempotencyEntry,
+    Slot,
+    SlotKey,
+)
+from app.domain.policy import COUNTED_STATUSES, IDEMPOTENCY_KEY_LIFETIME
+from app.storage.base import Repository
 
-SCHEMA = """
+# The domain's COUNTED_STATUSES as SQL (also in the partial index, which takes no parameters).
+COUNTED = f"status <> '{COUNTED_STATUSES.excluded}'"
+
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS slots (
     hospital_id TEXT NOT NULL, date TEXT NOT NULL, time TEXT NOT NULL,
     version INTEGER NOT NULL DEFAULT 0,
@@ -39,7 +51,7 @@ CREATE TABLE IF NOT EXISTS appointments (
     id TEXT PRIMARY KEY,
     hospital_id TEXT NOT NULL, hospital TEXT NOT NULL,
     appointment_date TEXT NOT NULL, appointment_time TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'booked',
+    status TEXT NOT NULL DEFAULT '{BOOKED}',
     patient_name TEXT NOT NULL, patient_phone TEXT NOT NULL, patient_email TEXT,
     doctor TEXT, notes TEXT, token_hash TEXT, created_at TEXT NOT NULL
 );
@@ -47,7 +59,7 @@ CREATE INDEX IF NOT EXISTS appointments_by_slot
     ON appointments (hospital_id, appointment_date, appointment_time, status);
 CREATE UNIQUE INDEX IF NOT EXISTS appointments_one_per_patient
     ON appointments (hospital_id, appointment_date, appointment_time, patient_phone)
-    WHERE status <> 'cancelled';
+    WHERE {COUNTED};
 CREATE TABLE IF NOT EXISTS idempotency_keys (
     key_hash TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, response TEXT NOT NULL,
     sealed_token TEXT NOT NULL, created_at TEXT NOT NULL
@@ -55,8 +67,7 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
 CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON idempotency_keys (created_at);
 """
 
-SLOT_FILTER = ("hospital_id = ? AND appointment_date = ? AND appointment_time = ? "
-               "AND status <> 'cancelled'")
+SLOT_FILTER = f"hospital_id = ? AND appointment_date = ? AND appointment_time = ? AND {COUNTED}"
 COLUMNS = ("id, hospital_id, hospital, appointment_date, appointment_time, status, patient_name, "
            "patient_phone, patient_email, doctor, notes, created_at")
 
@@ -181,9 +192,9 @@ class SqliteRepository(Repository):
     def cancel(self, appointment_id):
         with self._write() as conn:
             appointment = _fetch(conn, appointment_id)
-            if appointment.status == CANCELLED:
+            if appointment.status not in COUNTED_STATUSES:
                 return appointment, False
-            _touch_slot(conn, _slot_of(appointment))
+            _touch_slot(conn, appointment.slot_key)
             conn.execute("UPDATE appointments SET status = ? WHERE id = ?",
                          (CANCELLED, appointment_id))
         return replace(appointment, status=CANCELLED), True
@@ -191,12 +202,11 @@ class SqliteRepository(Repository):
     def reschedule(self, appointment_id, target):
         with self._write() as conn:
             appointment = _fetch(conn, appointment_id)
-            if appointment.status == CANCELLED:
+            if appointment.status not in COUNTED_STATUSES:
                 raise AppointmentCancelled()
-            source = _slot_of(appointment)
-            if source.key == target.key:
+            if appointment.slot_key == target.key:
                 return appointment
-            _touch_slot(conn, source)
+            _touch_slot(conn, appointment.slot_key)
             _claim_seat(conn, target, appointment.patient_phone)
             _move(conn, appointment_id, target)
         return appointment.in_slot(target)
@@ -207,14 +217,14 @@ class SqliteRepository(Repository):
         with _store_errors():
             return _find_entry(self._connection(), key_hash, fingerprint, since)
 
-    def slot_count(self, slot):
+    def slot_count(self, key):
         return self._read(f"SELECT count(*) FROM appointments WHERE {SLOT_FILTER}",
-                          _slot_params(slot))[0][0]
+                          _slot_params(key))[0][0]
 
-    def day_counts(self, hospital_id, hospital_name, day):
+    def day_counts(self, hospital_id, day):
         rows = self._read(
             "SELECT appointment_time, count(*) FROM appointments WHERE hospital_id = ? "
-            "AND appointment_date = ? AND status <> 'cancelled' GROUP BY appointment_time",
+            f"AND appointment_date = ? AND {COUNTED} GROUP BY appointment_time",
             (hospital_id, day.isoformat()))
         return dict(rows)
 
@@ -235,28 +245,28 @@ class SqliteRepository(Repository):
 
 # -- statements used inside a write transaction ------------------------------------------------
 
-def _touch_slot(conn: sqlite3.Connection, slot: Slot) -> None:
+def _touch_slot(conn: sqlite3.Connection, key: SlotKey) -> None:
     conn.execute(
         "INSERT INTO slots (hospital_id, date, time, version) VALUES (?, ?, ?, 1) "
         "ON CONFLICT (hospital_id, date, time) DO UPDATE SET version = version + 1",
-        (slot.hospital_id, slot.date.isoformat(), slot.time))
+        _slot_params(key))
 
 
 def _claim_seat(conn: sqlite3.Connection, slot: Slot, phone: str) -> None:
     """Write the slot's row first, then refuse at capacity or a patient already in the slot."""
-    _touch_slot(conn, slot)
-    ensure_seat_free(_count(conn, slot), slot.capacity)
-    _ensure_not_booked(conn, slot, phone)
+    _touch_slot(conn, slot.key)
+    ensure_seat_free(_count(conn, slot.key), slot.capacity)
+    _ensure_not_booked(conn, slot.key, phone)
 
 
-def _count(conn: sqlite3.Connection, slot: Slot) -> int:
+def _count(conn: sqlite3.Connection, key: SlotKey) -> int:
     return conn.execute(f"SELECT count(*) FROM appointments WHERE {SLOT_FILTER}",
-                        _slot_params(slot)).fetchone()[0]
+                        _slot_params(key)).fetchone()[0]
 
 
-def _ensure_not_booked(conn: sqlite3.Connection, slot: Slot, phone: str) -> None:
+def _ensure_not_booked(conn: sqlite3.Connection, key: SlotKey, phone: str) -> None:
     row = conn.execute(f"SELECT 1 FROM appointments WHERE {SLOT_FILTER} AND patient_phone = ?",
-                       (*_slot_params(slot), phone)).fetchone()
+                       (*_slot_params(key), phone)).fetchone()
     if row:
         raise DuplicateBooking()
 
@@ -285,7 +295,7 @@ def _fetch(conn: sqlite3.Connection, appointment_id: str) -> Appointment:
 
 
 def _live_entry(conn: sqlite3.Connection, entry: IdempotencyEntry) -> IdempotencyEntry | None:
-    cutoff = entry.created_at - IDEMPOTENCY_TTL
+    cutoff = entry.created_at - IDEMPOTENCY_KEY_LIFETIME
     conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?", (cutoff.isoformat(),))
     return _find_entry(conn, entry.key_hash, entry.fingerprint, cutoff)
 
@@ -311,13 +321,8 @@ def _store_entry(conn: sqlite3.Connection, entry: IdempotencyEntry) -> None:
 
 # -- row mapping -------------------------------------------------------------------------------
 
-def _slot_params(slot: Slot) -> tuple:
-    return slot.hospital_id, slot.date.isoformat(), slot.time
-
-
-def _slot_of(a: Appointment) -> Slot:
-    # Capacity is irrelevant when only the slot's row is written.
-    return Slot(a.hospital_id, a.hospital, a.date, a.appointment_time, capacity=0)
+def _slot_params(key: SlotKey) -> tuple:
+    return key.hospital_id, key.date.isoformat(), key.time
 
 
 def _appointment(row: tuple) -> Appointment:
@@ -333,8 +338,8 @@ def _search_filter(query: AppointmentQuery) -> tuple[str, tuple]:
     if query.time:
         where.append("appointment_time = ?")
         params.append(query.time)
-    if query.status == ACTIVE:   # what the count counts: every status but cancelled
-        where.append("status <> 'cancelled'")
+    if query.status == BOOKED:   # what the count counts: COUNTED_STATUSES
+        where.append(COUNTED)
     elif query.status:
         where.append("status = ?")
         params.append(query.status)

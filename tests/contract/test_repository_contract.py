@@ -19,14 +19,13 @@ from app.domain.errors import (
     IdempotencyKeyReused,
     SlotFull,
 )
-from app.domain.model import Appointment, Slot
-from app.storage.base import AppointmentQuery, IdempotencyEntry
+from app.domain.model import Appointment, AppointmentQuery, IdempotencyEntry, Slot
 from tests.support.load import run_together
 
 pytestmark = pytest.mark.every_engine
 
 DAY = date(2026, 11, 26)
-GOMOTI_DAY = ("gomoti", "Gomoti Hospital", DAY)
+GOMOTI_DAY = ("gomoti", DAY)
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 
 
@@ -60,21 +59,21 @@ def test_books_up_to_capacity_then_refuses_with_the_counts(repository):
     with pytest.raises(SlotFull) as refused:
         book(repository, small, 3)
     assert refused.value.extra == {"current_bookings": 3, "max_capacity": 3}
-    assert repository.slot_count(small) == 3
+    assert repository.slot_count(small.key) == 3
 
 
 def test_concurrent_bookers_never_exceed_capacity(repository):
     target = slot(capacity=5)
     results = run_together(lambda n: book(repository, target, n), 12)
     assert sorted(type(r).__name__ for r in results) == ["Appointment"] * 5 + ["SlotFull"] * 7
-    assert repository.slot_count(target) == 5
+    assert repository.slot_count(target.key) == 5
 
 
 def test_legacy_over_capacity_slot_tells_the_truth_and_refuses(repository, store):
     store.write_legacy("gomoti", "Gomoti Hospital", DAY, "12:00", 19)
     target = slot("12:00")
-    assert repository.slot_count(target) == 19
-    assert repository.day_counts("gomoti", "Gomoti Hospital", DAY) == {"12:00": 19}
+    assert repository.slot_count(target.key) == 19
+    assert repository.day_counts("gomoti", DAY) == {"12:00": 19}
     with pytest.raises(SlotFull) as refused:
         book(repository, target, 1)
     assert refused.value.extra == {"current_bookings": 19, "max_capacity": 15}
@@ -83,7 +82,7 @@ def test_legacy_over_capacity_slot_tells_the_truth_and_refuses(repository, store
 def test_legacy_statuses_other_than_cancelled_count_as_active(repository, store):
     store.write_legacy("gomoti", "Gomoti Hospital", DAY, "13:00", 2, status="confirmed")
     store.write_legacy("gomoti", "Gomoti Hospital", DAY, "13:00", 3, status="cancelled")
-    assert repository.slot_count(slot("13:00")) == 2
+    assert repository.slot_count(slot("13:00").key) == 2
 
 
 def test_day_counts_group_active_bookings_per_time(repository):
@@ -92,7 +91,7 @@ def test_day_counts_group_active_bookings_per_time(repository):
     book(repository, slot("10:00", hospital=("moon", "Moon Hospital")), 20)
     book(repository, slot("10:00", day=DAY + timedelta(days=1)), 30)
     repository.cancel(first[0].id)
-    assert repository.day_counts("gomoti", "Gomoti Hospital", DAY) == {"10:00": 2, "11:00": 1}
+    assert repository.day_counts("gomoti", DAY) == {"10:00": 2, "11:00": 1}
 
 
 # -- one patient per slot ---------------------------------------------------------------------
@@ -102,14 +101,14 @@ def test_same_patient_twice_in_a_slot_is_refused_another_slot_is_fine(repository
     with pytest.raises(DuplicateBooking):
         book(repository, slot(), 1)
     book(repository, slot("10:30"), 1)
-    assert repository.slot_count(slot()) == 1
+    assert repository.slot_count(slot().key) == 1
 
 
 def test_patient_may_book_again_after_cancelling(repository):
     first = book(repository, slot(), 1)
     repository.cancel(first.id)
     book(repository, slot(), 1)
-    assert repository.slot_count(slot()) == 1
+    assert repository.slot_count(slot().key) == 1
 
 
 # -- lookups ----------------------------------------------------------------------------------
@@ -131,7 +130,7 @@ def test_cancel_frees_exactly_one_seat_and_twice_frees_none(repository):
     assert (cancelled.status, freed) == ("cancelled", True)
     again, freed_again = repository.cancel(made.id)
     assert (again.status, freed_again) == ("cancelled", False)
-    assert repository.slot_count(slot()) == 1
+    assert repository.slot_count(slot().key) == 1
     assert repository.get(made.id)[0].status == "cancelled"
 
 
@@ -148,7 +147,7 @@ def test_reschedule_moves_one_seat(repository):
     made = book(repository, slot(), 1)
     moved = repository.reschedule(made.id, slot("11:00"))
     assert (moved.id, moved.appointment_time) == (made.id, "11:00")
-    assert (repository.slot_count(slot()), repository.slot_count(slot("11:00"))) == (0, 1)
+    assert (repository.slot_count(slot().key), repository.slot_count(slot("11:00").key)) == (0, 1)
     assert repository.get(made.id)[0].appointment_time == "11:00"
 
 
@@ -157,13 +156,13 @@ def test_reschedule_to_another_hospital(repository):
     target = slot(hospital=("moon", "Moon Hospital"), capacity=20)
     moved = repository.reschedule(made.id, target)
     assert (moved.hospital_id, moved.hospital) == ("moon", "Moon Hospital")
-    assert (repository.slot_count(slot()), repository.slot_count(target)) == (0, 1)
+    assert (repository.slot_count(slot().key), repository.slot_count(target.key)) == (0, 1)
 
 
 def test_reschedule_into_the_same_slot_changes_nothing(repository):
     made = book(repository, slot(), 1)
     assert repository.reschedule(made.id, slot()) == made
-    assert repository.slot_count(slot()) == 1
+    assert repository.slot_count(slot().key) == 1
 
 
 def test_reschedule_into_a_full_slot_is_refused_and_nothing_moves(repository):
@@ -174,7 +173,7 @@ def test_reschedule_into_a_full_slot_is_refused_and_nothing_moves(repository):
     with pytest.raises(SlotFull) as refused:
         repository.reschedule(made.id, full)
     assert refused.value.extra == {"current_bookings": 2, "max_capacity": 2}
-    assert (repository.slot_count(slot()), repository.slot_count(full)) == (1, 2)
+    assert (repository.slot_count(slot().key), repository.slot_count(full.key)) == (1, 2)
 
 
 def test_reschedule_next_to_the_same_patient_is_refused(repository):
@@ -190,7 +189,7 @@ def test_cancelled_appointment_cannot_be_rescheduled(repository):
     repository.cancel(made.id)
     with pytest.raises(AppointmentCancelled):
         repository.reschedule(made.id, slot("11:00"))
-    assert repository.slot_count(slot("11:00")) == 0
+    assert repository.slot_count(slot("11:00").key) == 0
 
 
 # -- idempotency ------------------------------------------------------------------------------
@@ -200,14 +199,14 @@ def test_same_key_replays_the_stored_entry_and_writes_nothing(repository):
     assert repository.book(slot(), appointment(slot(), 1), "h", first) is None
     replay = repository.book(slot(), appointment(slot(), 2), "h", entry("a"))
     assert replay == first
-    assert repository.slot_count(slot()) == 1
+    assert repository.slot_count(slot().key) == 1
 
 
 def test_same_key_with_another_fingerprint_is_refused_and_writes_nothing(repository):
     repository.book(slot(), appointment(slot(), 1), "h", entry("b"))
     with pytest.raises(IdempotencyKeyReused):
         repository.book(slot(), appointment(slot(), 2), "h", entry("b", fingerprint="f2"))
-    assert repository.slot_count(slot()) == 1
+    assert repository.slot_count(slot().key) == 1
 
 
 def test_replay_wins_over_a_full_slot(repository):
@@ -221,7 +220,7 @@ def test_an_expired_key_books_afresh(repository):
     repository.book(slot(), appointment(slot(), 1), "h", entry("d"))
     later = entry("d", created_at=NOW + timedelta(hours=25))
     assert repository.book(slot(), appointment(slot(), 2), "h", later) is None
-    assert repository.slot_count(slot()) == 2
+    assert repository.slot_count(slot().key) == 2
     # The fresh entry replaced the expired one: it replays from now on.
     assert repository.book(slot(), appointment(slot(), 3), "h", later) == later
 
@@ -252,14 +251,14 @@ def test_search_filters_by_time_and_status(repository):
 def test_search_lists_legacy_appointments_the_slot_counts(repository, store):
     store.write_legacy("gomoti", "Gomoti Hospital", DAY, "12:00", 3)
     page, total = repository.search(AppointmentQuery(*GOMOTI_DAY))
-    assert total == repository.slot_count(slot("12:00")) == 3
+    assert total == repository.slot_count(slot("12:00").key) == 3
     assert len(page) == 3
 
 
 def test_search_for_booked_lists_every_status_the_count_counts(repository, store):
     store.write_legacy("gomoti", "Gomoti Hospital", DAY, "13:00", 2, status="confirmed")
     page, total = repository.search(AppointmentQuery(*GOMOTI_DAY, time="13:00", status="booked"))
-    assert total == repository.slot_count(slot("13:00")) == 2
+    assert total == repository.slot_count(slot("13:00").key) == 2
 
 
 # -- preparation ------------------------------------------------------------------------------
@@ -281,4 +280,4 @@ def test_replay_reads_a_live_entry_and_writes_nothing(repository):
         repository.replay("key-r", "another body", since)
     assert repository.replay("key-r", "f1", NOW + timedelta(seconds=1)) is None   # expired
     assert repository.replay("key-unknown", "f1", since) is None
-    assert repository.slot_count(slot()) == 1
+    assert repository.slot_count(slot().key) == 1

@@ -4,6 +4,8 @@ import json
 
 import pytest
 
+from app.wiring import booking_service
+
 GOOD = {"hospital": "Gomoti Hospital", "date": "2026-11-26", "appointment_time": "10:00",
         "patient_name": "Rahim Uddin", "patient_phone": "+8801712345678"}
 SLOT_URL = "/api/appointments/availability/gomoti/2026-11-26/10:00"
@@ -133,10 +135,11 @@ def test_cors_preflight_allows_the_frontend(client):
 
 
 def test_unexpected_error_is_500_json_without_the_message_in_logs(app, client, caplog):
-    def explode(request, *args):
-        raise RuntimeError(f"cannot book {request['patient_name']}")
+    def explode(command):
+        raise RuntimeError(f"cannot book {command.patient_name}")
 
-    app.extensions["booking"].book = explode
+    with app.app_context():
+        booking_service().book = explode
     response = post(client, GOOD)
     assert (response.status_code, response.json) == (500, {"error": "Internal server error"})
     assert "RuntimeError" in caplog.text

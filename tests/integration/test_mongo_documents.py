@@ -15,8 +15,7 @@ import pytest
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
-from app.domain.model import Appointment
-from app.storage.base import AppointmentQuery
+from app.domain.model import Appointment, AppointmentQuery
 from app.storage.mongo import (
     MongoRepository,
     appointment_document,
@@ -26,7 +25,7 @@ from app.storage.mongo import (
 )
 
 DAY = date(2026, 11, 26)
-GOMOTI_DAY = ("gomoti", "Gomoti Hospital", DAY)
+GOMOTI_DAY = ("gomoti", DAY)
 MIDNIGHT = datetime(2026, 11, 26, tzinfo=UTC)
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 
@@ -43,7 +42,8 @@ def db(client):
 
 @pytest.fixture
 def repo(client):
-    return MongoRepository(lambda: client, "hospital_booking", timeout=1.0)
+    return MongoRepository(lambda: client, "hospital_booking", timeout=1.0,
+                           hospital_names={"gomoti": "Gomoti Hospital", "moon": "Moon Hospital"})
 
 
 def ours(time="10:00", phone="+8801712345678", status="booked", day=DAY, n=0,
@@ -125,7 +125,7 @@ def test_day_counts_group_a_hospital_days_active_appointments(db, repo):
            ours(phone="6", hospital=("moon", "Moon Hospital")))
     db.appointments.insert_many([legacy(), legacy(time="11:00", status="cancelled"),
                                  legacy(time="12:00", status="confirmed")])
-    assert repo.day_counts("gomoti", "Gomoti Hospital", DAY) == {"10:00": 3, "11:00": 1,
+    assert repo.day_counts("gomoti", DAY) == {"10:00": 3, "11:00": 1,
                                                                  "12:00": 1}
 
 

@@ -34,9 +34,9 @@ from app.domain.errors import (
     SlotFull,
     StoreUnavailable,
 )
-from app.domain.model import Appointment, Slot
-from app.storage.base import IdempotencyEntry
+from app.domain.model import Appointment, IdempotencyEntry, Slot
 from app.storage.mongo import MongoRepository
+from app.wiring import booking_service
 from tests.conftest import FIXED_NOW
 
 DB = "hospital_booking"
@@ -48,6 +48,7 @@ WITHIN_S = 3.0
 DAY = date(2026, 11, 26)
 MIDNIGHT = datetime(2026, 11, 26)            # as mockupdb decodes a BSON date: naive UTC
 SLOT = Slot("gomoti", "Gomoti Hospital", DAY, "10:00", 15)
+NAMES = {"gomoti": "Gomoti Hospital"}
 SLOT_FILTER = {"hospital": "Gomoti Hospital", "appointment_date": MIDNIGHT,
                "appointment_time": "10:00", "status": {"$ne": "cancelled"}}
 GOOD = {"hospital": "Gomoti Hospital", "date": "2026-11-26", "appointment_time": "10:00",
@@ -155,7 +156,8 @@ def primary(seen):
 def repository_on(server: MockupDB, timeout: float = 5.0) -> MongoRepository:
     return MongoRepository(
         lambda: MongoClient(server.uri, replicaSet="rs0", tz_aware=True,
-                            serverSelectionTimeoutMS=3000), DB, timeout)
+                            serverSelectionTimeoutMS=3000), DB, timeout,
+        hospital_names=NAMES)
 
 
 @pytest.fixture(scope="module")
@@ -419,7 +421,7 @@ def test_standalone_server_is_refused_at_start_up_naming_the_init_script():
     server = start_mock(standalone_hello)
     try:
         with pytest.raises(ConfigError) as refused:
-            MongoRepository.connect(server.uri, DB, timeout=2.0)
+            MongoRepository.connect(server.uri, DB, timeout=2.0, hospital_names=NAMES)
         assert "replica set" in str(refused.value)
         assert "scripts/init-replica-set.sh" in str(refused.value)
         settings = Settings.from_env(env={"MONGODB_URI": server.uri, "STORE_TIMEOUT_S": "2"})
@@ -439,7 +441,7 @@ def test_refused_credentials_stop_start_up_instead_of_serving_503s():
                                           "errmsg": "command hello requires authentication"}))
     try:
         with pytest.raises(ConfigError, match="Unauthorized"):
-            MongoRepository.connect(server.uri, DB, timeout=2.0)
+            MongoRepository.connect(server.uri, DB, timeout=2.0, hospital_names=NAMES)
     finally:
         server.stop()
 
@@ -452,7 +454,8 @@ def free_port() -> int:
 
 def test_no_server_is_store_unavailable_within_the_timeout():
     repo = MongoRepository(
-        lambda: MongoClient(f"mongodb://127.0.0.1:{free_port()}/?replicaSet=rs0"), DB, 1.0)
+        lambda: MongoClient(f"mongodb://127.0.0.1:{free_port()}/?replicaSet=rs0"), DB, 1.0,
+        hospital_names=NAMES)
     started = time.monotonic()
     with pytest.raises(StoreUnavailable):
         repo.book(SLOT, appointment(), "h")
@@ -471,7 +474,8 @@ def test_no_server_at_start_up_serves_503_with_retry_after():
     try:
         response = app.test_client().post("/api/appointments", json=GOOD)
     finally:
-        app.extensions["booking"].repository.close()
+        with app.app_context():
+            booking_service().repository.close()
     assert time.monotonic() - started < WITHIN_S
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "1"

@@ -19,9 +19,10 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from app.config.hospitals import load_hospitals
 from app.domain.errors import AppointmentCancelled, DuplicateBooking, SlotFull
-from app.domain.hospitals import load_hospitals
 from app.service import BookingService
+from app.service.commands import BookSlot, CancelAppointment, Reschedule
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 DAY = date(2026, 11, 26)
@@ -69,11 +70,11 @@ class SlotModel(RuleBasedStateMachine):
 
     @rule(target=appointments, time=st.sampled_from(TIMES), phone=st.sampled_from(PHONES))
     def book(self, time, phone):
-        request = {"hospital": "tiny", "date": DAY, "appointment_time": time,
-                   "patient_name": "P", "patient_phone": phone}
+        command = BookSlot(hospital="tiny", date=DAY, appointment_time=time, patient_name="P",
+                           patient_phone=phone)
         refusal = self.expected_refusal(time, phone)
         try:
-            appointment_id = self.service.book(request).appointment["id"]
+            appointment_id = self.service.book(command).appointment.id
         except (SlotFull, DuplicateBooking) as exc:
             assert type(exc) is refusal
             return None
@@ -86,7 +87,7 @@ class SlotModel(RuleBasedStateMachine):
     def cancel(self, appointment_id):
         if appointment_id is None:
             return
-        _, freed = self.service.cancel(appointment_id, "admin")
+        freed = self.service.cancel(CancelAppointment(appointment_id, "admin")).seat_freed
         assert freed == self.model[appointment_id][2]
         self.model[appointment_id][2] = False
 
@@ -98,8 +99,7 @@ class SlotModel(RuleBasedStateMachine):
         entry = self.model[appointment_id]
         expected = self.expected_reschedule(entry, time)
         try:
-            self.service.reschedule(appointment_id, "admin",
-                                    {"date": DAY, "appointment_time": time})
+            self.service.reschedule(Reschedule(appointment_id, "admin", DAY, time))
         except (SlotFull, DuplicateBooking, AppointmentCancelled) as exc:
             assert type(exc) is expected
             return
@@ -113,7 +113,7 @@ class SlotModel(RuleBasedStateMachine):
 
     @invariant()
     def counts_match_the_model_and_never_exceed_capacity(self):
-        counts = self.service.repository.day_counts("tiny", "Tiny Clinic", DAY)
+        counts = self.service.repository.day_counts("tiny", DAY)
         for time in TIMES:
             assert counts.get(time, 0) == len(self.active(time)) <= 2
 

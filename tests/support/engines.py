@@ -32,6 +32,9 @@ from pymongo.errors import PyMongoError
 from app.storage.base import Repository
 
 MONGO_IMAGE = "mongo:7.0"
+# Every hospital the suites book at: the shipped ones and the stateful test's clinic.
+HOSPITAL_NAMES = {"gomoti": "Gomoti Hospital", "moon": "Moon Hospital",
+                  "al-sefa": "Al-Sefa Hospital", "tiny": "Tiny Clinic"}
 MONGO_SKIP_REASON = ("no MongoDB replica set: set MONGODB_TEST_URI="
                      "'mongodb://localhost:27017/?replicaSet=rs0&directConnection=true' "
                      "or run a Docker engine for testcontainers")
@@ -133,7 +136,8 @@ class MongoStore(Store):
     def repository(self, timeout):
         from app.storage.mongo import MongoRepository
 
-        return MongoRepository.connect(self._uri, self.db_name, max(timeout, MONGO_MIN_TIMEOUT_S))
+        return MongoRepository.connect(self._uri, self.db_name, max(timeout, MONGO_MIN_TIMEOUT_S),
+                                       HOSPITAL_NAMES)
 
     def write_legacy(self, hospital_id, hospital_name, day, time, n, status="booked"):
         # The old app's shape: ObjectId ids, the display name, `new Date('YYYY-MM-DD')` (UTC

@@ -1,8 +1,11 @@
 """The count of active appointments is the truth about a slot."""
 
+from datetime import date
+
 import pytest
 
-from app.domain.capacity import ensure_seat_free, slot_status
+from app.api.shape import seats
+from app.domain.capacity import SlotAvailability, ensure_seat_free
 from app.domain.errors import SlotFull
 
 
@@ -17,6 +20,10 @@ def test_full_at_or_over_capacity_reports_the_real_count(current):
         ensure_seat_free(current, 15)
     assert caught.value.extra == {"current_bookings": current, "max_capacity": 15}
     assert caught.value.message == "Slot is fully booked"
+
+
+def slot_status(current: int, capacity: int) -> dict:
+    return seats(SlotAvailability("gomoti", date(2026, 11, 26), "10:00", capacity, current))
 
 
 def test_status_of_a_legacy_overbooked_slot_never_goes_negative():

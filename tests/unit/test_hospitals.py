@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 
 from app.config import ROOT
+from app.config.hospitals import load_hospitals
 from app.domain.errors import ConfigError, UnknownHospital
-from app.domain.hospitals import load_hospitals
 
 SHIPPED = ROOT / "config" / "hospitals.toml"
 VALID = """

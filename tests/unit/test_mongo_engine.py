@@ -29,8 +29,8 @@ def test_standalone_message_says_what_to_do():
     assert "scripts/init-replica-set.sh" in mongo.STANDALONE_MESSAGE
 
 
-def test_slot_key_is_per_hospital_day_and_time():
-    assert mongo.slot_key("Gomoti Hospital", date(2026, 11, 26), "10:00") == \
+def test_slot_document_id_is_per_hospital_day_and_time():
+    assert mongo.slot_document_id("Gomoti Hospital", date(2026, 11, 26), "10:00") == \
         "Gomoti Hospital|2026-11-26|10:00"
 
 
@@ -71,7 +71,7 @@ def counting_factory():
 
 def test_threads_arriving_together_share_one_client():
     factory, made = counting_factory()
-    repo = MongoRepository(factory, "hospital_booking")
+    repo = MongoRepository(factory, "hospital_booking", hospital_names={})
     barrier = threading.Barrier(8)
     seen = []
 
@@ -91,7 +91,7 @@ def test_threads_arriving_together_share_one_client():
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
 def test_a_forked_worker_makes_its_own_client():
     factory, made = counting_factory()
-    repo = MongoRepository(factory, "hospital_booking")
+    repo = MongoRepository(factory, "hospital_booking", hospital_names={})
     assert repo.db == (os.getpid(), "hospital_booking")
     read_end, write_end = os.pipe()
     child = os.fork()

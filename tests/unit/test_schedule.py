@@ -4,8 +4,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from app.config.hospitals import load_hospitals
 from app.domain.errors import HospitalClosed, ValidationFailed
-from app.domain.hospitals import load_hospitals
 from app.domain.schedule import bookable_slot
 from tests.unit.test_hospitals import SHIPPED
 

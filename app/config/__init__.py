@@ -1,10 +1,11 @@
-"""Settings, read from the environment by create_app() (never at import)."""
+"""Configuration, read by create_app() (never at import): Settings from the environment here,
+the hospitals file in app.config.hospitals (which hands the domain finished Hospital values)."""
 
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,71 @@
+"""Every JSON body the API answers with, shaped from the service's domain values."""
+
+from flask import url_for
+
+from app.domain.capacity import DayAvailability, SlotAvailability
+from app.domain.hospitals import WEEKDAYS, Hospital
+from app.domain.model import Appointment
+from app.service.results import AppointmentPage, Booked, Cancelled
+
+
+def appointment(a: Appointment) -> dict:
+    return a.to_dict()
+
+
+def booked(b: Booked) -> dict:
+    return {"success": True, "appointment": b.appointment.to_dict(),
+            "access_token": b.access_token}
+
+
+def booked_headers(b: Booked) -> dict:
+    headers = {"Location": url_for("appointments.get_appointment",
+                                   appointment_id=b.appointment.id)}
+    if b.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return headers
+
+
+def cancelled(c: Cancelled) -> dict:
+    return {"success": True, "appointment": c.appointment.to_dict(), "seat_freed": c.seat_freed}
+
+
+def moved(a: Appointment) -> dict:
+    return {"success": True, "appointment": a.to_dict()}
+
+
+def page(p: AppointmentPage) -> dict:
+    return {"items": [a.to_dict() for a in p.items], "total": p.total, "limit": p.limit,
+            "offset": p.offset}
+
+
+def seats(s: SlotAvailability) -> dict:
+    """The document's availability fields for one slot."""
+    return {"max_capacity": s.max_capacity, "current_bookings": s.current_bookings,
+            "available_slots": s.available_slots, "is_available": s.is_available,
+            "status": s.status}
+
+
+def slot(s: SlotAvailability) -> dict:
+    return {"hospital_id": s.hospital_id, "date": s.date.isoformat(), "time": s.time,
+            **seats(s)}
+
+
+def day(d: DayAvailability) -> dict:
+    return {"hospital_id": d.hospital_id, "date": d.date.isoformat(), "is_open": d.is_open,
+            "slots": [{"time": s.time, **seats(s)} for s in d.slots]}
+
+
+def hospital(h: Hospital) -> dict:
+    return {
+        "id": h.id,
+        "name": h.name,
+        "max_per_slot": h.max_per_slot,
+        "schedule": {
+            "closed_weekdays": [WEEKDAYS[d] for d in h.closed_weekdays],
+            "opens": h.opens.strftime("%H:%M"),
+            "closes": h.closes.strftime("%H:%M"),
+            "slot_minutes": h.slot_minutes,
+            "timezone": h.timezone.key,
+            "horizon_days": h.horizon_days,
+        },
+    }

@@ -1,0 +1,25 @@
+"""Booking policies, named once: the service and every storage engine (inside SQL and Mongo
+filters too) read them from here."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from app.domain.model import CANCELLED
+
+#: How long an Idempotency-Key replays its first answer (and blocks other bodies).
+IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class EveryStatusBut:
+    """A set of statuses given by the one it leaves out (so unknown legacy statuses belong)."""
+
+    excluded: str
+
+    def __contains__(self, status: object) -> bool:
+        return status != self.excluded
+
+
+#: What holds a seat and so counts toward capacity: every status but cancelled, the old app's
+#: other statuses ("confirmed", ...) included. The admin list's status "booked" means this set.
+COUNTED_STATUSES = EveryStatusBut(CANCELLED)

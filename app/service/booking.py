@@ -1,0 +1,154 @@
+"""The booking use cases: typed commands in (app.service.commands), domain values out."""
+
+import hmac
+import secrets
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+from app.domain import schedule
+from app.domain.capacity import DayAvailability, SlotAvailability
+from app.domain.errors import AppointmentNotFound, NotAuthenticated
+from app.domain.hospitals import Hospital, Hospitals
+from app.domain.model import BOOKED, Appointment, AppointmentQuery, IdempotencyEntry, Slot
+from app.domain.policy import IDEMPOTENCY_KEY_LIFETIME
+from app.service import tokens
+from app.service.commands import AppointmentFilter, BookSlot, CancelAppointment, Reschedule
+from app.service.results import AppointmentPage, Booked, Cancelled
+from app.storage.base import Repository
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class BookingService:
+    def __init__(self, hospitals: Hospitals, repository: Repository,
+                 admin_key: str | None = None, now: Callable[[], datetime] = utc_now):
+        self.hospitals = hospitals
+        self.repository = repository
+        self._admin_key = admin_key
+        self._now = now
+
+    # -- the store and the hospitals ---------------------------------------------------------
+
+    def health(self) -> None:
+        """Raise StoreUnavailable unless the store answers now."""
+        self.repository.ping()
+
+    def prepare_store(self) -> None:
+        self.repository.prepare()
+
+    def list_hospitals(self) -> list[Hospital]:
+        return self.hospitals.all()
+
+    # -- availability ------------------------------------------------------------------------
+
+    def slot_availability(self, hospital_ref: str, day: date, time: str) -> SlotAvailability:
+        hospital = self.hospitals.get(hospital_ref)
+        slot = schedule.bookable_slot(hospital, day, time, self._now())
+        return SlotAvailability(hospital.id, day, time, slot.capacity,
+                                self.repository.slot_count(slot.key))
+
+    def day_availability(self, hospital_ref: str, day: date) -> DayAvailability:
+        hospital, now = self.hospitals.get(hospital_ref), self._now()
+        schedule.check_bookable_day(hospital, day, now)
+        counts = self.repository.day_counts(hospital.id, day) if hospital.is_open_on(day) else {}
+        return schedule.day_offer(hospital, day, counts, now)
+
+    # -- booking -----------------------------------------------------------------------------
+
+    def book(self, command: BookSlot) -> Booked:
+        """Book one seat, or replay the answer an earlier request with the same key got."""
+        earlier = self._seen(command)
+        if earlier:
+            return _replayed(earlier, command.idempotency_key)
+        return self._book_new(command)
+
+    def _seen(self, command: BookSlot) -> IdempotencyEntry | None:
+        """Looked up before the rules, so a retry replays even once its slot has started."""
+        if command.idempotency_key is None:
+            return None
+        return self.repository.replay(tokens.key_hash(command.idempotency_key),
+                                      tokens.fingerprint(command.body()),
+                                      self._now() - IDEMPOTENCY_KEY_LIFETIME)
+
+    def _book_new(self, command: BookSlot) -> Booked:
+        hospital = self.hospitals.get(command.hospital)
+        slot = schedule.bookable_slot(hospital, command.date, command.appointment_time,
+                                      self._now())
+        appointment = self._new_appointment(slot, command)
+        token = secrets.token_urlsafe(32)
+        entry = self._idempotency_entry(command, appointment, token)
+        earlier = self.repository.book(slot, appointment, tokens.secret_hash(token), entry)
+        if earlier:
+            return _replayed(earlier, command.idempotency_key)
+        return Booked(appointment, token)
+
+    def _new_appointment(self, slot: Slot, command: BookSlot) -> Appointment:
+        return Appointment(
+            id=uuid.uuid4().hex, hospital_id=slot.hospital_id, hospital=slot.hospital_name,
+            date=slot.date, appointment_time=slot.time, status=BOOKED,
+            patient_name=command.patient_name, patient_phone=command.patient_phone,
+            patient_email=command.patient_email, doctor=command.doctor, notes=command.notes,
+            created_at=self._now())
+
+    def _idempotency_entry(self, command: BookSlot, appointment: Appointment,
+                           token: str) -> IdempotencyEntry | None:
+        key = command.idempotency_key
+        if key is None:
+            return None
+        return IdempotencyEntry(key_hash=tokens.key_hash(key),
+                                fingerprint=tokens.fingerprint(command.body()),
+                                response=appointment.to_dict(),
+                                sealed_token=tokens.seal(token, key), created_at=self._now())
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def get(self, appointment_id: str, bearer: str | None) -> Appointment:
+        return self._authorized(appointment_id, bearer)
+
+    def cancel(self, command: CancelAppointment) -> Cancelled:
+        self._authorized(command.appointment_id, command.bearer)
+        appointment, freed = self.repository.cancel(command.appointment_id)
+        return Cancelled(appointment, freed)
+
+    def reschedule(self, command: Reschedule) -> Appointment:
+        current = self._authorized(command.appointment_id, command.bearer)
+        # Old-app appointments carry only the display name.
+        hospital = self.hospitals.get(command.hospital or current.hospital_id or current.hospital)
+        target = schedule.bookable_slot(hospital, command.date, command.appointment_time,
+                                        self._now())
+        return self.repository.reschedule(command.appointment_id, target)
+
+    def search(self, wanted: AppointmentFilter, bearer: str | None) -> AppointmentPage:
+        self._require_admin(bearer)
+        hospital = self.hospitals.get(wanted.hospital)
+        query = AppointmentQuery(hospital.id, wanted.date, wanted.time, wanted.status,
+                                 wanted.limit, wanted.offset)
+        items, total = self.repository.search(query)
+        return AppointmentPage(tuple(items), total, query.limit, query.offset)
+
+    def _authorized(self, appointment_id: str, bearer: str | None) -> Appointment:
+        """The appointment if `bearer` is its token or the admin key; else not found."""
+        found = self.repository.get(appointment_id) if bearer else None
+        if found is None:
+            raise AppointmentNotFound()
+        appointment, token_hash = found
+        if self._is_admin(bearer) or (token_hash and hmac.compare_digest(
+                token_hash, tokens.secret_hash(bearer))):
+            return appointment
+        raise AppointmentNotFound()
+
+    def _is_admin(self, bearer: str | None) -> bool:
+        return bool(self._admin_key and bearer
+                    and hmac.compare_digest(bearer.encode(), self._admin_key.encode()))
+
+    def _require_admin(self, bearer: str | None) -> None:
+        if not self._is_admin(bearer):
+            raise NotAuthenticated()
+
+
+def _replayed(earlier: IdempotencyEntry, key: str) -> Booked:
+    return Booked(Appointment.from_dict(earlier.response), tokens.unseal(earlier.sealed_token,
+                                                                         key), replayed=True)

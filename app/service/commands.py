@@ -1,0 +1,54 @@
+"""Typed commands: what each use case needs, built by app/api from schema-checked input."""
+
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class BookSlot:
+    """Book one seat; `hospital` is an id or the display name the old frontend sends."""
+
+    hospital: str
+    date: date
+    appointment_time: str
+    patient_name: str
+    patient_phone: str
+    patient_email: str | None = None
+    doctor: str | None = None
+    notes: str | None = None
+    idempotency_key: str | None = None
+
+    def body(self) -> dict:
+        """The booking without its key: what a retry under the same key must repeat."""
+        fields = dict(self.__dict__)
+        del fields["idempotency_key"]
+        return fields
+
+
+@dataclass(frozen=True)
+class CancelAppointment:
+    appointment_id: str
+    bearer: str | None
+
+
+@dataclass(frozen=True)
+class Reschedule:
+    """Move a booking to `date` `appointment_time`, at `hospital` or its current one."""
+
+    appointment_id: str
+    bearer: str | None
+    date: date
+    appointment_time: str
+    hospital: str | None = None
+
+
+@dataclass(frozen=True)
+class AppointmentFilter:
+    """The admin list: one page of a hospital day, optionally one time and one status."""
+
+    hospital: str
+    date: date
+    time: str | None = None
+    status: str | None = None
+    limit: int = 50
+    offset: int = 0
