@@ -15,6 +15,7 @@ import pytest
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
+from app.domain.errors import IdempotencyKeyReused
 from app.domain.model import Appointment, AppointmentQuery
 from app.storage.mongo import (
     MongoRepository,
@@ -220,3 +221,57 @@ def test_old_duplicates_leave_the_patient_index_unbuilt_with_a_warning(db, caplo
     assert "one_patient_per_slot index not built" in caplog.text
     assert "slot_status" in db.appointments.index_information()
     assert "expire_after_24h" in db.idempotency_keys.index_information()
+
+
+# -- the admin list and replay filters, legacy statuses included -------------------------------
+
+def test_search_for_booked_lists_every_status_the_count_counts(db, repo):
+    kept = ours(phone="1")
+    insert(db, kept, ours(phone="2", status="cancelled"))
+    db.appointments.insert_many([legacy(status="confirmed"), legacy(status="pending"),
+                                 legacy(status=None), legacy(status="cancelled")])
+    page, total = repo.search(AppointmentQuery(*GOMOTI_DAY, status="booked"))
+    counted = db.appointments.count_documents(slot_filter("Gomoti Hospital", DAY, "10:00"))
+    assert total == len(page) == counted == 4
+    assert sorted(a.status for a in page) == ["booked", "booked", "confirmed", "pending"]
+
+
+def test_search_for_cancelled_lists_ours_and_legacy_cancellations_only(db, repo):
+    cancelled = ours(phone="2", status="cancelled")
+    insert(db, ours(phone="1"), cancelled)
+    old = legacy(status="cancelled")
+    db.appointments.insert_many([old, legacy(status="confirmed")])
+    page, total = repo.search(AppointmentQuery(*GOMOTI_DAY, status="cancelled"))
+    assert (total, sorted(a.id for a in page)) == (2, sorted([cancelled.id, str(old["_id"])]))
+
+
+def test_search_without_status_lists_every_appointment_of_the_day(db, repo):
+    insert(db, ours(phone="1"), ours(phone="2", status="cancelled"),
+           ours(phone="3", day=DAY + timedelta(days=1)))
+    db.appointments.insert_many([legacy(status="confirmed"), legacy(status="cancelled"),
+                                 legacy(hospital="Moon Hospital")])
+    assert repo.search(AppointmentQuery(*GOMOTI_DAY))[1] == 4
+
+
+def test_search_by_time_keeps_legacy_statuses_of_that_time_only(db, repo):
+    db.appointments.insert_many([legacy(time="10:00", status="confirmed"),
+                                 legacy(time="10:30", status="confirmed")])
+    page, total = repo.search(AppointmentQuery(*GOMOTI_DAY, time="10:30", status="booked"))
+    assert (total, [a.appointment_time for a in page]) == (1, ["10:30"])
+
+
+def test_replay_refuses_another_fingerprint_and_ignores_other_keys(db, repo):
+    stored = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+    db.idempotency_keys.insert_many([
+        {"_id": "k", "fingerprint": "f", "response": {"id": "a"}, "sealed_token": "00",
+         "created_at": stored},
+        {"_id": "other", "fingerprint": "g", "response": {"id": "b"}, "sealed_token": "01",
+         "created_at": stored}])
+    since = stored - timedelta(hours=24)
+    with pytest.raises(IdempotencyKeyReused):
+        repo.replay("k", "g", since)
+    found = repo.replay("k", "f", since)
+    assert (found.key_hash, found.fingerprint, found.response, found.sealed_token) == (
+        "k", "f", {"id": "a"}, "00")
+    assert repo.replay("unknown", "f", since) is None
+    assert repo.replay("k", "g", stored + timedelta(seconds=1)) is None   # expired: no refusal

@@ -1,0 +1,315 @@
+"""Cancel, reschedule and idempotent retries on the Mongo engine, pinned on the wire (mockupdb).
+
+Through the HTTP API (the public behaviour), against a scripted replica-set primary: each test
+answers the statements the engine sends, one at a time, and checks what it sends, in which
+transaction, and what it must not send (a second seat, an update after a refusal). The same
+behaviours run for real on a replica set in the contract and lifecycle suites (skipped here
+with the reason). Helpers and the mockupdb notes are in test_mongo_wire.py.
+"""
+
+import hashlib
+
+import pytest
+
+from app import create_app
+from app.config import Settings
+from tests.conftest import FIXED_NOW
+from tests.integration.test_mongo_wire import (
+    GOOD,
+    MIDNIGHT,
+    RECV_S,
+    SLOT_FILTER,
+    WRITE_CONFLICT,
+    Wire,
+    answer_count,
+    cursor,
+    drive_booking,
+    replica_set_hello,
+    repository_on,
+    start_mock,
+)
+
+ADMIN = {"Authorization": "Bearer admin-secret"}
+APPOINTMENT_ID = "5f0c6b2e9d3a4c1b8e7f6a5d4c3b2a19"
+SOURCE_KEY = "Gomoti Hospital|2026-11-26|10:00"
+TARGET_KEY = "Gomoti Hospital|2026-11-26|11:00"
+MOVE = {"date": "2026-11-26", "appointment_time": "11:00"}
+TARGET_FILTER = {**SLOT_FILTER, "appointment_time": "11:00"}
+KEY = {"Idempotency-Key": "retry-0b9c1f4e-5d7a-4e21"}
+KEY_HASH = hashlib.sha256(b"idempotency:" + KEY["Idempotency-Key"].encode()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def primary():
+    server = start_mock(replica_set_hello)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def http(primary):
+    repo = repository_on(primary)
+    repo.prepare()
+    settings = Settings.from_env(env={}, admin_api_key="admin-secret")
+    yield create_app(settings, repo, now=lambda: FIXED_NOW).test_client()
+    repo.close()
+
+
+@pytest.fixture
+def wire(primary, http):
+    driver = Wire(primary)
+    driver.client = http
+    yield driver
+    assert driver.close() == [], "requests left unanswered"
+
+
+def stored(status="booked", time="10:00", **extra) -> dict:
+    """An appointment document as this API stores it (dates come back naive UTC)."""
+    return {"_id": APPOINTMENT_ID, "hospital_id": "gomoti", "hospital": "Gomoti Hospital",
+            "appointment_date": MIDNIGHT, "appointment_time": time, "status": status,
+            "patient_name": "Rahim Uddin", "patient_phone": "+8801712345678",
+            "token_hash": "h", "created_at": FIXED_NOW, **extra}
+
+
+def patch(wire, body, document: dict):
+    """PATCH as the admin, answering the ownership read and the transaction's first read."""
+    response = wire.call(wire.client.patch, f"/api/appointments/{APPOINTMENT_ID}", json=body,
+                         headers=ADMIN)
+    owner_lookup(wire, document)
+    return response, transaction_fetch(wire, document)
+
+
+def owner_lookup(wire, document) -> None:
+    """The service's ownership check: a plain read, outside any transaction."""
+    lookup = wire.next("find", "appointments")
+    assert "startTransaction" not in lookup.doc and "txnNumber" not in lookup.doc
+    lookup.ok(**cursor(document))
+
+
+def transaction_fetch(wire, document):
+    """The transaction's first statement: the appointment, read in a new snapshot transaction."""
+    fetch = wire.next("find", "appointments")
+    assert fetch["startTransaction"] is True
+    assert fetch["readConcern"] == {"level": "snapshot"}
+    assert fetch["filter"] == {"_id": {"$in": [APPOINTMENT_ID]}}
+    fetch.ok(**cursor(document))
+    return fetch
+
+
+def same_transaction(first, *later) -> None:
+    for statement in later:
+        assert (statement["lsid"], statement["txnNumber"]) == (first["lsid"], first["txnNumber"])
+        assert "startTransaction" not in statement.doc
+
+
+def touch(wire, key: str):
+    update = wire.next("update", "slots")
+    [statement] = update["updates"]
+    assert statement["q"] == {"_id": key}
+    assert statement["upsert"] is True
+    assert statement["u"]["$inc"] == {"version": 1}
+    update.ok(n=1, nModified=1)
+    return update
+
+
+# -- cancel --------------------------------------------------------------------------------------
+
+def test_cancel_writes_the_slot_then_the_status_in_one_transaction(wire):
+    response, fetch = patch(wire, {"status": "cancelled"}, stored())
+    slot = touch(wire, SOURCE_KEY)
+    update = wire.next("update", "appointments")
+    [statement] = update["updates"]
+    assert (statement["q"], statement["u"]) == ({"_id": APPOINTMENT_ID},
+                                                {"$set": {"status": "cancelled"}})
+    update.ok(n=1, nModified=1)
+    commit = wire.next("commitTransaction")
+    assert commit["writeConcern"] == {"w": "majority"}
+    same_transaction(fetch, slot, update, commit)
+    commit.ok()
+    answer = response.result(timeout=RECV_S)
+    assert (answer.status_code, answer.json["seat_freed"]) == (200, True)
+    assert answer.json["appointment"]["status"] == "cancelled"
+    wire.quiet()
+
+
+def test_second_cancel_frees_nothing_and_writes_nothing(wire):
+    response, _ = patch(wire, {"status": "cancelled"}, stored(status="cancelled"))
+    wire.next("commitTransaction").ok()           # no slot write, no status update
+    answer = response.result(timeout=RECV_S)
+    assert (answer.status_code, answer.json["seat_freed"]) == (200, False)
+    assert answer.json["appointment"]["status"] == "cancelled"
+    wire.quiet()
+
+
+def test_cancel_of_a_legacy_appointment_writes_its_slot_by_display_name(wire):
+    legacy = {"_id": APPOINTMENT_ID, "hospital": "Gomoti Hospital", "appointment_date": MIDNIGHT,
+              "appointment_time": "10:00", "status": "confirmed"}
+    response, _ = patch(wire, {"status": "cancelled"}, legacy)
+    touch(wire, SOURCE_KEY)
+    wire.next("update", "appointments").ok(n=1, nModified=1)
+    wire.next("commitTransaction").ok()
+    answer = response.result(timeout=RECV_S)
+    assert (answer.status_code, answer.json["seat_freed"]) == (200, True)
+
+
+# -- reschedule ----------------------------------------------------------------------------------
+
+def test_reschedule_writes_both_slots_counts_the_target_then_moves(wire):
+    response, fetch = patch(wire, MOVE, stored())
+    source = touch(wire, SOURCE_KEY)
+    target = touch(wire, TARGET_KEY)
+    count = wire.next("aggregate", "appointments")
+    assert count["pipeline"][0] == {"$match": TARGET_FILTER}
+    answer_count(count, 14)
+    duplicate = wire.next("find", "appointments")
+    assert duplicate["filter"] == {**TARGET_FILTER, "patient_phone": "+8801712345678"}
+    duplicate.ok(**cursor())
+    move = wire.next("update", "appointments")
+    [statement] = move["updates"]
+    assert statement["q"] == {"_id": APPOINTMENT_ID}
+    assert statement["u"] == {"$set": {"hospital_id": "gomoti", "hospital": "Gomoti Hospital",
+                                       "appointment_date": MIDNIGHT, "appointment_time": "11:00"}}
+    move.ok(n=1, nModified=1)
+    commit = wire.next("commitTransaction")
+    same_transaction(fetch, source, target, count, duplicate, move, commit)
+    commit.ok()
+    answer = response.result(timeout=RECV_S)
+    assert answer.status_code == 200, answer.json
+    assert answer.json["appointment"]["appointment_time"] == "11:00"
+    wire.quiet()
+
+
+def test_reschedule_into_a_full_slot_aborts_with_409_and_updates_nothing(wire):
+    response, _ = patch(wire, MOVE, stored())
+    touch(wire, SOURCE_KEY)
+    touch(wire, TARGET_KEY)
+    answer_count(wire.next("aggregate", "appointments"), 15)
+    wire.next("abortTransaction").ok()
+    answer = response.result(timeout=RECV_S)
+    assert (answer.status_code, answer.json) == (409, {
+        "error": "Slot is fully booked", "current_bookings": 15, "max_capacity": 15})
+    wire.quiet()             # no duplicate check, no update, no commit
+
+
+def test_reschedule_into_its_own_slot_writes_nothing(wire):
+    response, _ = patch(wire, {"date": "2026-11-26", "appointment_time": "10:00"}, stored())
+    wire.next("commitTransaction").ok()           # no slot write, no count, no update
+    answer = response.result(timeout=RECV_S)
+    assert answer.status_code == 200, answer.json
+    assert answer.json["appointment"]["appointment_time"] == "10:00"
+    wire.quiet()
+
+
+def test_reschedule_of_a_cancelled_appointment_is_409_and_writes_nothing(wire):
+    response, _ = patch(wire, MOVE, stored(status="cancelled"))
+    wire.next("abortTransaction").ok()
+    answer = response.result(timeout=RECV_S)
+    assert (answer.status_code, answer.json["error"]) == (409, "Appointment is cancelled")
+    wire.quiet()
+
+
+def test_reschedule_conflict_retries_the_whole_move_once(wire):
+    response, first = patch(wire, MOVE, stored())
+    wire.next("update", "slots").replies(WRITE_CONFLICT)
+    wire.next("abortTransaction").ok()
+    retry = transaction_fetch(wire, stored())
+    assert retry["txnNumber"] == first["txnNumber"] + 1
+    touch(wire, SOURCE_KEY)
+    touch(wire, TARGET_KEY)
+    answer_count(wire.next("aggregate", "appointments"), 0)
+    wire.next("find", "appointments").ok(**cursor())
+    wire.next("update", "appointments").ok(n=1, nModified=1)
+    wire.next("commitTransaction").ok()
+    assert response.result(timeout=RECV_S).status_code == 200
+    wire.quiet()             # exactly one move
+
+
+# -- idempotent retries --------------------------------------------------------------------------
+
+def post(wire, body=None):
+    return wire.call(wire.client.post, "/api/appointments", json=body or GOOD, headers=KEY)
+
+
+def replay_lookup(wire, document=None):
+    """The service's replay check: a plain read by the key's hash, before the booking rules."""
+    lookup = wire.next("find", "idempotency_keys")
+    assert "txnNumber" not in lookup.doc
+    assert lookup["filter"]["_id"] == KEY_HASH
+    assert set(lookup["filter"]["created_at"]) == {"$gte"}
+    lookup.ok(**(cursor(document) if document else cursor()))
+    return lookup
+
+
+def first_booking(wire):
+    """Drive a first booking with KEY to its commit; returns (answer, stored key document)."""
+    response = post(wire)
+    replay_lookup(wire)
+    inside = wire.next("find", "idempotency_keys")
+    assert inside["startTransaction"] is True
+    assert inside["filter"]["_id"] == KEY_HASH
+    inside.ok(**cursor())
+    wire.next("delete", "idempotency_keys").ok(n=0)       # an expired entry would go
+    _, insert = drive_booking(wire)
+    store = wire.next("insert", "idempotency_keys")
+    same_transaction(inside, insert, store)
+    store.ok(n=1)
+    wire.next("commitTransaction").ok()
+    [document] = store["documents"]
+    return response.result(timeout=RECV_S), document
+
+
+def test_a_keyed_booking_stores_its_key_and_answer_in_the_booking_transaction(wire):
+    answer, document = first_booking(wire)
+    assert answer.status_code == 201, answer.json
+    assert document["_id"] == KEY_HASH
+    assert document["response"] == answer.json["appointment"]
+    assert answer.json["access_token"] not in str(document)     # sealed, not stored
+    wire.quiet()
+
+
+def test_same_key_and_body_replays_the_first_answer_without_a_transaction(wire):
+    first, document = first_booking(wire)
+    retry = post(wire)
+    replay_lookup(wire, document)
+    answer = retry.result(timeout=RECV_S)
+    assert (answer.status_code, answer.json) == (201, first.json)
+    assert answer.headers["Idempotent-Replayed"] == "true"
+    wire.quiet()             # no transaction, no second seat
+
+
+def test_same_key_with_another_body_is_422_and_opens_no_transaction(wire):
+    _, document = first_booking(wire)
+    other = post(wire, {**GOOD, "patient_name": "Someone Else"})
+    replay_lookup(wire, document)
+    answer = other.result(timeout=RECV_S)
+    assert answer.status_code == 422
+    assert answer.json["error"] == (
+        "Idempotency-Key was already used with a different request body")
+    wire.quiet()
+
+
+def test_another_body_committed_under_the_key_meanwhile_aborts_with_422(wire):
+    _, document = first_booking(wire)
+    other = post(wire, {**GOOD, "patient_name": "Someone Else"})
+    replay_lookup(wire)                       # not there yet when the service looked
+    inside = wire.next("find", "idempotency_keys")
+    inside.ok(**cursor(document))             # committed by the time the transaction reads
+    wire.next("abortTransaction").ok()
+    assert other.result(timeout=RECV_S).status_code == 422
+    wire.quiet()             # no slot write, no insert
+
+
+def test_a_first_attempt_still_in_flight_answers_409_and_books_nothing(wire):
+    response = post(wire)
+    replay_lookup(wire)
+    wire.next("find", "idempotency_keys").ok(**cursor())
+    wire.next("delete", "idempotency_keys").ok(n=0)
+    drive_booking(wire)
+    wire.next("insert", "idempotency_keys").ok(n=0, writeErrors=[{
+        "index": 0, "code": 11000, "errmsg": "E11000 duplicate key error collection: "
+        f"hospital_booking.idempotency_keys index: _id_ dup key: {{ _id: \"{KEY_HASH}\" }}"}])
+    wire.next("abortTransaction").ok()        # the appointment insert goes with it
+    answer = response.result(timeout=RECV_S)
+    assert (answer.status_code, answer.json["error"]) == (
+        409, "A request with this Idempotency-Key is still being processed")
+    wire.quiet()
