@@ -9,33 +9,38 @@ from app.api import register_api
 from app.cli import register_cli
 from app.config import Settings
 from app.config.hospitals import load_hospitals
-from app.service import BookingService, utc_now
+from app.service import utc_now
 from app.storage import open_repository
+from app.telemetry.booking import ObservedBookingService
+from app.telemetry.logs import configure_logging
+from app.telemetry.request_log import register_request_telemetry
 from app.wiring import install_service
 
-EXPOSED_HEADERS = ["Location", "Retry-After", "Idempotent-Replayed"]
-ALLOWED_HEADERS = ["Content-Type", "Authorization", "Idempotency-Key"]
+EXPOSED_HEADERS = ["Location", "Retry-After", "Idempotent-Replayed", "X-Request-ID"]
+ALLOWED_HEADERS = ["Content-Type", "Authorization", "Idempotency-Key", "X-Request-ID"]
 
 
 def create_app(settings: Settings | None = None, repository=None, now=utc_now) -> Flask:
     """Build the app from `settings` (default: the environment); tests may pass a store/clock."""
     settings = settings or Settings.from_env()
-    _configure_logging(settings.log_level)
+    _configure_logging(settings.log_level, settings.log_format)
     hospitals = load_hospitals(settings.hospitals_config)
     app = Flask(__name__)
-    app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes)
+    app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes,
+                      METRICS_KEY=settings.metrics_key, METRICS_DAYS=settings.metrics_days)
     app.json.sort_keys = False
-    install_service(app, BookingService(
+    install_service(app, ObservedBookingService(
         hospitals, repository or open_repository(settings, hospitals), settings.admin_api_key,
         now))
     CORS(app, resources={r"/api/*": {"origins": settings.cors_origin_list()}},
          expose_headers=EXPOSED_HEADERS, allow_headers=ALLOWED_HEADERS)
+    register_request_telemetry(app)
     register_api(app)
     register_cli(app)
     return app
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def _configure_logging(level: str, style: str) -> None:
+    configure_logging(level, style)
     # pymongo's DEBUG command log quotes documents, i.e. patient data.
     logging.getLogger("pymongo").setLevel(max(logging.INFO, logging.getLevelName(level)))

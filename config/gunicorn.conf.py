@@ -37,3 +37,18 @@ keepalive = 5
 accesslog = os.environ.get("ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+
+# Prometheus multiprocess mode: the directory is in the environment before any worker imports
+# prometheus_client (PROMETHEUS_MULTIPROC_DIR, or a private temp dir), emptied at start, and
+# each exited worker's samples are folded so a scrape stays cheap after many restarts.
+from app.telemetry import multiprocess as metrics_dir  # noqa: E402
+
+metrics_dir.ensure_dir()
+
+
+def on_starting(server):
+    metrics_dir.clean(metrics_dir.ensure_dir())
+
+
+def child_exit(server, worker):
+    metrics_dir.retire_worker(worker.pid, metrics_dir.ensure_dir())

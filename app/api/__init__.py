@@ -11,10 +11,12 @@ from app.api.appointments import bp as appointments_bp
 from app.api.errors import register_error_handlers
 from app.api.health import bp as health_bp
 from app.api.hospitals import bp as hospitals_bp
+from app.api.metrics import bp as metrics_bp
 
 
 def register_api(app: Flask) -> None:
     app.register_blueprint(hospitals_bp)
     app.register_blueprint(appointments_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(metrics_bp)
     register_error_handlers(app)

@@ -7,6 +7,7 @@ from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
 from app.domain import errors
+from app.telemetry.logs import store_failure_cause
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +40,16 @@ def error_response(status: int, message: str, **extra):
 def handle_domain_error(exc: errors.BookingError):
     status = STATUS.get(type(exc), 400)
     if status >= 500:
-        log.warning("store unavailable: %s", type(exc.__cause__).__name__)
+        log.warning("store unavailable", extra=store_failure_cause(exc))
     return error_response(status, exc.message, **exc.extra)
 
 
 def handle_http_error(exc: HTTPException):
-    return error_response(exc.code or 500, exc.description or exc.name)
+    response = error_response(exc.code or 500, exc.description or exc.name)
+    for name, value in exc.get_headers():   # e.g. the Allow header of a 405
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def handle_unexpected(exc: Exception):

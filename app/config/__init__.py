@@ -19,6 +19,9 @@ class Settings:
     log_level: str = "INFO"
     admin_api_key: str | None = None
     max_body_bytes: int = 64 * 1024
+    log_format: str = "kv"
+    metrics_key: str | None = None
+    metrics_days: int = 7
 
     @classmethod
     def from_env(cls, env=None, **overrides) -> "Settings":
@@ -33,6 +36,9 @@ class Settings:
             cors_origins=env.get("CORS_ORIGINS", base.cors_origins),
             log_level=env.get("LOG_LEVEL", base.log_level).upper(),
             admin_api_key=env.get("ADMIN_API_KEY") or None,
+            log_format=env.get("LOG_FORMAT", base.log_format).lower(),
+            metrics_key=env.get("METRICS_KEY") or None,
+            metrics_days=int(env.get("METRICS_DAYS", base.metrics_days)),
         )
         return replace(settings, **overrides)
 

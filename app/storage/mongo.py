@@ -15,6 +15,7 @@ through the `hospital_names` it is given; counts, filters and slot documents all
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -47,6 +48,7 @@ from app.domain.model import (
 )
 from app.domain.policy import COUNTED_STATUSES, IDEMPOTENCY_KEY_LIFETIME
 from app.storage.base import Repository
+from app.telemetry.metrics import record_store_retry, record_store_wait
 
 log = logging.getLogger(__name__)
 
@@ -143,8 +145,17 @@ class MongoRepository(Repository):
     def _transaction(self, callback):
         if not self._prepared:
             self._prepare_late()
-        with self._bounded(), self.db.client.start_session() as session:
-            return session.with_transaction(callback, **TRANSACTION)
+        attempts = []
+
+        def attempt(session):
+            attempts.append(time.perf_counter())
+            return callback(session)
+
+        try:
+            with self._bounded(), self.db.client.start_session() as session:
+                return session.with_transaction(attempt, **TRANSACTION)
+        finally:
+            _record_attempts(attempts)
 
     def ping(self) -> None:
         with self._bounded():
@@ -411,3 +422,11 @@ def _duplicate(exc: DuplicateKeyError):
     if "idempotency_keys" in str(exc):
         return IdempotencyKeyInFlight()
     return DuplicateBooking()
+
+
+def _record_attempts(attempts: list[float]) -> None:
+    """Retries of a transaction's callback (WriteConflict), and the time they cost."""
+    for _ in attempts[1:]:
+        record_store_retry("mongo")
+    if attempts:
+        record_store_wait("mongo", attempts[-1] - attempts[0])

@@ -37,6 +37,7 @@ from app.domain.model import (
 )
 from app.domain.policy import COUNTED_STATUSES, IDEMPOTENCY_KEY_LIFETIME
 from app.storage.base import Repository
+from app.telemetry.metrics import record_store_wait
 
 # The domain's COUNTED_STATUSES as SQL (also in the partial index, which takes no parameters).
 COUNTED = f"status <> '{COUNTED_STATUSES.excluded}'"
@@ -90,11 +91,13 @@ class WriteGate:
     @contextmanager
     def hold(self) -> Iterator[None]:
         self._after_fork()
-        deadline = time.monotonic() + self._timeout
+        started = time.monotonic()
+        deadline = started + self._timeout
         if not self._thread_lock.acquire(timeout=self._timeout):
-            raise StoreUnavailable()
+            raise StoreUnavailable() from self._timed_out()
         try:
             self._lock_file(deadline)
+            record_store_wait("sqlite", time.monotonic() - started)
             try:
                 yield
             finally:
@@ -112,6 +115,9 @@ class WriteGate:
                     self._fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
                     self._pid = os.getpid()
 
+    def _timed_out(self) -> TimeoutError:
+        return TimeoutError(f"write gate not free within {self._timeout} s")
+
     def _lock_file(self, deadline: float) -> None:
         while True:
             try:
@@ -119,7 +125,7 @@ class WriteGate:
                 return
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise StoreUnavailable() from None
+                    raise StoreUnavailable() from self._timed_out()
                 time.sleep(self.POLL_S)
 
 

@@ -1,0 +1,110 @@
+"""The service/api seam, observed: every booking decision, cancellation and reschedule is
+counted (Prometheus) and logged as one line, without patient data."""
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import g, has_request_context
+
+from app.domain import errors
+from app.service import Booked, BookingService
+from app.telemetry.metrics import BOOKINGS, CHANGES, StoreEffort, measured_store_effort
+
+log = logging.getLogger("app.booking")
+
+OUTCOMES = {
+    errors.SlotFull: "full",
+    errors.HospitalClosed: "closed",
+    errors.DuplicateBooking: "duplicate",
+    errors.StoreUnavailable: "store_unavailable",
+}
+FAILED = {"store_unavailable", "error"}
+NO_HOSPITAL = "-"   # the request named no known hospital: never a label from raw input
+
+
+def outcome_of(exc: BaseException) -> str:
+    if isinstance(exc, errors.BookingError):
+        return OUTCOMES.get(type(exc), "rejected")
+    return "error"
+
+
+@dataclass
+class Decision:
+    action: str
+    hospital: str = NO_HOSPITAL
+    slot: str = "-"
+    outcome: str = "error"
+
+
+class ObservedBookingService(BookingService):
+    """BookingService whose decisions are counted and logged once, here."""
+
+    def book(self, request: dict, idempotency_key: str | None = None) -> Booked:
+        slot = f"{request['date']} {request['appointment_time']}"
+        with self._deciding("booking", self._hospital_id(request["hospital"]), slot) as decision:
+            booked = super().book(request, idempotency_key)
+            decision.outcome = "replayed" if booked.replayed else "booked"
+        return booked
+
+    def cancel(self, appointment_id: str, bearer: str | None) -> tuple[dict, bool]:
+        with self._deciding("cancel") as decision:
+            appointment, freed = super().cancel(appointment_id, bearer)
+            self._place(decision, appointment, "cancelled" if freed else "already_cancelled")
+        return appointment, freed
+
+    def reschedule(self, appointment_id: str, bearer: str | None, change: dict) -> dict:
+        with self._deciding("reschedule") as decision:
+            moved = super().reschedule(appointment_id, bearer, change)
+            self._place(decision, moved, "rescheduled")
+        return moved
+
+    @contextmanager
+    def _deciding(self, action: str, hospital: str = NO_HOSPITAL,
+                  slot: str = "-") -> Iterator[Decision]:
+        decision, started = Decision(action, hospital, slot), time.perf_counter()
+        with measured_store_effort() as effort:
+            try:
+                yield decision
+            except BaseException as exc:
+                decision.outcome = outcome_of(exc)
+                raise
+            finally:
+                _record(decision, time.perf_counter() - started, effort)
+
+    def _place(self, decision: Decision, appointment: dict, outcome: str) -> None:
+        decision.hospital = self._hospital_id(appointment["hospital_id"]
+                                              or appointment["hospital"])
+        decision.slot = f"{appointment['date']} {appointment['appointment_time']}"
+        decision.outcome = outcome
+
+    def seats_left(self, days: int) -> Iterator[tuple[str, str, int]]:
+        """(hospital id, date, seats still bookable) for today and the next `days` - 1 days."""
+        for hospital in self.hospitals.all():
+            today = hospital.today(self._now())
+            for day in (today + timedelta(days=n) for n in range(days)):
+                slots = self.day_availability(hospital.id, day)["slots"]
+                yield hospital.id, day.isoformat(), sum(s["available_slots"] for s in slots)
+
+    def _hospital_id(self, ref: str) -> str:
+        try:
+            return self.hospitals.get(ref).id
+        except errors.UnknownHospital:
+            return NO_HOSPITAL
+
+
+def _record(decision: Decision, seconds: float, effort: StoreEffort) -> None:
+    if decision.action == "booking":
+        BOOKINGS.labels(decision.outcome, decision.hospital).inc()
+        if has_request_context():
+            g.booking_decided = True   # see app.telemetry.requests: refusals before the service
+    elif decision.outcome in ("cancelled", "rescheduled"):
+        CHANGES.labels(decision.outcome, decision.hospital).inc()
+    level = logging.WARNING if decision.outcome in FAILED else logging.INFO
+    log.log(level, "%s %s", decision.action, decision.outcome, extra={
+        "action": decision.action, "outcome": decision.outcome, "hospital": decision.hospital,
+        "slot": decision.slot, "latency_ms": round(seconds * 1e3, 1),
+        "store_wait_ms": round(effort.wait_s * 1e3, 1), "retries": effort.retries})
