@@ -7,7 +7,10 @@ from werkzeug.exceptions import NotFound
 
 from app.api.body import bearer_token
 from app.domain.errors import NotAuthenticated
+from app.service import utc_now
+from app.telemetry.booking import seats_left
 from app.telemetry.metrics import SeatsLeftCollector, exposition
+from app.wiring import booking_service
 
 bp = Blueprint("metrics", __name__)
 
@@ -16,8 +19,9 @@ bp = Blueprint("metrics", __name__)
 def metrics():
     """Every worker's samples, and seats left per hospital and day read from the store."""
     _require_metrics_key(current_app.config["METRICS_KEY"])
-    service, days = current_app.extensions["booking"], current_app.config["METRICS_DAYS"]
-    body, content_type = exposition(SeatsLeftCollector(lambda: service.seats_left(days)))
+    service, days = booking_service(), current_app.config["METRICS_DAYS"]
+    body, content_type = exposition(
+        SeatsLeftCollector(lambda: seats_left(service, days, utc_now())))
     return Response(body, content_type=content_type)
 
 

@@ -6,12 +6,15 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import g, has_request_context
 
 from app.domain import errors
-from app.service import Booked, BookingService
+from app.domain.model import Appointment
+from app.service import BookingService
+from app.service.commands import BookSlot, CancelAppointment, Reschedule
+from app.service.results import Booked, Cancelled
 from app.telemetry.metrics import BOOKINGS, CHANGES, StoreEffort, measured_store_effort
 
 log = logging.getLogger("app.booking")
@@ -43,22 +46,23 @@ class Decision:
 class ObservedBookingService(BookingService):
     """BookingService whose decisions are counted and logged once, here."""
 
-    def book(self, request: dict, idempotency_key: str | None = None) -> Booked:
-        slot = f"{request['date']} {request['appointment_time']}"
-        with self._deciding("booking", self._hospital_id(request["hospital"]), slot) as decision:
-            booked = super().book(request, idempotency_key)
+    def book(self, command: BookSlot) -> Booked:
+        slot = f"{command.date} {command.appointment_time}"
+        with self._deciding("booking", self._hospital_id(command.hospital), slot) as decision:
+            booked = super().book(command)
             decision.outcome = "replayed" if booked.replayed else "booked"
         return booked
 
-    def cancel(self, appointment_id: str, bearer: str | None) -> tuple[dict, bool]:
+    def cancel(self, command: CancelAppointment) -> Cancelled:
         with self._deciding("cancel") as decision:
-            appointment, freed = super().cancel(appointment_id, bearer)
-            self._place(decision, appointment, "cancelled" if freed else "already_cancelled")
-        return appointment, freed
+            cancelled = super().cancel(command)
+            self._place(decision, cancelled.appointment,
+                        "cancelled" if cancelled.seat_freed else "already_cancelled")
+        return cancelled
 
-    def reschedule(self, appointment_id: str, bearer: str | None, change: dict) -> dict:
+    def reschedule(self, command: Reschedule) -> Appointment:
         with self._deciding("reschedule") as decision:
-            moved = super().reschedule(appointment_id, bearer, change)
+            moved = super().reschedule(command)
             self._place(decision, moved, "rescheduled")
         return moved
 
@@ -75,19 +79,10 @@ class ObservedBookingService(BookingService):
             finally:
                 _record(decision, time.perf_counter() - started, effort)
 
-    def _place(self, decision: Decision, appointment: dict, outcome: str) -> None:
-        decision.hospital = self._hospital_id(appointment["hospital_id"]
-                                              or appointment["hospital"])
-        decision.slot = f"{appointment['date']} {appointment['appointment_time']}"
+    def _place(self, decision: Decision, appointment: Appointment, outcome: str) -> None:
+        decision.hospital = self._hospital_id(appointment.hospital_id or appointment.hospital)
+        decision.slot = f"{appointment.date} {appointment.appointment_time}"
         decision.outcome = outcome
-
-    def seats_left(self, days: int) -> Iterator[tuple[str, str, int]]:
-        """(hospital id, date, seats still bookable) for today and the next `days` - 1 days."""
-        for hospital in self.hospitals.all():
-            today = hospital.today(self._now())
-            for day in (today + timedelta(days=n) for n in range(days)):
-                slots = self.day_availability(hospital.id, day)["slots"]
-                yield hospital.id, day.isoformat(), sum(s["available_slots"] for s in slots)
 
     def _hospital_id(self, ref: str) -> str:
         try:
@@ -108,3 +103,13 @@ def _record(decision: Decision, seconds: float, effort: StoreEffort) -> None:
         "action": decision.action, "outcome": decision.outcome, "hospital": decision.hospital,
         "slot": decision.slot, "latency_ms": round(seconds * 1e3, 1),
         "store_wait_ms": round(effort.wait_s * 1e3, 1), "retries": effort.retries})
+
+
+def seats_left(service: BookingService, days: int,
+               now: datetime) -> Iterator[tuple[str, str, int]]:
+    """(hospital id, date, seats still bookable) for today and the next `days` - 1 days."""
+    for hospital in service.hospitals.all():
+        today = hospital.today(now)
+        for day in (today + timedelta(days=n) for n in range(min(days, hospital.horizon_days))):
+            offer = service.day_availability(hospital.id, day)
+            yield hospital.id, day.isoformat(), sum(s.available_slots for s in offer.slots)
