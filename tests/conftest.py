@@ -1,9 +1,10 @@
 """Fixtures chained settings -> engine -> store -> repository -> app -> client.
 
 A fresh store per test. Tests run on SQLite unless marked `every_engine` (a module's
-`pytestmark` or one test), which runs them once per engine: SQLite, and MongoDB when a replica
-set is available (tests/support/engines.py); without one the Mongo variants are skipped with
-the reason shown by `pytest -ra`.
+`pytestmark` or one test), which runs them once per engine: SQLite, the in-memory repository of
+tests/support/memory.py (not in e2e modules: a server cannot share it), and MongoDB when a
+replica set is available (tests/support/engines.py); without one the Mongo variants are skipped
+with the reason shown by `pytest -ra`.
 """
 
 from datetime import UTC, datetime
@@ -20,7 +21,8 @@ FIXED_NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", "every_engine: run once per storage engine (SQLite; MongoDB when available)")
+        "markers", "every_engine: run once per storage engine (SQLite, memory; MongoDB when "
+        "available)")
 
 
 def pytest_report_header(config):
@@ -38,9 +40,10 @@ def pytest_generate_tests(metafunc):
         if reason:
             # Decided once at collection, so `pytest -ra` folds the skips per file.
             mongo_marks.append(pytest.mark.skip(reason=reason))
-        metafunc.parametrize(
-            "engine", [pytest.param("sqlite"), pytest.param("mongo", marks=mongo_marks)],
-            indirect=True)
+        params = [pytest.param("sqlite"), pytest.param("mongo", marks=mongo_marks)]
+        if not metafunc.definition.get_closest_marker("e2e"):
+            params.append(pytest.param("memory"))    # in-process only: no server can share it
+        metafunc.parametrize("engine", params, indirect=True)
 
 
 @pytest.fixture(scope="session")
@@ -52,9 +55,10 @@ def mongo_engine():
 
 @pytest.fixture(scope="session")
 def engine(request):
-    if getattr(request, "param", "sqlite") == "mongo":
+    name = getattr(request, "param", "sqlite")
+    if name == "mongo":
         return request.getfixturevalue("mongo_engine")
-    return engines.SqliteEngine()
+    return engines.MemoryEngine() if name == "memory" else engines.SqliteEngine()
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The storage engines the suites run on: SQLite always, MongoDB when a replica set is reachable.
+"""The storage engines the suites run on: SQLite and in-memory always, MongoDB when a replica
+set is reachable (the in-memory one only in-process: e2e servers cannot share it).
 
 An `Engine` hands out `Store`s: one fresh, isolated store (a SQLite file, or a MongoDB database
 with a unique name) that gives a Repository for in-process tests, the environment for
@@ -23,13 +24,16 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from pymongo.errors import PyMongoError
 
+from app.domain.model import Appointment
 from app.storage.base import Repository
+from tests.support.memory import MemoryRepository
 
 MONGO_IMAGE = "mongo:7.0"
 # Every hospital the suites book at: the shipped ones and the stateful test's clinic.
@@ -122,6 +126,41 @@ class SqliteEngine(Engine):
 
     def store(self, workdir, label):
         return SqliteStore(Path(workdir) / "booking.sqlite3")
+
+
+# -- in memory (in-process tests only: no server can share it) ---------------------------------
+
+class MemoryStore(Store):
+    def __init__(self):
+        self._repository = MemoryRepository()
+
+    def repository(self, timeout):
+        return self._repository
+
+    def write_legacy(self, hospital_id, hospital_name, day, time, n, status="booked"):
+        now = datetime.now(UTC)
+        for i in range(n):
+            self._repository.put(Appointment(uuid.uuid4().hex, hospital_id, hospital_name, day,
+                                             time, status, "Legacy", _legacy_phone(i), None,
+                                             None, None, now), None)
+
+    def token_hashes(self):
+        return list(self._repository.token_hashes.values())
+
+    def age_idempotency_keys(self, created_at):
+        entries = self._repository.idempotency
+        for key_hash, entry in entries.items():
+            entries[key_hash] = replace(entry, created_at=created_at)
+
+    def drop(self):
+        pass
+
+
+class MemoryEngine(Engine):
+    name = "memory"
+
+    def store(self, workdir, label):
+        return MemoryStore()
 
 
 # -- MongoDB -----------------------------------------------------------------------------------

@@ -1,0 +1,146 @@
+"""The use cases on the in-memory repository: no Flask, no files, milliseconds."""
+
+from datetime import UTC, date, datetime
+from datetime import time as clock_time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from app.domain.errors import (
+    AppointmentNotFound,
+    HospitalClosed,
+    IdempotencyKeyReused,
+    NotAuthenticated,
+    SlotFull,
+    ValidationFailed,
+)
+from app.domain.hospitals import Hospital, Hospitals
+from app.service import BookingService
+from app.service.commands import AppointmentFilter, BookSlot, CancelAppointment, Reschedule
+from app.service.tokens import secret_hash
+from tests.support.memory import MemoryRepository
+
+CLINIC = Hospital(id="clinic", name="Small Clinic", max_per_slot=2, closed_weekdays=(4,),
+                  opens=clock_time(9), closes=clock_time(17), slot_minutes=30,
+                  timezone=ZoneInfo("Asia/Dhaka"), horizon_days=60)
+# Wednesday 14:00 in Dhaka; the 26th is a Thursday, the 27th a Friday (closed).
+NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+DAY = date(2026, 11, 26)
+ADMIN = "admin-key"
+KEY = "retry-key-7c9e6679-7425"
+
+
+@pytest.fixture
+def clock():
+    return [NOW]
+
+
+@pytest.fixture
+def repository():
+    return MemoryRepository()
+
+
+@pytest.fixture
+def service(repository, clock):
+    return BookingService(Hospitals([CLINIC]), repository, ADMIN, lambda: clock[0])
+
+
+def booking(phone="+8801712345678", time="10:00", day=DAY, **fields) -> BookSlot:
+    return BookSlot(**{"hospital": "clinic", "date": day, "appointment_time": time,
+                       "patient_name": "Rahim Uddin", "patient_phone": phone, **fields})
+
+
+def test_booking_answers_the_appointment_and_a_token_of_which_only_the_hash_is_stored(
+        service, repository):
+    booked = service.book(booking())
+    assert (booked.appointment.hospital, booked.appointment.status) == ("Small Clinic", "booked")
+    assert repository.token_hashes[booked.appointment.id] == secret_hash(booked.access_token)
+    assert not booked.replayed
+
+
+def test_a_full_slot_refuses_with_its_counts(service):
+    service.book(booking("+8801700000001"))
+    service.book(booking("+8801700000002"))
+    with pytest.raises(SlotFull) as refused:
+        service.book(booking("+8801700000003"))
+    assert refused.value.extra == {"current_bookings": 2, "max_capacity": 2}
+
+
+def test_the_display_name_the_old_frontend_sends_finds_the_hospital(service):
+    assert service.book(booking(hospital="small clinic")).appointment.hospital_id == "clinic"
+
+
+def test_same_key_and_body_replays_the_first_answer_without_a_second_seat(service):
+    first = service.book(booking(idempotency_key=KEY))
+    retry = service.book(booking(idempotency_key=KEY))
+    assert (retry.appointment, retry.access_token, retry.replayed) == (
+        first.appointment, first.access_token, True)
+    assert service.slot_availability("clinic", DAY, "10:00").current_bookings == 1
+
+
+def test_same_key_with_another_body_is_refused(service):
+    service.book(booking(idempotency_key=KEY))
+    with pytest.raises(IdempotencyKeyReused):
+        service.book(booking(phone="+8801800000000", idempotency_key=KEY))
+
+
+def test_a_retry_after_the_slot_started_still_replays(service, clock):
+    today = date(2026, 11, 25)
+    first = service.book(booking(time="16:30", day=today, idempotency_key=KEY))
+    clock[0] = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)     # 17:00 in Dhaka
+    assert service.book(booking(time="16:30", day=today, idempotency_key=KEY)).appointment == \
+        first.appointment
+    with pytest.raises(ValidationFailed):
+        service.book(booking(time="16:30", day=today))
+
+
+def test_a_started_slot_keeps_its_true_count_but_offers_no_seat(service):
+    today = date(2026, 11, 25)
+    service.book(booking(time="16:30", day=today))
+    slots = {s.time: s for s in service.day_availability("clinic", today).slots}
+    assert (slots["14:00"].status, slots["14:00"].available_slots) == ("started", 0)
+    assert (slots["16:30"].current_bookings, slots["16:30"].available_slots) == (1, 1)
+
+
+def test_a_closed_day_is_shown_closed_and_cannot_be_booked(service):
+    friday = date(2026, 11, 27)
+    day = service.day_availability("clinic", friday)
+    assert (day.is_open, day.slots) == (False, ())
+    with pytest.raises(HospitalClosed):
+        service.book(booking(day=friday))
+
+
+def test_only_the_token_holder_or_the_admin_reads_an_appointment(service):
+    booked = service.book(booking())
+    assert service.get(booked.appointment.id, booked.access_token) == booked.appointment
+    assert service.get(booked.appointment.id, ADMIN) == booked.appointment
+    for refused in [None, "wrong-token"]:
+        with pytest.raises(AppointmentNotFound):
+            service.get(booked.appointment.id, refused)
+
+
+def test_cancel_frees_one_seat_and_twice_frees_none(service):
+    booked = service.book(booking())
+    cancel = CancelAppointment(booked.appointment.id, booked.access_token)
+    assert service.cancel(cancel).seat_freed
+    assert not service.cancel(cancel).seat_freed
+    assert service.slot_availability("clinic", DAY, "10:00").current_bookings == 0
+
+
+def test_reschedule_moves_the_seat(service):
+    booked = service.book(booking())
+    moved = service.reschedule(Reschedule(booked.appointment.id, booked.access_token, DAY,
+                                          "11:00"))
+    assert (moved.id, moved.appointment_time) == (booked.appointment.id, "11:00")
+    assert [service.slot_availability("clinic", DAY, t).current_bookings
+            for t in ("10:00", "11:00")] == [0, 1]
+
+
+def test_the_admin_list_needs_the_admin_key_and_pages_in_time_order(service):
+    later = service.book(booking(time="11:00"))
+    service.book(booking(time="10:00"))
+    wanted = AppointmentFilter("clinic", DAY, limit=1, offset=1)
+    with pytest.raises(NotAuthenticated):
+        service.search(wanted, "wrong")
+    page = service.search(wanted, ADMIN)
+    assert ([a.id for a in page.items], page.total) == ([later.appointment.id], 2)
