@@ -30,7 +30,16 @@ run: $(RUNTIME)
 	@echo "serving on http://$(HOST):$(PORT) (gunicorn, config/gunicorn.conf.py)"
 	@$(BIN)/gunicorn -c config/gunicorn.conf.py 'app:create_app()'
 
+# Tools the script tests use: shellcheck, and node for the scripted mongosh.
+TEST_TOOLS := shellcheck:shellcheck node:nodejs
+
 test: $(TESTING)
+	@for tool in $(TEST_TOOLS); do command -v $${tool%%:*} >/dev/null && continue; \
+		if [ "$$(id -u)" = 0 ]; then echo "installing $${tool#*:} (apt-get)"; \
+			apt-get install -y -qq $${tool#*:} >/dev/null 2>&1 || \
+			{ apt-get update -qq && apt-get install -y -qq $${tool#*:} >/dev/null; } || \
+			echo "could not install $${tool#*:}: the tests needing it are skipped"; \
+		else echo "$${tool%%:*} missing and not root: the tests needing it are skipped"; fi; done
 	@echo "checking style (ruff)"
 	@$(BIN)/ruff check .
 	@echo "running the test suite (pytest)"
