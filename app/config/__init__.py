@@ -5,7 +5,10 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from app.domain.errors import ConfigError
+
 ROOT = Path(__file__).resolve().parent.parent.parent
+TRUE_WORDS = ("1", "true", "yes", "on")
 
 
 @dataclass(frozen=True)
@@ -14,6 +17,8 @@ class Settings:
     sqlite_path: Path = Path("var/booking.sqlite3")
     mongodb_uri: str | None = None
     mongodb_db: str = "hospital_booking"
+    mongodb_password_file: Path | None = None
+    mongodb_require_auth: bool = False
     store_timeout_s: float = 5.0
     cors_origins: str = "*"
     log_level: str = "INFO"
@@ -32,6 +37,8 @@ class Settings:
             sqlite_path=Path(env.get("SQLITE_PATH", base.sqlite_path)),
             mongodb_uri=env.get("MONGODB_URI") or None,
             mongodb_db=env.get("MONGODB_DB", base.mongodb_db),
+            mongodb_password_file=_path_or_none(env.get("MONGODB_PASSWORD_FILE")),
+            mongodb_require_auth=env.get("MONGODB_REQUIRE_AUTH", "0").lower() in TRUE_WORDS,
             store_timeout_s=float(env.get("STORE_TIMEOUT_S", base.store_timeout_s)),
             cors_origins=env.get("CORS_ORIGINS", base.cors_origins),
             log_level=env.get("LOG_LEVEL", base.log_level).upper(),
@@ -42,6 +49,20 @@ class Settings:
         )
         return replace(settings, **overrides)
 
+    def mongodb_password(self) -> str | None:
+        """The password for MONGODB_URI's user, read from MONGODB_PASSWORD_FILE (a secret)."""
+        if self.mongodb_password_file is None:
+            return None
+        try:
+            return self.mongodb_password_file.read_text().rstrip("\r\n")
+        except OSError as exc:
+            raise ConfigError(f"cannot read MONGODB_PASSWORD_FILE {self.mongodb_password_file}: "
+                              f"{exc.strerror}") from exc
+
     def cors_origin_list(self) -> list[str] | str:
         origins = [o.strip() for o in self.cors_origins.split(",") if o.strip()]
         return "*" if origins in ([], ["*"]) else origins
+
+
+def _path_or_none(value: str | None) -> Path | None:
+    return Path(value) if value else None

@@ -69,4 +69,5 @@ class StoreUnavailable(BookingError):
 
 
 class ConfigError(Exception):
-    """The hospitals configuration cannot be used; start-up stops with this message."""
+    """The configuration (hospitals, store settings) cannot be used; start-up stops with this
+    message."""

@@ -11,7 +11,9 @@ def open_repository(settings: Settings, hospitals: Hospitals) -> Repository:
         from app.storage.mongo import MongoRepository  # pymongo is only needed for Mongo
 
         return MongoRepository.connect(settings.mongodb_uri, settings.mongodb_db,
-                                       settings.store_timeout_s, hospitals.display_names())
+                                       settings.store_timeout_s, hospitals.display_names(),
+                                       settings.mongodb_password(),
+                                       require_auth=settings.mongodb_require_auth)
     from app.storage.sqlite import SqliteRepository
 
     return SqliteRepository(settings.sqlite_path, settings.store_timeout_s)

@@ -59,6 +59,16 @@ TRANSACTION = {"read_concern": ReadConcern("snapshot"),
 COUNTED = {"$ne": COUNTED_STATUSES.excluded}     # the domain's COUNTED_STATUSES
 REFUSALS = {13: "Unauthorized", 18: "AuthenticationFailed", 85: "IndexOptionsConflict",
             86: "IndexKeySpecsConflict"}
+CREDENTIALS_MESSAGE = (
+    "MongoDB rejected the credentials (AuthenticationFailed): check the user name in MONGODB_URI "
+    "and its password (MONGODB_PASSWORD_FILE)")
+OPEN_SERVER_MESSAGE = (
+    "MongoDB accepted a write from a client without credentials: refusing to start with "
+    "MONGODB_REQUIRE_AUTH=1. Turn on access control (scripts/init-replica-set.sh, README "
+    "'Production checklist'), or set MONGODB_REQUIRE_AUTH=0 for development only.")
+# A write that changes nothing: deleting an _id no booking can have.
+PROBE_DELETE = [{"q": {"_id": "unauthenticated-write-probe"}, "limit": 1}]
+AUTH_OPTIONS = ("authsource=", "authmechanism=", "authmechanismproperties=")
 STANDALONE_MESSAGE = (
     "MongoDB at MONGODB_URI is a standalone server; bookings need transactions, which need a "
     "replica set. Run scripts/init-replica-set.sh (see README, 'Production: MongoDB replica "
@@ -67,9 +77,14 @@ STANDALONE_MESSAGE = (
 
 class MongoRepository(Repository):
     def __init__(self, client_factory: Callable[[], MongoClient], db_name: str,
-                 timeout: float = 5.0, *, hospital_names: Mapping[str, str]):
+                 timeout: float = 5.0, *, hospital_names: Mapping[str, str],
+                 anonymous_factory: Callable[[], MongoClient] | None = None):
+        """`hospital_names` maps hospital ids to display names; `anonymous_factory`, when
+        given, makes a client without credentials: prepare() then refuses a server that lets
+        it write (production mode)."""
         self._client_factory = client_factory
         self._names = dict(hospital_names)
+        self._anonymous_factory = anonymous_factory
         self._db_name = db_name
         self._timeout = timeout
         self._pid = None
@@ -77,17 +92,24 @@ class MongoRepository(Repository):
         self._prepared = False
 
     @classmethod
-    def connect(cls, uri: str, db_name: str, timeout: float,
-                hospital_names: Mapping[str, str]) -> "MongoRepository":
-        """A repository for `uri`; refuses a standalone server, tolerates an unreachable one.
+    def connect(cls, uri: str, db_name: str, timeout: float, hospital_names: Mapping[str, str],
+                password: str | None = None, require_auth: bool = False) -> "MongoRepository":
+        """A repository for `uri`; refuses a standalone server, wrong credentials and (with
+        `require_auth`) a server open to anonymous writes; tolerates an unreachable one.
 
         `hospital_names` maps each hospital id to the display name the old app's documents carry.
         """
-        def client() -> MongoClient:
-            return MongoClient(uri, appname="hospital-booking", tz_aware=True,
-                               serverSelectionTimeoutMS=int(timeout * 1000))
+        options = {"appname": "hospital-booking", "tz_aware": True,
+                   "serverSelectionTimeoutMS": int(timeout * 1000)}
 
-        repository = cls(client, db_name, timeout, hospital_names=hospital_names)
+        def client() -> MongoClient:
+            return MongoClient(uri, **({"password": password} if password else {}), **options)
+
+        def anonymous() -> MongoClient:
+            return MongoClient(without_credentials(uri), **options)
+
+        repository = cls(client, db_name, timeout, hospital_names=hospital_names,
+                         anonymous_factory=anonymous if require_auth else None)
         try:
             repository.prepare()
         except StoreUnavailable:
@@ -113,15 +135,30 @@ class MongoRepository(Repository):
             with self._bounded():
                 if _is_standalone(self.db.client.admin.command("hello")):
                     raise ConfigError(STANDALONE_MESSAGE)
+                if self._anonymous_factory is not None:
+                    self._refuse_anonymous_writes()
                 create_indexes(self.db)
         except StoreUnavailable as exc:
             # Waiting will not cure a refusal (credentials, a clashing index): stop start-up.
             cause = exc.__cause__
+            if isinstance(cause, OperationFailure) and cause.code == 18:
+                raise ConfigError(CREDENTIALS_MESSAGE) from cause
             if isinstance(cause, OperationFailure) and cause.code in REFUSALS:
                 raise ConfigError(f"MongoDB refused to prepare the store: {REFUSALS[cause.code]}"
                                   f" ({cause.code})") from cause
             raise
         self._prepared = True
+
+    def _refuse_anonymous_writes(self) -> None:
+        """Only Unauthorized (13) is the right answer to a write sent without credentials."""
+        with self._anonymous_factory() as anonymous:
+            try:
+                anonymous[self._db_name].command("delete", "slots", deletes=PROBE_DELETE)
+            except OperationFailure as exc:
+                if exc.code == 13:
+                    return
+                raise
+        raise ConfigError(OPEN_SERVER_MESSAGE)
 
     def _prepare_late(self) -> None:
         """prepare() for a server that was down at start-up; a refusal now is a 503, logged."""
@@ -325,6 +362,16 @@ def _create_patient_index(db) -> None:
         # The in-transaction check still refuses new duplicates; old ones need a person.
         log.warning("one_patient_per_slot index not built (%s); resolve duplicate bookings",
                     type(exc).__name__)
+
+
+def without_credentials(uri: str) -> str:
+    """`uri` with no user name or password (and no auth options), same hosts and TLS."""
+    scheme, _, rest = uri.partition("://")
+    hosts, slash, tail = rest.partition("/")
+    path, _, query = tail.partition("?")
+    kept = [o for o in query.split("&") if o and not o.lower().startswith(AUTH_OPTIONS)]
+    return (f"{scheme}://{hosts.rpartition('@')[2]}{slash}{path}"
+            f"{'?' if kept else ''}{'&'.join(kept)}")
 
 
 def slot_document_id(hospital_name: str, day: date, time: str) -> str:
