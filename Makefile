@@ -54,7 +54,7 @@ bench: $(TESTING)
 		{ apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; } || \
 		echo "make bench needs wrk: apt-get install -y wrk"
 	@echo "running the benchmarks (about 2 minutes)"
-	@$(BIN)/python scripts/bench.py
+	@$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,6 +1,6 @@
 """gunicorn settings for `make run` and the Docker image; every value can be set by env.
 
-Defaults chosen with `make bench` (figures in bench/results.json) and scripts/bench_tune.py
+Defaults chosen with `make bench` (figures in bench/results.json) and bench/tune.py
 (a grid of workers x threads), 64 keep-alive clients driven by wrk, on a 2-core machine.
 """
 

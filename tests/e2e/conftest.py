@@ -1,6 +1,6 @@
 import pytest
 
-from tests.support.server import NAIVE_APP, start_server
+from harness.server import NAIVE_APP, start_server
 
 pytestmark = pytest.mark.e2e
 

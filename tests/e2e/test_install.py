@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from tests.support.server import ROOT
+from harness.server import ROOT
 
 pytestmark = pytest.mark.e2e
 

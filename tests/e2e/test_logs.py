@@ -8,8 +8,8 @@ import os
 import pytest
 import requests
 
+from harness.server import start_server
 from tests.support.load import booking, open_day
-from tests.support.server import start_server
 
 pytestmark = pytest.mark.e2e
 

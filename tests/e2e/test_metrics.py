@@ -11,8 +11,8 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from harness.server import start_server
 from tests.support.load import booking, open_day, race
-from tests.support.server import start_server
 
 pytestmark = pytest.mark.e2e
 

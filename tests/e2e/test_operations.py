@@ -3,8 +3,8 @@
 import pytest
 import requests
 
+from harness.server import start_server
 from tests.support.load import booking, open_day
-from tests.support.server import start_server
 from tests.unit.test_hospitals import SHIPPED
 
 pytestmark = pytest.mark.e2e

@@ -51,7 +51,7 @@ MONGO_MIN_TIMEOUT_S = 5.0
 class Store(ABC):
     """One isolated store of an engine."""
 
-    #: Environment for tests.support.server.start_server.
+    #: Environment for harness.server.start_server.
     env: dict[str, str]
 
     @abstractmethod

@@ -1,6 +1,6 @@
 """Reproduce the WriteGate first-use race: a burst of first writes can leak the file lock.
 
-Usage: .venv/bin/python scripts/bench_gate_race.py [TRIALS]
+Usage: .venv/bin/python -m bench.gate_race [TRIALS]
 
 Each trial builds a fresh WriteGate and lets 16 threads enter `hold()` at once, as a freshly
 forked gunicorn worker does when a burst of bookings is its first traffic. Afterwards nobody
@@ -18,10 +18,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from app.storage.sqlite import WriteGate  # noqa: E402
+from app.storage.sqlite import WriteGate
 
 
 def trial(workdir: Path, threads: int = 16) -> bool:

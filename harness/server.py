@@ -1,4 +1,7 @@
-"""Start the real server (gunicorn, several worker processes) the way `make run` does."""
+"""Start the real server (gunicorn, several worker processes) the way `make run` does.
+
+Shared by the tests (tests/e2e) and the benchmark (bench/): neither imports the other.
+"""
 
 import os
 import signal
@@ -11,9 +14,9 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 APP = "app:create_app()"
-NAIVE_APP = "tests.support.naive_app:create_app()"
+NAIVE_APP = "harness.naive_app:create_app()"
 
 
 @dataclass

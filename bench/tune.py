@@ -1,6 +1,6 @@
 """Grid of gunicorn settings under the bench's throughput scenarios (how the defaults were chosen).
 
-Usage: .venv/bin/python scripts/bench_tune.py [--grid 2x4,3x2,...] [--seconds 3] [--repeat 2]
+Usage: .venv/bin/python -m bench.tune [--grid 2x4,3x2,...] [--seconds 3] [--repeat 2]
        [--env NAME=VALUE ...] [--scenarios read,spread,unguarded,hot_slot] [--out FILE]
 
 Each WORKERSxTHREADS pair gets a fresh server (config/gunicorn.conf.py with WEB_CONCURRENCY and
@@ -10,17 +10,11 @@ GUNICORN_THREADS set); `--env` passes extra environment to the server (e.g. GUNI
 import argparse
 import json
 import statistics
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-import bench_store as store  # noqa: E402
-import bench_wrk as wrk  # noqa: E402
-
-from tests.support.server import APP, NAIVE_APP, start_server  # noqa: E402
+from bench import store, wrk
+from harness.server import APP, NAIVE_APP, start_server
 
 
 def parse_args() -> argparse.Namespace:

@@ -13,7 +13,7 @@ persistent connections. Scenarios:
 * control    the sweep's 64-client run against the unguarded insert: the checker must see it;
 * availability  day and single-slot availability latency with 10k, 100k and 1M rows.
 
-Usage: .venv/bin/python scripts/bench.py [--seconds S] [--rounds N] [--workers W]
+Usage: .venv/bin/python -m bench.run [--seconds S] [--rounds N] [--workers W]
        [--threads T] [--skip-availability] [--out bench/results.json]
 """
 
@@ -32,15 +32,11 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import psutil
 
-import bench_store as store  # noqa: E402
-import bench_wrk as wrk  # noqa: E402
-import psutil  # noqa: E402
-
-from app.storage.sqlite import SCHEMA  # noqa: E402
-from tests.support.server import APP, NAIVE_APP, start_server  # noqa: E402
+from app.storage.sqlite import SCHEMA
+from bench import store, wrk
+from harness.server import APP, NAIVE_APP, ROOT, start_server
 
 CLIENTS = 64
 SWEEP = (1, 4, 16, 64, 256)
@@ -156,7 +152,7 @@ def cold_start(url: str, day: str) -> None:
     """One booking at a time on fresh connections: every worker opens its store alone.
 
     Measured throughput then excludes first-write setup. The setup's own safety under a burst
-    (a leaked flock that once wedged every write) is checked by scripts/bench_gate_race.py.
+    (a leaked flock that once wedged every write) is checked by bench/gate_race.py.
     """
     for n in range(COLD_START_BOOKINGS):
         body = json.dumps({"hospital": "bench", "date": day, "appointment_time": "16:30",
@@ -322,8 +318,8 @@ def query_plans(db: Path) -> dict:
 # -- results ------------------------------------------------------------------------------------
 
 def gate_race() -> dict:
-    """scripts/bench_gate_race.py: does a burst of first writes leak the WriteGate's flock?"""
-    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "bench_gate_race.py"), "200"],
+    """bench/gate_race.py: does a burst of first writes leak the WriteGate's flock?"""
+    out = subprocess.run([sys.executable, "-m", "bench.gate_race", "200"],
                          capture_output=True, text=True, cwd=ROOT, timeout=120)
     leaked = int(out.stdout.split("/")[0]) if out.stdout[:1].isdigit() else None
     return {"leaked_trials": leaked, "trials": 200, "output": out.stdout.strip()}
