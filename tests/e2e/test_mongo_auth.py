@@ -15,8 +15,8 @@ from pymongo import MongoClient
 from pymongo.errors import OperationFailure
 
 from app.storage.mongo import without_credentials
+from harness.server import start_server
 from tests.support.load import booking, open_day
-from tests.support.server import start_server
 
 APP_URI = os.environ.get("MONGODB_APP_TEST_URI")
 PASSWORD_FILE = os.environ.get("MONGODB_APP_PASSWORD_FILE")

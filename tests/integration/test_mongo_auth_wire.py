@@ -20,8 +20,8 @@ from app.storage.mongo import (
     MongoRepository,
     without_credentials,
 )
+from harness.server import start_server
 from tests.integration.test_mongo_wire import NAMES, by_name, replica_set_hello, start_mock
-from tests.support.server import start_server
 
 DB = "hospital_booking"
 UNAUTHORIZED = {"ok": 0, "code": 13, "codeName": "Unauthorized",
