@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean screenshots
 
 $(BIN)/python:
 	@echo "creating $(VENV) with $(PYTHON)"
@@ -30,8 +30,9 @@ run: $(RUNTIME)
 	@echo "serving on http://$(HOST):$(PORT) (gunicorn, config/gunicorn.conf.py)"
 	@$(BIN)/gunicorn -c config/gunicorn.conf.py 'app:create_app()'
 
-# Tools the script tests use: shellcheck, and node for the scripted mongosh.
-TEST_TOOLS := shellcheck:shellcheck node:nodejs
+# Tools the tests use (command:Debian package): shellcheck, node for the scripted mongosh,
+# and the Chromium that tests/browser drives.
+TEST_TOOLS := shellcheck:shellcheck node:nodejs chromium:chromium
 
 test: $(TESTING)
 	@for tool in $(TEST_TOOLS); do command -v $${tool%%:*} >/dev/null && continue; \
@@ -47,6 +48,11 @@ test: $(TESTING)
 
 lint: $(TESTING)
 	@$(BIN)/ruff check .
+
+# Refresh the README's screenshots (every test run writes them to var/screenshots).
+screenshots: $(TESTING)
+	@echo "writing docs/screenshots (browser tests)"
+	@SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest tests/browser -q
 
 bench: $(TESTING)
 	@command -v wrk >/dev/null || { echo "installing wrk (Debian package)"; \

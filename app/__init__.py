@@ -14,10 +14,12 @@ from app.storage import open_repository
 from app.telemetry.booking import ObservedBookingService
 from app.telemetry.logs import configure_logging
 from app.telemetry.request_log import register_request_telemetry
+from app.web import register_pages
 from app.wiring import install_service
 
-EXPOSED_HEADERS = ["Location", "Retry-After", "Idempotent-Replayed", "X-Request-ID"]
-ALLOWED_HEADERS = ["Content-Type", "Authorization", "Idempotency-Key", "X-Request-ID"]
+EXPOSED_HEADERS = ["Location", "Retry-After", "Idempotent-Replayed", "X-Request-ID", "ETag"]
+ALLOWED_HEADERS = ["Content-Type", "Authorization", "Idempotency-Key", "X-Request-ID",
+                   "If-None-Match"]
 
 
 def create_app(settings: Settings | None = None, repository=None, now=utc_now) -> Flask:
@@ -36,6 +38,7 @@ def create_app(settings: Settings | None = None, repository=None, now=utc_now) -
          expose_headers=EXPOSED_HEADERS, allow_headers=ALLOWED_HEADERS)
     register_request_telemetry(app)
     register_api(app)
+    register_pages(app)
     register_cli(app)
     return app
 

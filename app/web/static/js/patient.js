@@ -1,0 +1,236 @@
+// The patient page: hospital → day → live slot grid → details → confirmation.
+
+import * as api from "./api.js";
+import * as form from "./form.js";
+import * as i18n from "./i18n.js";
+import {SlotPicker} from "./picker.js";
+
+const $ = (id) => document.getElementById(id);
+const FIELDS = ["hospital", "slot", "name", "phone", "email", "notes"];
+
+const state = {hospitals: [], hospital: null, attempt: null, submitting: false, booked: null,
+               errors: {}, alert: null};
+
+const picker = new SlotPicker(
+  {calendar: $("calendar"), slots: $("slots"), note: $("slot-note"), live: $("live-note"),
+   announcer: $("announcer")},
+  {name: "book", onTime: (time) => { if (time) setError("slot", null); }});
+
+function setError(field, key, vars) {
+  state.errors[field] = key ? {key, vars} : null;
+  form.showFieldError(field, key ? i18n.t(key, vars) : "");
+}
+
+function setAlert(key, vars) {
+  state.alert = key ? {key, vars} : null;
+  form.showAlert($("form-alert"), key ? i18n.t(key, vars) : "");
+}
+
+async function loadHospitals() {
+  const result = await api.hospitals();
+  if (result.status !== 200) {
+    setAlert("err.other", {reason: result.body?.error || result.status});
+    return;
+  }
+  state.hospitals = result.body.hospitals;
+  const select = $("hospital");
+  select.replaceChildren(...state.hospitals.map((h) => new Option(h.name, h.id)));
+  const wanted = new URLSearchParams(location.search).get("hospital");
+  if (state.hospitals.some((h) => h.id === wanted)) select.value = wanted;
+  chooseHospital(select.value);
+}
+
+function chooseHospital(id) {
+  state.hospital = state.hospitals.find((h) => h.id === id);
+  showHospitalHints();
+  picker.setHospital(state.hospital);
+}
+
+function showHospitalHints() {
+  const {schedule} = state.hospital;
+  $("hospital-hint").textContent = i18n.t("hospital.hint", {
+    opens: i18n.time(schedule.opens), closes: i18n.time(schedule.closes),
+    minutes: schedule.slot_minutes,
+    closed: schedule.closed_weekdays.map(i18n.weekday).join(", ")});
+  $("phone-hint").textContent = form.phoneHint(form.regionOf(state.hospital));
+}
+
+function values() {
+  return {name: $("name").value, phone: $("phone").value, email: $("email").value,
+          notes: $("notes").value};
+}
+
+/** The same key for a resend of the same booking (a retry), a fresh one for anything else. */
+function idempotencyKey(body) {
+  const fingerprint = JSON.stringify(body);
+  if (state.attempt?.fingerprint !== fingerprint) {
+    state.attempt = {fingerprint, key: api.randomKey()};
+  }
+  return state.attempt.key;
+}
+
+function validate() {
+  const region = form.regionOf(state.hospital);
+  const {body, errors} = form.readBooking(values(), region);
+  if (!picker.time) errors.slot = "err.slot";
+  for (const field of FIELDS) {
+    const vars = field === "phone" ? {example: form.phoneExample(region)} : {};
+    setError(field, errors[field], vars);
+  }
+  const first = FIELDS.find((f) => errors[f]);
+  return first ? {first} : {body: {hospital: state.hospital.id, date: picker.date,
+                                   appointment_time: picker.time, ...body}};
+}
+
+function focusField(field) {
+  const target = field === "slot"
+    ? $("slots").querySelector("input:checked, input:not(:disabled)") || $("slots")
+    : $(field);
+  target?.focus();
+}
+
+async function submit(event) {
+  event.preventDefault();
+  if (state.submitting) return;   // a double click sends one request
+  setAlert(null);
+  const checked = validate();
+  if (checked.first) {
+    setAlert("err.form");
+    focusField(checked.first);
+    return;
+  }
+  setBusy(true);
+  const result = await api.book(checked.body, idempotencyKey(checked.body));
+  setBusy(false);
+  handleAnswer(result, checked.body);
+}
+
+function setBusy(busy) {
+  state.submitting = busy;
+  const button = $("submit");
+  button.setAttribute("aria-disabled", String(busy));
+  button.textContent = i18n.t(busy ? "booking" : "book");
+  $("book-form").setAttribute("aria-busy", String(busy));
+}
+
+function handleAnswer(result, body) {
+  if (result.status === 201) return showBooked(result.body);
+  const retryable = result.status === 0 || result.status === 429 || result.status >= 500
+    || (result.status === 409 && !isFull(result) && !isDuplicate(result));
+  if (!retryable) state.attempt = null;   // decided: the next submit is a new request
+  if (result.status === 409) return refused(result, body);
+  if (result.status === 400) return invalid(result);
+  if (result.status === 429 || result.status === 503) {
+    return fail("err.busy", {n: api.retryAfter(result)});
+  }
+  if (result.status === 0) return fail("err.network");
+  return fail("err.other", {reason: result.body?.error || result.status});
+}
+
+function isFull(result) {
+  return result.body?.error === "Slot is fully booked";
+}
+
+function isDuplicate(result) {
+  return result.body?.error === "Patient already booked for this slot";
+}
+
+function fail(key, vars) {
+  setAlert(key, vars);
+  $("form-alert").focus();
+}
+
+/** 409: the seat went while the form was open. Refresh the grid, keep what was typed. */
+function refused(result, body) {
+  const time = i18n.time(body.appointment_time);
+  if (isFull(result)) {
+    picker.setTime(null);
+    picker.refresh();
+    return fail("err.full", {time});
+  }
+  if (isDuplicate(result)) return fail("err.duplicate", {time});
+  return fail("err.other", {reason: result.body?.error || result.status});
+}
+
+function invalid(result) {
+  const details = result.body?.details;
+  if (!details) {
+    picker.refresh();
+    return fail("err.closed", {reason: result.body?.error || ""});
+  }
+  let first = null;
+  for (const [name, messages] of Object.entries(details)) {
+    const field = form.FIELD_OF[name];
+    if (!field) continue;
+    setError(field, "err.field", {reason: [].concat(messages).join(" ")});
+    first = first || field;
+  }
+  if (first === "slot") picker.refresh();
+  setAlert("err.form");
+  focusField(first || "name");
+}
+
+function manageUrl(appointment, token) {
+  const fragment = new URLSearchParams({id: appointment.id, token});
+  return `${location.origin}/manage#${fragment}`;
+}
+
+function showBooked(answer) {
+  state.booked = answer;
+  state.attempt = null;
+  picker.watcher.stop();
+  showConfirmation();
+  $("booking").hidden = true;
+  $("confirmation").hidden = false;
+  $("confirm-title").focus();
+}
+
+function showConfirmation() {
+  const a = state.booked.appointment;
+  $("confirm-when").textContent = `${i18n.date(a.date)}, ${i18n.time(a.appointment_time)}`;
+  $("confirm-where").textContent = a.hospital;
+  $("confirm-who").textContent = a.patient_name;
+  $("confirm-phone").textContent = a.patient_phone;
+  $("confirm-ref").textContent = a.id;
+  $("manage-link").href = manageUrl(a, state.booked.access_token);
+}
+
+async function copyLink() {
+  try {
+    await navigator.clipboard.writeText($("manage-link").href);
+    $("copy-status").textContent = i18n.t("confirm.copied");
+  } catch {
+    getSelection().selectAllChildren($("manage-link"));
+  }
+}
+
+function bookAgain() {
+  state.booked = null;
+  for (const id of ["name", "phone", "email", "notes"]) $(id).value = "";
+  $("copy-status").textContent = "";
+  $("confirmation").hidden = true;
+  $("booking").hidden = false;
+  picker.setHospital(state.hospital);
+  $("hospital").focus();
+}
+
+/** A language switch re-renders everything written by script. */
+function relabel() {
+  if (!state.hospital) return;
+  showHospitalHints();
+  picker.rerender();
+  for (const field of FIELDS) {
+    const error = state.errors[field];
+    if (error) form.showFieldError(field, i18n.t(error.key, error.vars));
+  }
+  if (state.alert) form.showAlert($("form-alert"), i18n.t(state.alert.key, state.alert.vars));
+  if (state.booked) showConfirmation();
+  $("submit").textContent = i18n.t(state.submitting ? "booking" : "book");
+}
+
+i18n.setupSwitch(relabel);
+$("hospital").addEventListener("change", (e) => chooseHospital(e.target.value));
+$("book-form").addEventListener("submit", submit);
+$("copy-link").addEventListener("click", copyLink);
+$("book-again").addEventListener("click", bookAgain);
+loadHospitals();

@@ -1,0 +1,269 @@
+// The staff day board: every slot of a hospital's day as booked / capacity, live, and the
+// appointments of a chosen slot with the actions the API offers staff. The admin key stays in
+// this tab's sessionStorage.
+
+import * as api from "./api.js";
+import * as i18n from "./i18n.js";
+import {DayWatcher} from "./live.js";
+import {el, todayIn} from "./picker.js";
+
+i18n.extend({
+  en: {
+    "staff.title": "Staff day board",
+    "staff.signin": "Sign in",
+    "staff.key": "Admin key",
+    "staff.key_hint": "Kept only in this browser tab until you close it or sign out.",
+    "staff.key_wrong": "That key was refused. Check it and try again.",
+    "staff.open": "Open the board",
+    "staff.signout": "Sign out",
+    "staff.slots": "Slots",
+    "staff.people": "Appointments",
+    "staff.people_at": "Appointments at {time}",
+    "staff.pick_slot": "Choose a slot to see its appointments.",
+    "staff.none": "No appointments in this slot.",
+    "staff.actions": "Actions",
+    "staff.summary": "{booked} booked of {capacity} seats",
+    "staff.row": "{booked} / {capacity}",
+    "staff.over": "{n} over capacity",
+    "staff.row_label": "{time}: {booked} of {capacity} booked",
+    "staff.closed_day": "The hospital is closed on this day.",
+    "staff.cancel": "Cancel",
+    "staff.cancel_confirm": "Cancel {name}'s appointment at {time}?",
+    "staff.check_in": "Check in",
+    "staff.no_show": "No-show",
+    "staff.complete": "Completed",
+    "staff.done": "{name}: {status}.",
+    "staff.more": "Showing {shown} of {total}.",
+  },
+  bn: {
+    "staff.title": "কর্মীদের দিনের বোর্ড",
+    "staff.signin": "সাইন ইন",
+    "staff.key": "অ্যাডমিন কী",
+    "staff.key_hint": "শুধু এই ব্রাউজার ট্যাবে থাকে, ট্যাব বন্ধ বা সাইন আউট করা পর্যন্ত।",
+    "staff.key_wrong": "এই কী গ্রহণ করা হয়নি। দেখে আবার চেষ্টা করুন।",
+    "staff.open": "বোর্ড খুলুন",
+    "staff.signout": "সাইন আউট",
+    "staff.slots": "সময়সূচি",
+    "staff.people": "অ্যাপয়েন্টমেন্ট",
+    "staff.people_at": "{time}-এর অ্যাপয়েন্টমেন্ট",
+    "staff.pick_slot": "অ্যাপয়েন্টমেন্ট দেখতে একটি সময় বেছে নিন।",
+    "staff.none": "এই সময়ে কোনো অ্যাপয়েন্টমেন্ট নেই।",
+    "staff.actions": "কাজ",
+    "staff.summary": "{capacity}টি আসনের মধ্যে {booked}টি বুক করা",
+    "staff.row": "{booked} / {capacity}",
+    "staff.over": "ধারণক্ষমতার চেয়ে {n}টি বেশি",
+    "staff.row_label": "{time}: {capacity}টির মধ্যে {booked}টি বুক করা",
+    "staff.closed_day": "এই দিনে হাসপাতাল বন্ধ।",
+    "staff.cancel": "বাতিল",
+    "staff.cancel_confirm": "{time}-এ {name}-এর অ্যাপয়েন্টমেন্ট বাতিল করবেন?",
+    "staff.check_in": "উপস্থিত",
+    "staff.no_show": "আসেননি",
+    "staff.complete": "সম্পন্ন",
+    "staff.done": "{name}: {status}।",
+    "staff.more": "{total}টির মধ্যে {shown}টি দেখানো হচ্ছে।",
+  },
+});
+
+const KEY_STORAGE = "adminKey";
+// Status changes staff may make, as PATCH {status}; `from`: the statuses each applies to.
+const ACTIONS = [
+  {status: "cancelled", from: ["booked"], label: "staff.cancel", confirm: true},
+];
+
+const $ = (id) => document.getElementById(id);
+const state = {key: sessionStorage.getItem(KEY_STORAGE), hospitals: [], day: null, time: null,
+               people: null, total: 0, error: null, busy: false};
+const watcher = new DayWatcher(showDay, showLive);
+
+function showLive(liveState, result) {
+  $("live-note").textContent = liveState === "live" ? i18n.t("live.ok", {time: i18n.clock()})
+    : liveState === "retrying" ? i18n.t("live.retrying") : "";
+  $("live-note").classList.toggle("warning", liveState === "retrying");
+  if (liveState === "error") showBoardError(result.body?.error || String(result.status));
+}
+
+function showBoardError(text) {
+  state.error = text;
+  $("board-error").textContent = text || "";
+  $("board-error").hidden = !text;
+  if (text) {
+    state.day = null;
+    $("board").replaceChildren();
+    $("day-summary").textContent = "";
+  }
+}
+
+async function signIn(event) {
+  event.preventDefault();
+  const key = $("admin-key").value.trim();
+  const hospital = state.hospitals[0];
+  const probe = await api.appointments(key, {hospital: hospital.id, limit: 1,
+                                             date: todayIn(hospital.schedule.timezone)});
+  if (probe.status === 200) {
+    sessionStorage.setItem(KEY_STORAGE, key);
+    state.key = key;
+    $("admin-key").value = "";
+    return openBoard();
+  }
+  const message = probe.status === 401 ? i18n.t("staff.key_wrong")
+    : probe.body?.error || String(probe.status);
+  $("admin-key-error").textContent = message;
+  $("admin-key-error").hidden = false;
+  $("admin-key").setAttribute("aria-invalid", "true");
+  $("admin-key").focus();
+}
+
+function signOut() {
+  sessionStorage.removeItem(KEY_STORAGE);
+  state.key = null;
+  watcher.stop();
+  $("board-page").hidden = true;
+  $("signin").hidden = false;
+  $("admin-key").focus();
+}
+
+function openBoard() {
+  $("signin").hidden = true;
+  $("board-page").hidden = false;
+  const hospital = hospitalById($("hospital").value);
+  if (!$("date").value) $("date").value = todayIn(hospital.schedule.timezone);
+  watchDay();
+}
+
+function hospitalById(id) {
+  return state.hospitals.find((h) => h.id === id);
+}
+
+function watchDay() {
+  if (!$("date").value) return;
+  state.day = null;
+  selectSlot(null);
+  showBoardError(null);
+  $("board").replaceChildren();
+  watcher.watch($("hospital").value, $("date").value);
+}
+
+function showDay(day) {
+  state.day = day;
+  showBoardError(null);
+  renderBoard();
+  if (state.time) loadPeople();
+}
+
+function renderBoard() {
+  const day = state.day;
+  if (!day) return;
+  const booked = day.slots.reduce((n, s) => n + s.current_bookings, 0);
+  const capacity = day.slots.reduce((n, s) => n + s.max_capacity, 0);
+  $("day-summary").textContent = day.is_open ? i18n.t("staff.summary", {booked, capacity})
+    : i18n.t("staff.closed_day");
+  $("board").replaceChildren(...day.slots.map((slot) => el("li", {}, barRow(slot))));
+}
+
+function barRow(slot) {
+  const over = slot.current_bookings - slot.max_capacity;
+  const share = Math.min(1, slot.current_bookings / slot.max_capacity);
+  const kind = over > 0 ? "over" : over === 0 ? "full" : "open";
+  const vars = {time: i18n.time(slot.time), booked: slot.current_bookings,
+                capacity: slot.max_capacity};
+  const fill = el("span", {class: "bar-fill"});
+  fill.style.width = `${(share * 100).toFixed(1)}%`;
+  const button = el("button", {type: "button", class: `bar-row ${kind}`,
+                               "data-time": slot.time, "data-booked": String(slot.current_bookings),
+                               "aria-pressed": String(slot.time === state.time)},
+    el("span", {class: "bar-time"}, i18n.time(slot.time)),
+    el("span", {class: "bar", "aria-hidden": "true"}, fill),
+    el("span", {class: "bar-count"}, i18n.t("staff.row", vars),
+       over > 0 ? el("span", {class: "over-note"}, i18n.t("staff.over", {n: over})) : null));
+  button.setAttribute("aria-label", i18n.t("staff.row_label", vars)
+    + (over > 0 ? `, ${i18n.t("staff.over", {n: over})}` : ""));
+  button.addEventListener("click", () => selectSlot(slot.time, {focus: true}));
+  return button;
+}
+
+function selectSlot(time, {focus = false} = {}) {
+  state.time = time;
+  state.people = null;
+  for (const row of $("board").querySelectorAll(".bar-row")) {
+    row.setAttribute("aria-pressed", String(row.dataset.time === time));
+  }
+  renderPeople();
+  if (time) loadPeople();
+  if (focus) $("slot-title").focus();
+}
+
+async function loadPeople() {
+  const time = state.time;
+  const result = await api.appointments(state.key, {hospital: $("hospital").value,
+                                                    date: $("date").value, time});
+  if (time !== state.time) return;
+  if (result.status === 401) return signOut();
+  if (result.status !== 200) return say(result.body?.error || String(result.status));
+  state.people = result.body.items;
+  state.total = result.body.total;
+  renderPeople();
+}
+
+function renderPeople() {
+  $("slot-title").textContent = state.time ? i18n.t("staff.people_at", {time: i18n.time(state.time)})
+    : i18n.t("staff.people");
+  $("slot-hint").textContent = !state.time ? i18n.t("staff.pick_slot")
+    : state.people?.length === 0 ? i18n.t("staff.none")
+    : state.people && state.total > state.people.length
+      ? i18n.t("staff.more", {shown: state.people.length, total: state.total}) : "";
+  $("people-table").hidden = !state.people?.length;
+  $("people").replaceChildren(...(state.people || []).map(personRow));
+}
+
+function personRow(a) {
+  const buttons = ACTIONS.filter((action) => action.from.includes(a.status)).map((action) => {
+    const button = el("button", {type: "button", "data-action": action.status},
+                      i18n.t(action.label));
+    button.addEventListener("click", () => act(a, action));
+    return button;
+  });
+  return el("tr", {"data-id": a.id},
+    el("td", {}, a.patient_name),
+    el("td", {class: "mono"}, a.patient_phone),
+    el("td", {}, el("span", {class: `badge ${a.status}`}, i18n.t(`status.${a.status}`))),
+    el("td", {}, el("span", {class: "actions"}, ...buttons)));
+}
+
+async function act(appointment, action) {
+  const question = i18n.t("staff.cancel_confirm", {name: appointment.patient_name,
+                                                   time: i18n.time(appointment.appointment_time)});
+  if (state.busy || (action.confirm && !window.confirm(question))) return;
+  state.busy = true;
+  const result = await api.changeAppointment(appointment.id, state.key, {status: action.status});
+  state.busy = false;
+  if (result.status !== 200) return say(result.body?.error || String(result.status));
+  const changed = result.body.appointment;
+  say(i18n.t("staff.done", {name: changed.patient_name, status: i18n.t(`status.${changed.status}`)}));
+  watcher.refresh();
+  loadPeople();
+}
+
+function say(text) {
+  $("staff-message").textContent = text;
+}
+
+function relabel() {
+  renderBoard();
+  renderPeople();
+}
+
+async function start() {
+  i18n.setupSwitch(relabel);
+  const result = await api.hospitals();
+  state.hospitals = result.body?.hospitals || [];
+  $("hospital").replaceChildren(...state.hospitals.map((h) => new Option(h.name, h.id)));
+  $("signin-form").addEventListener("submit", signIn);
+  $("signout").addEventListener("click", signOut);
+  $("hospital").addEventListener("change", watchDay);
+  $("date").addEventListener("change", watchDay);
+  $("board-controls").addEventListener("submit", (e) => e.preventDefault());
+  if (state.key) openBoard();
+  else $("signin").hidden = false;
+}
+
+start();

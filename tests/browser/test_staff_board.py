@@ -1,0 +1,68 @@
+"""The staff day board in headless Chromium against the real server."""
+
+from tests.browser.conftest import ADMIN_KEY, screenshots
+from tests.browser.pages import StaffBoard, expect
+from tests.support.load import open_day
+
+WARNING_RED = "rgb(179, 38, 30)"
+
+
+def test_a_wrong_key_is_refused_and_the_right_one_kept_for_the_tab_only(page, server):
+    board = StaffBoard(page, server.url)
+    board.sign_in("not-the-admin-key")
+    expect(page.locator("#admin-key-error")).to_contain_text("refused")
+    expect(page.locator("#board-page")).to_be_hidden()
+    board.sign_in(ADMIN_KEY)
+    expect(page.locator("#board-page")).to_be_visible()
+    assert page.evaluate("sessionStorage.getItem('adminKey')") == ADMIN_KEY
+    assert page.evaluate("localStorage.getItem('adminKey')") is None
+    page.reload()
+    expect(page.locator("#board-page")).to_be_visible()   # same tab: still signed in
+    page.click("#signout")
+    expect(page.locator("#signin")).to_be_visible()
+    assert page.evaluate("sessionStorage.getItem('adminKey')") is None
+
+
+def test_the_board_shows_a_legacy_19_in_15_slot_as_over_capacity(page, server, store, api):
+    day = open_day(10)
+    store.write_legacy("gomoti", "Gomoti Hospital", day, "12:00", 19)
+    api.book("gomoti", day, "10:00", 700, patient_name="Karim Mia")
+    board = StaffBoard(page, server.url)
+    board.sign_in(ADMIN_KEY)
+    board.show("gomoti", day)
+
+    over = board.row("12:00")
+    expect(over).to_have_class("bar-row over")
+    expect(over).to_contain_text("19 / 15")
+    expect(over).to_contain_text("4 over capacity")
+    expect(over).to_have_attribute("aria-label", "12:00: 19 of 15 booked, 4 over capacity")
+    fill = over.locator(".bar-fill")
+    assert fill.evaluate("e => getComputedStyle(e).backgroundColor") == WARNING_RED
+    assert fill.evaluate("e => e.style.width") == "100%"   # capped: the count says the rest
+    expect(board.row("10:00")).to_contain_text("1 / 15")
+    expect(page.locator("#day-summary")).to_have_text("20 booked of 240 seats")
+
+    board.row("10:00").click()
+    expect(board.person("Karim Mia")).to_contain_text("Booked")
+    screenshots(page, "staff-board")
+
+
+def test_staff_cancel_a_booking_and_the_board_follows_live(page, server, api):
+    day = open_day(11)
+    api.book("moon", day, "09:30", 800, patient_name="Salma Khatun")
+    board = StaffBoard(page, server.url)
+    board.sign_in(ADMIN_KEY)
+    board.show("moon", day)
+    expect(board.row("09:30")).to_contain_text("1 / 20")
+    board.row("09:30").click()
+    expect(page.locator("#slot-title")).to_be_focused()
+    page.once("dialog", lambda dialog: dialog.accept())
+    board.person("Salma Khatun").locator("button[data-action='cancelled']").click()
+    expect(board.person("Salma Khatun")).to_contain_text("Cancelled")
+    expect(page.locator("#staff-message")).to_have_text("Salma Khatun: Cancelled.")
+    expect(board.row("09:30")).to_contain_text("0 / 20")
+    assert api.booked("moon", day, "09:30") == 0
+
+    api.book("moon", day, "09:30", 801, patient_name="Late Arrival")   # from anywhere else
+    expect(board.row("09:30")).to_contain_text("1 / 20", timeout=2000)
+    expect(board.person("Late Arrival")).to_be_visible(timeout=2000)
