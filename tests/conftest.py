@@ -64,7 +64,8 @@ def engine(request):
 @pytest.fixture
 def settings(tmp_path):
     return Settings.from_env(env={}, sqlite_path=tmp_path / "booking.sqlite3",
-                             admin_api_key="admin-secret", store_timeout_s=0.5)
+                             admin_api_key="admin-key-for-tests-0123456789abcd",
+                             store_timeout_s=0.5)
 
 
 @pytest.fixture

@@ -21,6 +21,8 @@ STATUS = {
     errors.DuplicateBooking: 409,
     errors.AppointmentCancelled: 409,
     errors.IdempotencyKeyInFlight: 409,
+    errors.InvalidTransition: 409,
+    errors.AdminNotConfigured: 503,
     errors.IdempotencyKeyReused: 422,
     errors.StoreUnavailable: 503,
 }

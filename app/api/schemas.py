@@ -13,7 +13,8 @@ from marshmallow import (
 )
 
 from app.domain.errors import ValidationFailed
-from app.domain.model import BOOKED, CANCELLED
+from app.domain.model import CANCELLED
+from app.domain.visits import KNOWN, VISIT_STATUSES
 
 TIME = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Must be a time as HH:MM.")
 PHONE_CHARS = re.compile(r"^\+?[0-9][0-9 ()\-.]*$")
@@ -75,9 +76,10 @@ class DayQuerySchema(StrictSchema):
 
 
 class AppointmentChangeSchema(StrictSchema):
-    """PATCH body: either {status: 'cancelled'} or a new {date, appointment_time[, hospital]}."""
+    """PATCH body: a new {status} (cancelled, or a visit status: staff only), or a new
+    {date, appointment_time[, hospital]}."""
 
-    status = Text(validate=validate.OneOf([CANCELLED]))
+    status = Text(validate=validate.OneOf([CANCELLED, *VISIT_STATUSES]))
     hospital = Text(validate=validate.Length(1, 200))
     date = fields.Date()
     appointment_time = Text(validate=TIME)
@@ -88,7 +90,7 @@ class AppointmentChangeSchema(StrictSchema):
         if "status" in data and (moving or "hospital" in data):
             raise ValidationError("Cancel or reschedule, not both.", "_schema")
         if "status" not in data and moving != {"date", "appointment_time"}:
-            raise ValidationError("Give status 'cancelled', or date and appointment_time.",
+            raise ValidationError("Give a status, or date and appointment_time.",
                                   "_schema")
         return data
 
@@ -97,7 +99,7 @@ class AppointmentSearchSchema(StrictSchema):
     hospital = Text(required=True, validate=validate.Length(1, 200))
     date = fields.Date(required=True)
     time = Text(validate=TIME)
-    status = Text(validate=validate.OneOf([BOOKED, CANCELLED]))
+    status = Text(validate=validate.OneOf(KNOWN))
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
     offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000))
 

@@ -29,7 +29,7 @@ def cancelled(c: Cancelled) -> dict:
     return {"success": True, "appointment": c.appointment.to_dict(), "seat_freed": c.seat_freed}
 
 
-def moved(a: Appointment) -> dict:
+def changed(a: Appointment) -> dict:
     return {"success": True, "appointment": a.to_dict()}
 
 

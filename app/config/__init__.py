@@ -9,6 +9,8 @@ from app.domain.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 TRUE_WORDS = ("1", "true", "yes", "on")
+#: A shorter admin key could be guessed; every admin route trusts it.
+ADMIN_KEY_MIN_CHARS = 32
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,14 @@ class Settings:
     log_format: str = "kv"
     metrics_key: str | None = None
     metrics_days: int = 7
+
+    def __post_init__(self):
+        key = self.admin_api_key
+        if key is not None and len(key) < ADMIN_KEY_MIN_CHARS:
+            raise ConfigError(
+                f"ADMIN_API_KEY is {len(key)} characters; it must have at least "
+                f"{ADMIN_KEY_MIN_CHARS}. Make one with: python3 -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))'")
 
     @classmethod
     def from_env(cls, env=None, **overrides) -> "Settings":

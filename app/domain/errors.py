@@ -54,6 +54,20 @@ class NotAuthenticated(BookingError):
     message = "Authentication required"
 
 
+class AdminNotConfigured(BookingError):
+    """ADMIN_API_KEY is unset: no key can open the admin routes."""
+
+    message = "Admin access is not configured on this server"
+
+
+class InvalidTransition(BookingError):
+    """A status change the visit rules do not allow from the appointment's current status."""
+
+    def __init__(self, current: str, wanted: str, why: str | None = None):
+        super().__init__(why or f"Cannot change status from {current} to {wanted}",
+                         current_status=current)
+
+
 class IdempotencyKeyReused(BookingError):
     message = "Idempotency-Key was already used with a different request body"
 

@@ -6,6 +6,10 @@ from datetime import date, datetime
 #: A new booking's status, and the only status that gives its seat back (see policy.py).
 BOOKED = "booked"
 CANCELLED = "cancelled"
+#: Visit statuses staff record (app.domain.visits): each still holds its seat.
+CHECKED_IN = "checked_in"
+COMPLETED = "completed"
+NO_SHOW = "no_show"
 
 
 @dataclass(frozen=True)

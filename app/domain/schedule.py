@@ -39,6 +39,12 @@ def slot_started(hospital: Hospital, day: date, time: str, now_utc: datetime) ->
     return day == local_now.date() and time <= local_now.strftime("%H:%M")
 
 
+def has_started(hospital: Hospital, day: date, time: str, now_utc: datetime) -> bool:
+    """Whether the slot's start is now or past (any day: a no-show is recorded afterwards)."""
+    local_now = now_utc.astimezone(hospital.timezone)
+    return (day, time) <= (local_now.date(), local_now.strftime("%H:%M"))
+
+
 def day_offer(hospital: Hospital, day: date, counts: dict[str, int],
               now_utc: datetime) -> DayAvailability:
     """Every slot of a bookable day with its count (`counts` per time); started ones offer none."""

@@ -6,14 +6,25 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from app.domain import schedule
+from app.domain import schedule, visits
 from app.domain.capacity import DayAvailability, SlotAvailability
-from app.domain.errors import AppointmentNotFound, NotAuthenticated
+from app.domain.errors import (
+    AdminNotConfigured,
+    AppointmentNotFound,
+    InvalidTransition,
+    NotAuthenticated,
+)
 from app.domain.hospitals import Hospital, Hospitals
 from app.domain.model import BOOKED, Appointment, AppointmentQuery, IdempotencyEntry, Slot
 from app.domain.policy import IDEMPOTENCY_KEY_LIFETIME
 from app.service import tokens
-from app.service.commands import AppointmentFilter, BookSlot, CancelAppointment, Reschedule
+from app.service.commands import (
+    AppointmentFilter,
+    BookSlot,
+    CancelAppointment,
+    ChangeStatus,
+    Reschedule,
+)
 from app.service.results import AppointmentPage, Booked, Cancelled
 from app.storage.base import Repository
 
@@ -109,20 +120,31 @@ class BookingService:
         return self._authorized(appointment_id, bearer)
 
     def cancel(self, command: CancelAppointment) -> Cancelled:
-        self._authorized(command.appointment_id, command.bearer)
+        _not_visited(self._authorized(command.appointment_id, command.bearer), "cancelled")
         appointment, freed = self.repository.cancel(command.appointment_id)
         return Cancelled(appointment, freed)
 
     def reschedule(self, command: Reschedule) -> Appointment:
-        current = self._authorized(command.appointment_id, command.bearer)
+        current = _not_visited(self._authorized(command.appointment_id, command.bearer),
+                               "rescheduled")
         # Old-app appointments carry only the display name.
         hospital = self.hospitals.get(command.hospital or current.hospital_id or current.hospital)
         target = schedule.bookable_slot(hospital, command.date, command.appointment_time,
                                         self._now())
         return self.repository.reschedule(command.appointment_id, target)
 
+    def change_status(self, command: ChangeStatus) -> Appointment:
+        """Staff record a visit; the rules (visits.TRANSITIONS) decide what may follow what."""
+        self.require_admin(command.bearer)
+        current = self._authorized(command.appointment_id, command.bearer)
+        hospital = self.hospitals.get(current.hospital_id or current.hospital)
+        started = schedule.has_started(hospital, current.date, current.appointment_time,
+                                       self._now())
+        visits.check_transition(current.status, command.status, started)
+        return self.repository.set_status(current.id, current.status, command.status)
+
     def search(self, wanted: AppointmentFilter, bearer: str | None) -> AppointmentPage:
-        self._require_admin(bearer)
+        self.require_admin(bearer)
         hospital = self.hospitals.get(wanted.hospital)
         query = AppointmentQuery(hospital.id, wanted.date, wanted.time, wanted.status,
                                  wanted.limit, wanted.offset)
@@ -144,9 +166,19 @@ class BookingService:
         return bool(self._admin_key and bearer
                     and hmac.compare_digest(bearer.encode(), self._admin_key.encode()))
 
-    def _require_admin(self, bearer: str | None) -> None:
+    def require_admin(self, bearer: str | None) -> None:
+        """Raise unless `bearer` is the admin key (AdminNotConfigured when there is none)."""
+        if not self._admin_key:
+            raise AdminNotConfigured()
         if not self._is_admin(bearer):
             raise NotAuthenticated()
+
+
+def _not_visited(appointment: Appointment, wanted: str) -> Appointment:
+    """A visit, once recorded, is staff's business: the patient can no longer change it."""
+    if appointment.status in visits.VISIT_STATUSES:
+        raise InvalidTransition(appointment.status, wanted)
+    return appointment
 
 
 def _replayed(earlier: IdempotencyEntry, key: str) -> Booked:

@@ -32,6 +32,15 @@ class CancelAppointment:
 
 
 @dataclass(frozen=True)
+class ChangeStatus:
+    """Record a visit: checked_in, completed or no_show (staff only)."""
+
+    appointment_id: str
+    bearer: str | None
+    status: str
+
+
+@dataclass(frozen=True)
 class Reschedule:
     """Move a booking to `date` `appointment_time`, at `hospital` or its current one."""
 

@@ -58,6 +58,14 @@ class Repository(ABC):
         """
 
     @abstractmethod
+    def set_status(self, appointment_id: str, expected: str, status: str) -> Appointment:
+        """Change the status from `expected` to `status` (a visit status: the seat stays held).
+
+        Raises AppointmentNotFound, or InvalidTransition when the stored status is no longer
+        `expected` (another writer got there first).
+        """
+
+    @abstractmethod
     def search(self, query: AppointmentQuery) -> tuple[list[Appointment], int]:
         """One page of a hospital day's appointments, and the total."""
 

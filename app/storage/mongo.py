@@ -35,6 +35,7 @@ from app.domain.errors import (
     DuplicateBooking,
     IdempotencyKeyInFlight,
     IdempotencyKeyReused,
+    InvalidTransition,
     StoreUnavailable,
 )
 from app.domain.model import (
@@ -245,6 +246,18 @@ class MongoRepository(Repository):
             self.db.appointments.update_one({"_id": document["_id"]},
                                             {"$set": _slot_fields(target)}, session=session)
             return current.in_slot(target)
+
+        return self._transaction(attempt)
+
+    def set_status(self, appointment_id, expected, status):
+        def attempt(session):
+            document = self._fetch(session, appointment_id)
+            current = document.get("status", BOOKED)
+            if current != expected:
+                raise InvalidTransition(current, status)
+            self.db.appointments.update_one({"_id": document["_id"]},
+                                            {"$set": {"status": status}}, session=session)
+            return from_document({**document, "status": status})
 
         return self._transaction(attempt)
 

@@ -24,6 +24,7 @@ from app.domain.errors import (
     AppointmentNotFound,
     DuplicateBooking,
     IdempotencyKeyReused,
+    InvalidTransition,
     StoreUnavailable,
 )
 from app.domain.model import (
@@ -216,6 +217,15 @@ class SqliteRepository(Repository):
             _claim_seat(conn, target, appointment.patient_phone)
             _move(conn, appointment_id, target)
         return appointment.in_slot(target)
+
+    def set_status(self, appointment_id, expected, status):
+        with self._write() as conn:
+            appointment = _fetch(conn, appointment_id)
+            if appointment.status != expected:
+                raise InvalidTransition(appointment.status, status)
+            conn.execute("UPDATE appointments SET status = ? WHERE id = ?",
+                         (status, appointment_id))
+        return replace(appointment, status=status)
 
     # -- reads -------------------------------------------------------------------------------
 

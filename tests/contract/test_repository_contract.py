@@ -17,6 +17,7 @@ from app.domain.errors import (
     AppointmentNotFound,
     DuplicateBooking,
     IdempotencyKeyReused,
+    InvalidTransition,
     SlotFull,
 )
 from app.domain.model import Appointment, AppointmentQuery, IdempotencyEntry, Slot
@@ -190,6 +191,32 @@ def test_cancelled_appointment_cannot_be_rescheduled(repository):
     with pytest.raises(AppointmentCancelled):
         repository.reschedule(made.id, slot("11:00"))
     assert repository.slot_count(slot("11:00").key) == 0
+
+
+# -- visit statuses ---------------------------------------------------------------------------
+
+def test_set_status_changes_only_from_the_expected_status_and_keeps_the_seat(repository):
+    target = slot()
+    made = book(repository, target, 1)
+    changed = repository.set_status(made.id, "booked", "checked_in")
+    assert (changed.id, changed.status) == (made.id, "checked_in")
+    assert repository.get(made.id)[0].status == "checked_in"
+    assert repository.slot_count(target.key) == 1
+    with pytest.raises(InvalidTransition) as stale:
+        repository.set_status(made.id, "booked", "no_show")
+    assert stale.value.extra == {"current_status": "checked_in"}
+    assert repository.get(made.id)[0].status == "checked_in"
+    with pytest.raises(AppointmentNotFound):
+        repository.set_status("no-such-id", "booked", "checked_in")
+
+
+def test_racing_status_changes_let_exactly_one_win(repository):
+    made = book(repository, slot(), 1)
+    wanted = ["checked_in", "no_show"] * 4
+    results = run_together(lambda n: repository.set_status(made.id, "booked", wanted[n]), 8)
+    winners = [r for r in results if not isinstance(r, InvalidTransition)]
+    assert len(winners) == 1
+    assert repository.get(made.id)[0].status == winners[0].status
 
 
 # -- idempotency ------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from app import create_app
 from tests.integration.test_api_validation import GOOD, SLOT_URL, booked
 
 pytestmark = pytest.mark.every_engine
-ADMIN = {"Authorization": "Bearer admin-secret"}
+ADMIN = {"Authorization": "Bearer admin-key-for-tests-0123456789abcd"}
 
 
 def book(client, body=None, **headers):
@@ -50,7 +50,7 @@ def test_owner_and_admin_can_read_others_cannot(client):
     assert client.get(f"/api/appointments/{appointment_id}", headers=headers).status_code == 200
     assert client.get(f"/api/appointments/{appointment_id}", headers=ADMIN).status_code == 200
     for refused in [{}, other_headers, {"Authorization": "Bearer wrong"},
-                    {"Authorization": "Basic admin-secret"}]:
+                    {"Authorization": "Basic admin-key-for-tests-0123456789abcd"}]:
         response = client.get(f"/api/appointments/{appointment_id}", headers=refused)
         assert (response.status_code, response.json["error"]) == (404, "Appointment not found")
     assert client.get("/api/appointments/nope", headers=ADMIN).status_code == 404

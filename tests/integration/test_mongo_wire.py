@@ -170,7 +170,7 @@ def mongo_repo(primary):
 
 @pytest.fixture(scope="module")
 def http(mongo_repo):
-    settings = Settings.from_env(env={}, admin_api_key="admin-secret")
+    settings = Settings.from_env(env={}, admin_api_key="admin-key-for-tests-0123456789abcd")
     return create_app(settings, mongo_repo, now=lambda: FIXED_NOW).test_client()
 
 

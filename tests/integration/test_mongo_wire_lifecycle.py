@@ -1,4 +1,5 @@
-"""Cancel, reschedule and idempotent retries on the Mongo engine, pinned on the wire (mockupdb).
+"""Cancel, reschedule, visit statuses and idempotent retries on the Mongo engine, pinned on
+the wire (mockupdb).
 
 Through the HTTP API (the public behaviour), against a scripted replica-set primary: each test
 answers the statements the engine sends, one at a time, and checks what it sends, in which
@@ -29,7 +30,7 @@ from tests.integration.test_mongo_wire import (
     start_mock,
 )
 
-ADMIN = {"Authorization": "Bearer admin-secret"}
+ADMIN = {"Authorization": "Bearer admin-key-for-tests-0123456789abcd"}
 APPOINTMENT_ID = "5f0c6b2e9d3a4c1b8e7f6a5d4c3b2a19"
 SOURCE_KEY = "Gomoti Hospital|2026-11-26|10:00"
 TARGET_KEY = "Gomoti Hospital|2026-11-26|11:00"
@@ -50,7 +51,7 @@ def primary():
 def http(primary):
     repo = repository_on(primary)
     repo.prepare()
-    settings = Settings.from_env(env={}, admin_api_key="admin-secret")
+    settings = Settings.from_env(env={}, admin_api_key="admin-key-for-tests-0123456789abcd")
     yield create_app(settings, repo, now=lambda: FIXED_NOW).test_client()
     repo.close()
 
@@ -312,4 +313,32 @@ def test_a_first_attempt_still_in_flight_answers_409_and_books_nothing(wire):
     answer = response.result(timeout=RECV_S)
     assert (answer.status_code, answer.json["error"]) == (
         409, "A request with this Idempotency-Key is still being processed")
+    wire.quiet()
+
+
+# -- visit statuses ------------------------------------------------------------------------------
+
+def test_check_in_sets_the_status_in_one_transaction_without_touching_the_slot(wire):
+    response, fetch = patch(wire, {"status": "checked_in"}, stored())
+    update = wire.next("update", "appointments")
+    [statement] = update["updates"]
+    assert (statement["q"], statement["u"]) == ({"_id": APPOINTMENT_ID},
+                                                {"$set": {"status": "checked_in"}})
+    update.ok(n=1, nModified=1)
+    commit = wire.next("commitTransaction")
+    same_transaction(fetch, update, commit)
+    commit.ok()
+    answer = response.result(timeout=RECV_S)
+    assert (answer.status_code, answer.json["appointment"]["status"]) == (200, "checked_in")
+    wire.quiet()
+
+
+def test_a_status_changed_meanwhile_aborts_with_409_and_writes_nothing(wire):
+    response = wire.call(wire.client.patch, f"/api/appointments/{APPOINTMENT_ID}",
+                         json={"status": "checked_in"}, headers=ADMIN)
+    owner_lookup(wire, stored())                            # booked when the service looked
+    transaction_fetch(wire, stored(status="checked_in"))    # checked in by someone else since
+    wire.next("abortTransaction").ok()
+    answer = response.result(timeout=RECV_S)
+    assert (answer.status_code, answer.json["current_status"]) == (409, "checked_in")
     wire.quiet()

@@ -12,7 +12,7 @@ from tests.integration.test_api_validation import GOOD, booked, post
 
 pytestmark = pytest.mark.every_engine
 
-ADMIN = {"Authorization": "Bearer admin-secret"}
+ADMIN = {"Authorization": "Bearer admin-key-for-tests-0123456789abcd"}
 KEY = {"Idempotency-Key": "promise-5b1e2c9a-0f3d-4a7e"}
 FULL = {**GOOD, "patient_email": "rahim@example.com", "doctor": "Dr. Karim",
         "notes": "First visit"}

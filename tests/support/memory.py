@@ -15,6 +15,7 @@ from app.domain.errors import (
     AppointmentNotFound,
     DuplicateBooking,
     IdempotencyKeyReused,
+    InvalidTransition,
 )
 from app.domain.model import BOOKED, CANCELLED, Appointment, AppointmentQuery, IdempotencyEntry
 from app.domain.policy import COUNTED_STATUSES, IDEMPOTENCY_KEY_LIFETIME
@@ -59,6 +60,14 @@ class MemoryRepository(Repository):
             self._claim_seat(target, appointment.patient_phone)
             moved = self.appointments[appointment_id] = appointment.in_slot(target)
         return moved
+
+    def set_status(self, appointment_id, expected, status):
+        with self._transaction:
+            appointment = self._fetch(appointment_id)
+            if appointment.status != expected:
+                raise InvalidTransition(appointment.status, status)
+            changed = self.appointments[appointment_id] = replace(appointment, status=status)
+        return changed
 
     def replay(self, key_hash, fingerprint, since):
         with self._transaction:
