@@ -5,7 +5,7 @@ import pytest
 import requests
 
 from tests.support.load import availability, booking, open_day
-from tests.support.server import start_server
+from harness.server import start_server
 
 pytestmark = pytest.mark.e2e
 ADMIN_KEY = "ops-e2e-admin-key-0123456789abcdef"
