@@ -4,8 +4,8 @@ admin key's configuration."""
 import pytest
 import requests
 
-from tests.support.load import availability, booking, open_day
 from harness.server import start_server
+from tests.support.load import availability, booking, open_day
 
 pytestmark = pytest.mark.e2e
 ADMIN_KEY = "ops-e2e-admin-key-0123456789abcdef"
