@@ -93,3 +93,17 @@ class AppointmentQuery:
     status: str | None = None
     limit: int = 50
     offset: int = 0
+
+
+@dataclass(frozen=True)
+class SlotCensus:
+    """What a store holds for one slot, as check-store reads it (ids, never patient data)."""
+
+    key: SlotKey                 #: hospital_id "" when the store's hospital name is unknown
+    hospital_name: str
+    counted: int                 #: appointments holding a seat (COUNTED_STATUSES)
+    #: ids of the counted appointments that share one phone number, one tuple per number
+    same_patient: tuple[tuple[str, ...], ...] = ()
+    #: appointments this API wrote into the slot that the slot's row/document does not account
+    #: for (its write counter is behind): written outside the booking transaction
+    unrecorded: int = 0

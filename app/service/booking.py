@@ -5,18 +5,28 @@ import secrets
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from pathlib import Path
 
-from app.domain import schedule, visits
+from app.domain import schedule, store_check, visits
 from app.domain.capacity import DayAvailability, SlotAvailability
 from app.domain.errors import (
     AdminNotConfigured,
     AppointmentNotFound,
     InvalidTransition,
     NotAuthenticated,
+    UnknownHospital,
 )
 from app.domain.hospitals import Hospital, Hospitals
-from app.domain.model import BOOKED, Appointment, AppointmentQuery, IdempotencyEntry, Slot
+from app.domain.model import (
+    BOOKED,
+    Appointment,
+    AppointmentQuery,
+    IdempotencyEntry,
+    Slot,
+    SlotKey,
+)
 from app.domain.policy import IDEMPOTENCY_KEY_LIFETIME
+from app.domain.store_check import StoreReport
 from app.service import tokens
 from app.service.commands import (
     AppointmentFilter,
@@ -26,7 +36,7 @@ from app.service.commands import (
     Reschedule,
 )
 from app.service.results import AppointmentPage, Booked, Cancelled
-from app.storage.base import Repository
+from app.storage.base import BackupInfo, Repository
 
 
 def utc_now() -> datetime:
@@ -52,6 +62,25 @@ class BookingService:
 
     def list_hospitals(self) -> list[Hospital]:
         return self.hospitals.all()
+
+    def check_store(self) -> StoreReport:
+        """Every slot of the store against app.domain.store_check's rules (changes nothing)."""
+        return store_check.check_store(self.repository.slot_census(), self._capacity_of)
+
+    def backup_store(self, target: Path) -> BackupInfo:
+        return self.repository.backup_to(target)
+
+    def restore_store(self, backup: Path, previous: Path) -> StoreReport:
+        """Put `backup` in place (the current store saved to `previous`), then check it."""
+        self.repository.restore_from(backup, previous)
+        return self.check_store()
+
+    def _capacity_of(self, key: SlotKey) -> int | None:
+        """The slot's capacity, None for a hospital the configuration does not know."""
+        try:
+            return self.hospitals.get(key.hospital_id).max_per_slot if key.hospital_id else None
+        except UnknownHospital:
+            return None
 
     # -- availability ------------------------------------------------------------------------
 

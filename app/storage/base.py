@@ -11,9 +11,37 @@ them in tests/contract.
 """
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
-from app.domain.model import Appointment, AppointmentQuery, IdempotencyEntry, Slot, SlotKey
+from app.domain.model import (
+    Appointment,
+    AppointmentQuery,
+    IdempotencyEntry,
+    Slot,
+    SlotCensus,
+    SlotKey,
+)
+
+
+class BackupUnsupported(Exception):
+    """This engine is backed up with other tools (the message says which)."""
+
+
+class BackupUnusable(Exception):
+    """The file offered for a restore is not a sound backup of this store."""
+
+
+class StoreInUse(Exception):
+    """Another process (a serving API) has the store open: a restore would lose its writes."""
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: Path
+    size_bytes: int
+    appointments: int
 
 
 class Repository(ABC):
@@ -68,6 +96,20 @@ class Repository(ABC):
     @abstractmethod
     def search(self, query: AppointmentQuery) -> tuple[list[Appointment], int]:
         """One page of a hospital day's appointments, and the total."""
+
+    @abstractmethod
+    def slot_census(self) -> list[SlotCensus]:
+        """One SlotCensus per slot holding any appointment, whole store (check-store). Reads
+        only; the counts come from one consistent read where the engine offers one."""
+
+    def backup_to(self, target: Path) -> BackupInfo:
+        """Write a consistent copy of the whole store to `target` while bookings go on."""
+        raise BackupUnsupported(f"{type(self).__name__} has no backup command")
+
+    def restore_from(self, backup: Path, previous: Path) -> None:
+        """Replace the store's contents by `backup` (the current ones saved to `previous`);
+        StoreInUse while another process uses the store, BackupUnusable for a bad file."""
+        raise BackupUnsupported(f"{type(self).__name__} has no restore command")
 
     @abstractmethod
     def ping(self) -> None:

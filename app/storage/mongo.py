@@ -45,10 +45,11 @@ from app.domain.model import (
     AppointmentQuery,
     IdempotencyEntry,
     Slot,
+    SlotCensus,
     SlotKey,
 )
 from app.domain.policy import COUNTED_STATUSES, IDEMPOTENCY_KEY_LIFETIME
-from app.storage.base import Repository
+from app.storage.base import BackupUnsupported, Repository
 from app.telemetry.metrics import record_store_retry, record_store_wait
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,29 @@ OPEN_SERVER_MESSAGE = (
 # A write that changes nothing: deleting an _id no booking can have.
 PROBE_DELETE = [{"q": {"_id": "unauthenticated-write-probe"}, "limit": 1}]
 AUTH_OPTIONS = ("authsource=", "authmechanism=", "authmechanismproperties=")
+# check-store reads the whole store: an admin command may take longer than a request.
+CENSUS_TIMEOUT_S = 300.0
+_SLOT = {"hospital": "$hospital", "appointment_date": "$appointment_date",
+         "appointment_time": "$appointment_time"}
+# Per slot (by the old app's fields): seats taken, documents this API wrote (they carry
+# hospital_id; the old app's do not, and never wrote slot documents), and a hospital_id.
+CENSUS = [{"$group": {
+    "_id": _SLOT,
+    "counted": {"$sum": {"$cond": [{"$ne": ["$status", COUNTED_STATUSES.excluded]}, 1, 0]}},
+    "ours": {"$sum": {"$cond": [{"$gt": ["$hospital_id", None]}, 1, 0]}},
+    "hospital_id": {"$max": "$hospital_id"}}}]
+SAME_PATIENT = [
+    {"$match": {"status": COUNTED, "patient_phone": {"$nin": [None, ""]}}},
+    {"$group": {"_id": {**_SLOT, "phone": "$patient_phone"}, "ids": {"$push": "$_id"},
+                "n": {"$sum": 1}}},
+    {"$match": {"n": {"$gt": 1}}},
+    {"$project": {"_id": {"hospital": "$_id.hospital",
+                          "appointment_date": "$_id.appointment_date",
+                          "appointment_time": "$_id.appointment_time"}, "ids": 1}}]
+MONGO_BACKUP_MESSAGE = (
+    "MongoDB is backed up with scripts/backup-mongo.sh (mongodump --oplog) and restored with "
+    "scripts/restore-mongo.sh, then `flask --app app check-store` (README, 'Production "
+    "checklist')")
 STANDALONE_MESSAGE = (
     "MongoDB at MONGODB_URI is a standalone server; bookings need transactions, which need a "
     "replica set. Run scripts/init-replica-set.sh (see README, 'Production: MongoDB replica "
@@ -170,10 +194,10 @@ class MongoRepository(Repository):
             raise StoreUnavailable() from exc
 
     @contextmanager
-    def _bounded(self) -> Iterator[None]:
+    def _bounded(self, seconds: float | None = None) -> Iterator[None]:
         """One deadline for the whole attempt, retries included; driver failures become 503."""
         try:
-            with pymongo.timeout(self._timeout):
+            with pymongo.timeout(seconds or self._timeout):
                 yield
         except DuplicateKeyError as exc:
             raise _duplicate(exc) from exc
@@ -334,6 +358,25 @@ class MongoRepository(Repository):
         with self._bounded():
             return {row["_id"]: row["n"] for row in self.db.appointments.aggregate(pipeline)}
 
+    def slot_census(self):
+        ids = {name: hospital_id for hospital_id, name in self._names.items()}
+        with self._bounded(max(self._timeout, CENSUS_TIMEOUT_S)):
+            slots = list(self.db.appointments.aggregate(CENSUS, allowDiskUse=True))
+            shared = list(self.db.appointments.aggregate(SAME_PATIENT, allowDiskUse=True))
+            writes = {d["_id"]: d.get("version", 0) for d in self.db.slots.find({}, {"version": 1})}
+        same = {}
+        for group in shared:
+            same.setdefault(_slot_parts(group["_id"]), []).append(
+                tuple(sorted(str(i) for i in group["ids"])))
+        return sorted((_census(row, ids, writes, same) for row in slots),
+                      key=lambda c: (c.key.hospital_id, c.key.date, c.key.time))
+
+    def backup_to(self, target):
+        raise BackupUnsupported(MONGO_BACKUP_MESSAGE)
+
+    def restore_from(self, backup, previous):
+        raise BackupUnsupported(MONGO_BACKUP_MESSAGE)
+
     def get(self, appointment_id):
         with self._bounded():
             document = self.db.appointments.find_one(_by_id(appointment_id))
@@ -436,6 +479,15 @@ def _slot_fields(slot: Slot) -> dict:
 def _slot_parts(document: dict) -> tuple[str, date, str]:
     return (document["hospital"], _as_utc(document["appointment_date"]).date(),
             document["appointment_time"])
+
+
+def _census(row: dict, ids: Mapping[str, str], writes: Mapping[str, int],
+            same: Mapping[tuple, list]) -> SlotCensus:
+    name, day, time_ = parts = _slot_parts(row["_id"])
+    hospital_id = ids.get(name) or row.get("hospital_id") or ""
+    recorded = writes.get(slot_document_id(*parts), 0)
+    return SlotCensus(SlotKey(hospital_id, day, time_), name, row["counted"],
+                      tuple(sorted(same.get(parts, []))), max(0, row["ours"] - recorded))
 
 
 def _entry_document(entry: IdempotencyEntry) -> dict:

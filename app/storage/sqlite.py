@@ -13,7 +13,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -34,10 +34,13 @@ from app.domain.model import (
     AppointmentQuery,
     IdempotencyEntry,
     Slot,
+    SlotCensus,
     SlotKey,
 )
 from app.domain.policy import COUNTED_STATUSES, IDEMPOTENCY_KEY_LIFETIME
+from app.storage import sqlite_files
 from app.storage.base import Repository
+from app.storage.sqlite_files import StoreUsers
 from app.telemetry.metrics import record_store_wait
 
 # The domain's COUNTED_STATUSES as SQL (also in the partial index, which takes no parameters).
@@ -70,6 +73,20 @@ CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON idempotency_keys (created_
 """
 
 SLOT_FILTER = f"hospital_id = ? AND appointment_date = ? AND appointment_time = ? AND {COUNTED}"
+# Per slot: display name, seats taken, appointments, and the writes its row recorded.
+CENSUS = f"""
+SELECT a.hospital_id, a.appointment_date, a.appointment_time, max(a.hospital),
+       sum(CASE WHEN a.{COUNTED} THEN 1 ELSE 0 END), count(*), coalesce(max(s.version), 0)
+FROM appointments a LEFT JOIN slots s
+  ON s.hospital_id = a.hospital_id AND s.date = a.appointment_date AND s.time = a.appointment_time
+GROUP BY a.hospital_id, a.appointment_date, a.appointment_time
+ORDER BY a.hospital_id, a.appointment_date, a.appointment_time
+"""
+SAME_PATIENT = f"""
+SELECT hospital_id, appointment_date, appointment_time, group_concat(id, ' ')
+FROM appointments WHERE {COUNTED}
+GROUP BY hospital_id, appointment_date, appointment_time, patient_phone HAVING count(*) > 1
+"""
 COLUMNS = ("id, hospital_id, hospital, appointment_date, appointment_time, status, patient_name, "
            "patient_phone, patient_email, doctor, notes, created_at")
 
@@ -135,6 +152,7 @@ class SqliteRepository(Repository):
         self._path = Path(path)
         self._busy_timeout = busy_timeout
         self._local = threading.local()
+        self._users = StoreUsers(self._path.with_name(self._path.name + ".in-use"))
         self.prepare()
         self._gate = WriteGate(self._path.with_name(self._path.name + ".lock"), busy_timeout)
 
@@ -143,6 +161,7 @@ class SqliteRepository(Repository):
     def _connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None or self._local.pid != os.getpid():
+            self._users.join()
             conn = sqlite3.connect(self._path, timeout=self._busy_timeout,
                                    isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
@@ -176,11 +195,38 @@ class SqliteRepository(Repository):
             self._path.parent.mkdir(parents=True, exist_ok=True)
             self._connection().executescript(SCHEMA)
 
+    # -- the whole store: check, backup, restore ---------------------------------------------
+
+    def slot_census(self):
+        with _store_errors():
+            conn = self._connection()
+            conn.execute("BEGIN")       # one read transaction: one snapshot for both queries
+            try:
+                slots = conn.execute(CENSUS).fetchall()
+                same_patient = conn.execute(SAME_PATIENT).fetchall()
+            finally:
+                conn.execute("COMMIT")
+        return _census(slots, same_patient)
+
+    def backup_to(self, target):
+        with _store_errors():
+            source = self._connection()
+        return sqlite_files.backup(source, Path(target))
+
+    def restore_from(self, backup, previous):
+        sqlite_files.check_backup(Path(backup))
+        self.close()
+        with self._users.alone():
+            with closing(sqlite3.connect(self._path)) as current:
+                sqlite_files.backup(current, Path(previous))
+            sqlite_files.restore(Path(backup), self._path)
+
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
             self._local.conn = None
+        self._users.leave()
 
     # -- booking -----------------------------------------------------------------------------
 
@@ -346,6 +392,16 @@ def _appointment(row: tuple) -> Appointment:
      created) = row
     return Appointment(id_, hospital_id, hospital, date.fromisoformat(day), time_, status,
                        name, phone, email, doctor, notes, datetime.fromisoformat(created))
+
+
+def _census(slots: list[tuple], same_patient: list[tuple]) -> list[SlotCensus]:
+    shared: dict[tuple, list[tuple[str, ...]]] = {}
+    for hospital_id, day, time_, ids in same_patient:
+        shared.setdefault((hospital_id, day, time_), []).append(tuple(sorted(ids.split(" "))))
+    return [SlotCensus(SlotKey(hospital_id, date.fromisoformat(day), time_), name, counted,
+                       tuple(sorted(shared.get((hospital_id, day, time_), []))),
+                       max(0, stored - writes))
+            for hospital_id, day, time_, name, counted, stored, writes in slots]
 
 
 def _search_filter(query: AppointmentQuery) -> tuple[str, tuple]:

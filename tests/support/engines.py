@@ -60,8 +60,15 @@ class Store(ABC):
 
     @abstractmethod
     def write_legacy(self, hospital_id: str, hospital_name: str, day: date, time: str, n: int,
-                     status: str = "booked") -> None:
-        """`n` appointments written straight into the store, as the old unguarded app did."""
+                     status: str = "booked", phones: list[str] | None = None) -> None:
+        """`n` appointments written straight into the store, as the old unguarded app did
+        (with `phones`, one appointment per phone)."""
+
+    @abstractmethod
+    def write_same_patient(self, hospital_id: str, hospital_name: str, day: date, time: str,
+                           n: int) -> None:
+        """`n` appointments of one patient in one slot, written around the store's guards
+        (SQLite: as in a database from before its one-patient-per-slot index)."""
 
     @abstractmethod
     def token_hashes(self) -> list[str | None]:
@@ -96,15 +103,24 @@ class SqliteStore(Store):
 
         return SqliteRepository(self.path, timeout)
 
-    def write_legacy(self, hospital_id, hospital_name, day, time, n, status="booked"):
+    def write_legacy(self, hospital_id, hospital_name, day, time, n, status="booked",
+                     phones=None, before_insert=None):
         self._ensure_schema()
         with sqlite3.connect(self.path) as conn:
+            if before_insert:
+                conn.execute(before_insert)
             conn.executemany(
                 "INSERT INTO appointments (id, hospital_id, hospital, appointment_date, "
                 "appointment_time, status, patient_name, patient_phone, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, 'Legacy', ?, ?)",
                 [(uuid.uuid4().hex, hospital_id, hospital_name, day.isoformat(), time, status,
-                  _legacy_phone(i), datetime.now(UTC).isoformat()) for i in range(n)])
+                  phone, datetime.now(UTC).isoformat())
+                 for phone in phones or map(_legacy_phone, range(n))])
+
+    def write_same_patient(self, hospital_id, hospital_name, day, time, n):
+        self.write_legacy(hospital_id, hospital_name, day, time, n,
+                          phones=[_legacy_phone(0)] * n,
+                          before_insert="DROP INDEX appointments_one_per_patient")
 
     def token_hashes(self):
         with sqlite3.connect(self.path) as conn:
@@ -137,12 +153,17 @@ class MemoryStore(Store):
     def repository(self, timeout):
         return self._repository
 
-    def write_legacy(self, hospital_id, hospital_name, day, time, n, status="booked"):
+    def write_legacy(self, hospital_id, hospital_name, day, time, n, status="booked",
+                     phones=None):
         now = datetime.now(UTC)
-        for i in range(n):
+        for phone in phones or map(_legacy_phone, range(n)):
             self._repository.put(Appointment(uuid.uuid4().hex, hospital_id, hospital_name, day,
-                                             time, status, "Legacy", _legacy_phone(i), None,
-                                             None, None, now), None)
+                                             time, status, "Legacy", phone, None, None, None,
+                                             now), None)
+
+    def write_same_patient(self, hospital_id, hospital_name, day, time, n):
+        self.write_legacy(hospital_id, hospital_name, day, time, n,
+                          phones=[_legacy_phone(0)] * n)
 
     def token_hashes(self):
         return list(self._repository.token_hashes.values())
@@ -178,14 +199,20 @@ class MongoStore(Store):
         return MongoRepository.connect(self._uri, self.db_name, max(timeout, MONGO_MIN_TIMEOUT_S),
                                        HOSPITAL_NAMES)
 
-    def write_legacy(self, hospital_id, hospital_name, day, time, n, status="booked"):
+    def write_legacy(self, hospital_id, hospital_name, day, time, n, status="booked",
+                     phones=None):
         # The old app's shape: ObjectId ids, the display name, `new Date('YYYY-MM-DD')` (UTC
         # midnight), no hospital_id, no token, no created_at.
         self._db.appointments.insert_many([
             {"hospital": hospital_name,
              "appointment_date": datetime(day.year, day.month, day.day, tzinfo=UTC),
              "appointment_time": time, "status": status, "patient_name": "Legacy",
-             "patient_phone": _legacy_phone(i)} for i in range(n)])
+             "patient_phone": phone} for phone in phones or map(_legacy_phone, range(n))])
+
+    def write_same_patient(self, hospital_id, hospital_name, day, time, n):
+        # The old app had no unique index; its documents are outside ours (no hospital_id).
+        self.write_legacy(hospital_id, hospital_name, day, time, n,
+                          phones=[_legacy_phone(0)] * n)
 
     def token_hashes(self):
         return [d.get("token_hash") for d in self._db.appointments.find({}, {"token_hash": 1})]

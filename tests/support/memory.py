@@ -17,7 +17,15 @@ from app.domain.errors import (
     IdempotencyKeyReused,
     InvalidTransition,
 )
-from app.domain.model import BOOKED, CANCELLED, Appointment, AppointmentQuery, IdempotencyEntry
+from app.domain.model import (
+    BOOKED,
+    CANCELLED,
+    Appointment,
+    AppointmentQuery,
+    IdempotencyEntry,
+    SlotCensus,
+    SlotKey,
+)
 from app.domain.policy import COUNTED_STATUSES, IDEMPOTENCY_KEY_LIFETIME
 from app.storage.base import Repository
 
@@ -93,6 +101,14 @@ class MemoryRepository(Repository):
                            key=lambda a: (a.appointment_time, a.created_at, a.id))
         return found[query.offset:query.offset + query.limit], len(found)
 
+    def slot_census(self):
+        with self._transaction:
+            slots: dict = {}
+            for a in self.appointments.values():
+                slots.setdefault(a.slot_key, []).append(a)
+        return [_census(key, slots[key]) for key in sorted(
+            slots, key=lambda k: (k.hospital_id, k.date, k.time))]
+
     def ping(self):
         pass
 
@@ -136,6 +152,16 @@ def _matching(entry: IdempotencyEntry | None, fingerprint: str,
     if entry.fingerprint != fingerprint:
         raise IdempotencyKeyReused()
     return entry
+
+
+def _census(key: SlotKey, in_slot: list[Appointment]) -> SlotCensus:
+    """No slot rows here (the lock is the transaction), so nothing is ever unrecorded."""
+    counted = [a for a in in_slot if a.status in COUNTED_STATUSES]
+    by_phone: dict[str, list[str]] = {}
+    for a in counted:
+        by_phone.setdefault(a.patient_phone, []).append(a.id)
+    shared = tuple(sorted(tuple(sorted(ids)) for ids in by_phone.values() if len(ids) > 1))
+    return SlotCensus(key, in_slot[0].hospital, len(counted), shared)
 
 
 def _wanted(a: Appointment, query: AppointmentQuery) -> bool:

@@ -1,0 +1,139 @@
+"""The SQLite store as files: who has it open, consistent online backups, and restores.
+
+A live WAL database is never copied as a file (committed bookings may still sit in the -wal
+file): both directions go through SQLite's online backup API, one step, i.e. one read
+transaction on the source, so the copy is one consistent snapshot while bookings go on.
+"""
+
+import fcntl
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+
+from app.domain.errors import StoreUnavailable
+from app.storage.base import BackupInfo, BackupUnusable, StoreInUse
+
+REQUIRED_TABLES = {"appointments", "slots"}
+
+
+class StoreUsers:
+    """Every process using the store holds a shared flock on `<db>.in-use`; a restore takes it
+    exclusively. So a restore is refused while a server has the store open, and a process that
+    starts during a restore gets StoreUnavailable instead of half a store."""
+
+    def __init__(self, lock_path: Path):
+        self._lock_path = lock_path
+        self._setup = threading.Lock()
+        self._pid = None
+        self._fd = -1
+
+    def join(self) -> None:
+        """Hold the shared lock in this process (cheap once held)."""
+        if self._pid == os.getpid():
+            return
+        with self._setup:
+            if self._pid == os.getpid():
+                return
+            fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                raise StoreUnavailable() from TimeoutError("a restore holds the store")
+            self._fd, self._pid = fd, os.getpid()
+
+    def leave(self) -> None:
+        with self._setup:
+            if self._pid == os.getpid():
+                os.close(self._fd)      # releases this process's lock
+            self._pid, self._fd = None, -1
+
+    @contextmanager
+    def alone(self) -> Iterator[None]:
+        """The exclusive lock for the block, or StoreInUse when another process holds it."""
+        self.leave()
+        fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise StoreInUse(
+                    f"the store {self._lock_path.with_suffix('')} is open in another process "
+                    "(a running server?): stop it first") from None
+            yield
+        finally:
+            os.close(fd)
+
+
+def backup(source: sqlite3.Connection, target: Path) -> BackupInfo:
+    """A consistent copy of `source` at `target`, written under a temporary name first."""
+    if target.exists():
+        raise FileExistsError(f"{target} exists: choose another name")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    try:
+        with closing(sqlite3.connect(partial)) as copy:
+            _copy(source, copy)
+            # A rollback-journal file: opening the backup later leaves no -wal/-shm beside it.
+            copy.execute("PRAGMA journal_mode=DELETE")
+            appointments = _verified(copy, partial)
+        _fsync(partial)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return BackupInfo(target, target.stat().st_size, appointments)
+
+
+def _copy(source: sqlite3.Connection, copy: sqlite3.Connection) -> None:
+    try:
+        source.backup(copy)         # pages=-1: the whole store in one step
+    except sqlite3.OperationalError as exc:     # e.g. the store stayed locked
+        raise StoreUnavailable() from exc
+
+
+def check_backup(backup_path: Path) -> int:
+    """The backup's number of appointments; BackupUnusable unless it is a sound store."""
+    with closing(_open_backup(backup_path)) as source:
+        return _verified(source, backup_path)
+
+
+def restore(backup_path: Path, store_path: Path) -> None:
+    """Write `backup_path`'s contents into the store (the caller holds StoreUsers.alone())."""
+    with closing(_open_backup(backup_path)) as source:
+        _verified(source, backup_path)
+        with closing(sqlite3.connect(store_path, isolation_level=None)) as store:
+            source.backup(store)
+            store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _open_backup(path: Path) -> sqlite3.Connection:
+    if not path.is_file():
+        raise BackupUnusable(f"no backup file at {path}")
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+
+
+def _verified(conn: sqlite3.Connection, path: Path) -> int:
+    """The number of appointments, once the file passes SQLite's integrity check."""
+    try:
+        status = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        tables = {row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError as exc:
+        raise BackupUnusable(f"{path} is not a SQLite database: {exc}") from exc
+    if status != "ok":
+        raise BackupUnusable(f"{path} fails SQLite's integrity check: {status}")
+    if not REQUIRED_TABLES.issubset(tables):
+        raise BackupUnusable(f"{path} is not a booking store (tables: {sorted(tables)})")
+    return conn.execute("SELECT count(*) FROM appointments").fetchone()[0]
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
