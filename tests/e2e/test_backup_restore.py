@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from harness.server import ROOT, start_server
 from tests.support.engines import SqliteStore
 from tests.support.load import booking, open_day
-from tests.support.server import ROOT, start_server
 
 pytestmark = pytest.mark.e2e
 
