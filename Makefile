@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test lint bench clean screenshots
+.PHONY: run test lint bench mutate clean screenshots
 
 $(BIN)/python:
 	@echo "creating $(VENV) with $(PYTHON)"
@@ -64,5 +64,18 @@ bench: $(TESTING)
 	@echo "measuring the SQLite write gate against the busy handler alone (about 30 s)"
 	@$(BIN)/python -m bench.write_gate
 
+# Mutation testing (not part of `make test`): incremental, results cached in mutants/.
+MUTMUT := $(VENV)/.mutmut-installed
+MUTATE_CHILDREN ?= 2
+$(MUTMUT): $(TESTING)
+	@echo "installing mutmut"
+	@$(PIP) install 'mutmut==3.8.1'
+	@touch $@
+
+mutate: $(MUTMUT)
+	@echo "mutation testing app/domain, app/service, app/storage (about 30 min on 2 cores)"
+	@$(BIN)/mutmut run --max-children $(MUTATE_CHILDREN)
+	@$(BIN)/python -m bench.mutation
+
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var mutants .pytest_cache .ruff_cache

@@ -8,6 +8,7 @@ queries that read them, and the index definitions.
 """
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import mongomock
@@ -275,3 +276,10 @@ def test_replay_refuses_another_fingerprint_and_ignores_other_keys(db, repo):
         "k", "f", {"id": "a"}, "00")
     assert repo.replay("unknown", "f", since) is None
     assert repo.replay("k", "g", stored + timedelta(seconds=1)) is None   # expired: no refusal
+
+
+def test_search_breaks_ties_of_time_and_creation_by_id(db, repo):
+    same = [replace(ours(phone=str(n)), id=name) for n, name in enumerate(["c3", "a1", "b2"])]
+    insert(db, *same)
+    page, _ = repo.search(AppointmentQuery(*GOMOTI_DAY))
+    assert [a.id for a in page] == ["a1", "b2", "c3"]

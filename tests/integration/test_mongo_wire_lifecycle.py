@@ -342,3 +342,26 @@ def test_a_status_changed_meanwhile_aborts_with_409_and_writes_nothing(wire):
     answer = response.result(timeout=RECV_S)
     assert (answer.status_code, answer.json["current_status"]) == (409, "checked_in")
     wire.quiet()
+
+
+# -- reads outside transactions ------------------------------------------------------------------
+
+def test_slot_availability_counts_the_slot_with_the_documents_query(wire):
+    response = wire.call(wire.client.get, "/api/appointments/availability/gomoti/2026-11-26/10:00")
+    count = wire.next("aggregate", "appointments")
+    assert "txnNumber" not in count.doc
+    assert count["pipeline"][0] == {"$match": SLOT_FILTER}
+    answer_count(count, 4)
+    answer = response.result(timeout=RECV_S)
+    assert (answer.status_code, answer.json["current_bookings"],
+            answer.json["available_slots"]) == (200, 4, 11)
+    wire.quiet()
+
+
+def test_health_pings_the_server_and_answers_ok(wire):
+    response = wire.call(wire.client.get, "/api/health")
+    ping = wire.next("ping")
+    assert ping.namespace == "admin"
+    ping.ok()
+    answer = response.result(timeout=RECV_S)
+    assert (answer.status_code, answer.json) == (200, {"status": "ok"})
