@@ -2,10 +2,14 @@
 
 import fcntl
 import os
+import time
 from datetime import timedelta
 
+from app import create_app
 from app.service.booking import utc_now
+from tests.conftest import FIXED_NOW
 from tests.integration.test_api_validation import GOOD, post
+from tests.integration.test_lifecycle import ADMIN
 
 
 def test_unknown_hospital_is_named_in_the_404(client):
@@ -55,3 +59,34 @@ def test_a_write_gate_held_past_the_timeout_is_503_and_logged_with_its_cause(cli
     [logged] = [r for r in caplog.records if r.getMessage() == "store unavailable"]
     assert (logged.cause, logged.cause_message) == (
         "builtins.TimeoutError", f"write gate not free within {settings.store_timeout_s} s")
+
+
+def test_slot_availability_names_its_hospital_day_and_time(client):
+    post(client, GOOD)
+    answer = client.get("/api/appointments/availability/Gomoti%20Hospital/2026-11-26/10:00")
+    assert answer.json == {"hospital_id": "gomoti", "date": "2026-11-26", "time": "10:00",
+                           "max_capacity": 15, "current_bookings": 1, "available_slots": 14,
+                           "is_available": True, "status": "available"}
+
+
+def test_admin_list_filters_by_time_and_echoes_its_paging(client):
+    for n, slot_time in enumerate(["10:00", "10:00", "11:00"]):
+        post(client, {**GOOD, "appointment_time": slot_time, "patient_phone": f"+88019{n:08d}"})
+    url = "/api/appointments?hospital=gomoti&date=2026-11-26&time=10:00&limit=1&offset=1"
+    page = client.get(url, headers=ADMIN).json
+    assert (page["total"], page["limit"], page["offset"]) == (2, 1, 1)
+    assert [a["appointment_time"] for a in page["items"]] == ["10:00"]
+
+
+def test_without_a_given_repository_the_app_books_into_the_configured_file(settings):
+    client = create_app(settings, now=lambda: FIXED_NOW).test_client()
+    assert post(client, GOOD).status_code == 201
+    assert settings.sqlite_path.exists()
+    holder = os.open(f"{settings.sqlite_path}.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    try:
+        started = time.monotonic()
+        assert post(client, {**GOOD, "appointment_time": "11:00"}).status_code == 503
+    finally:
+        os.close(holder)
+    assert time.monotonic() - started < 4 * settings.store_timeout_s   # the configured bound

@@ -17,7 +17,7 @@ from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 from app.domain.errors import IdempotencyKeyReused
-from app.domain.model import Appointment, AppointmentQuery
+from app.domain.model import Appointment, AppointmentQuery, IdempotencyEntry
 from app.storage.mongo import (
     MongoRepository,
     appointment_document,
@@ -283,3 +283,52 @@ def test_search_breaks_ties_of_time_and_creation_by_id(db, repo):
     insert(db, *same)
     page, _ = repo.search(AppointmentQuery(*GOMOTI_DAY))
     assert [a.id for a in page] == ["a1", "b2", "c3"]
+
+
+def test_optional_fields_read_back_as_stored(db):
+    made = replace(ours(), patient_email="rahim@example.com", doctor="Dr. Karim",
+                   notes="First visit")
+    insert(db, made)
+    assert from_document(db.appointments.find_one({"_id": made.id})) == made
+
+
+def test_legacy_document_without_patient_fields_reads_them_as_empty(db):
+    document = legacy()
+    del document["patient_name"], document["patient_phone"]
+    read = from_document(document)
+    assert (read.patient_name, read.patient_phone, read.doctor, read.notes) == ("", "", None, None)
+
+
+def test_naive_legacy_dates_read_as_utc(db):
+    read = from_document(legacy(created_at=datetime(2026, 11, 20, 9, 30)))
+    assert read.created_at == datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+
+
+def test_replay_returns_the_entry_as_stored(db, repo):
+    stored = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+    db.idempotency_keys.insert_one({"_id": "k", "fingerprint": "f", "response": {"id": "a"},
+                                    "sealed_token": "00", "created_at": stored})
+    assert repo.replay("k", "f", stored - timedelta(hours=1)) == IdempotencyEntry(
+        "k", "f", {"id": "a"}, "00", stored)
+
+
+def test_a_closed_repository_makes_a_fresh_client_when_used_again():
+    made = []
+
+    def factory():
+        made.append(mongomock.MongoClient(tz_aware=True))
+        return made[-1]
+
+    repo = MongoRepository(factory, "hospital_booking", timeout=1.0,
+                           hospital_names={"gomoti": "Gomoti Hospital"})
+    repo.ping()
+    repo.close()
+    repo.ping()
+    assert len(made) == 2
+
+
+def test_old_duplicates_warning_names_the_error_and_what_to_do(db, caplog):
+    db.appointments.insert_many([appointment_document(ours(), "h") for _ in range(2)])
+    create_indexes(db)
+    assert "one_patient_per_slot index not built (DuplicateKeyError); resolve duplicate " \
+        "bookings" in [r.getMessage() for r in caplog.records]

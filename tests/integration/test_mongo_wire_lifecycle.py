@@ -9,24 +9,36 @@ with the reason). Helpers and the mockupdb notes are in test_mongo_wire.py.
 """
 
 import hashlib
+import time
+from datetime import timedelta
 
 import pytest
+from mockupdb import MockupDB
+from prometheus_client import REGISTRY
+from pymongo import MongoClient
 
 from app import create_app
 from app.config import Settings
+from app.domain.errors import ConfigError, StoreUnavailable
+from app.storage.mongo import MongoRepository
 from tests.conftest import FIXED_NOW
 from tests.integration.test_mongo_wire import (
     GOOD,
     MIDNIGHT,
     RECV_S,
+    SLOT,
     SLOT_FILTER,
     WRITE_CONFLICT,
     Wire,
     answer_count,
+    appointment,
+    by_name,
     cursor,
     drive_booking,
+    free_port,
     replica_set_hello,
     repository_on,
+    standalone_hello,
     start_mock,
 )
 
@@ -38,6 +50,7 @@ MOVE = {"date": "2026-11-26", "appointment_time": "11:00"}
 TARGET_FILTER = {**SLOT_FILTER, "appointment_time": "11:00"}
 KEY = {"Idempotency-Key": "retry-0b9c1f4e-5d7a-4e21"}
 KEY_HASH = hashlib.sha256(b"idempotency:" + KEY["Idempotency-Key"].encode()).hexdigest()
+LIVE_SINCE = FIXED_NOW.replace(tzinfo=None) - timedelta(hours=24)    # naive, as mockupdb decodes
 
 
 @pytest.fixture(scope="module")
@@ -164,6 +177,7 @@ def test_reschedule_writes_both_slots_counts_the_target_then_moves(wire):
     answer_count(count, 14)
     duplicate = wire.next("find", "appointments")
     assert duplicate["filter"] == {**TARGET_FILTER, "patient_phone": "+8801712345678"}
+    assert duplicate["projection"] == {"_id": 1}           # no patient data comes back
     duplicate.ok(**cursor())
     move = wire.next("update", "appointments")
     [statement] = move["updates"]
@@ -209,7 +223,13 @@ def test_reschedule_of_a_cancelled_appointment_is_409_and_writes_nothing(wire):
     wire.quiet()
 
 
+def mongo_metric(name: str) -> float:
+    return REGISTRY.get_sample_value(name, {"engine": "mongo"}) or 0.0
+
+
 def test_reschedule_conflict_retries_the_whole_move_once(wire):
+    retries, waited = (mongo_metric("store_transaction_retries_total"),
+                       mongo_metric("store_wait_seconds_sum"))
     response, first = patch(wire, MOVE, stored())
     wire.next("update", "slots").replies(WRITE_CONFLICT)
     wire.next("abortTransaction").ok()
@@ -223,6 +243,8 @@ def test_reschedule_conflict_retries_the_whole_move_once(wire):
     wire.next("commitTransaction").ok()
     assert response.result(timeout=RECV_S).status_code == 200
     wire.quiet()             # exactly one move
+    assert mongo_metric("store_transaction_retries_total") == retries + 1
+    assert 0 < mongo_metric("store_wait_seconds_sum") - waited < RECV_S
 
 
 # -- idempotent retries --------------------------------------------------------------------------
@@ -247,9 +269,12 @@ def first_booking(wire):
     replay_lookup(wire)
     inside = wire.next("find", "idempotency_keys")
     assert inside["startTransaction"] is True
-    assert inside["filter"]["_id"] == KEY_HASH
+    assert inside["filter"] == {"_id": KEY_HASH, "created_at": {"$gte": LIVE_SINCE}}
     inside.ok(**cursor())
-    wire.next("delete", "idempotency_keys").ok(n=0)       # an expired entry would go
+    expired = wire.next("delete", "idempotency_keys")     # an expired entry would go
+    assert expired["deletes"][0]["q"] == {"_id": KEY_HASH}
+    same_transaction(inside, expired)
+    expired.ok(n=0)
     _, insert = drive_booking(wire)
     store = wire.next("insert", "idempotency_keys")
     same_transaction(inside, insert, store)
@@ -365,3 +390,76 @@ def test_health_pings_the_server_and_answers_ok(wire):
     ping.ok()
     answer = response.result(timeout=RECV_S)
     assert (answer.status_code, answer.json) == (200, {"status": "ok"})
+
+
+def test_the_same_body_committed_under_the_key_meanwhile_replays_and_books_nothing(wire):
+    first, document = first_booking(wire)
+    retry = post(wire)
+    replay_lookup(wire)                       # not there yet when the service looked
+    wire.next("find", "idempotency_keys").ok(**cursor(document))
+    wire.next("commitTransaction").ok()       # a read-only transaction: no slot write
+    answer = retry.result(timeout=RECV_S)
+    assert (answer.status_code, answer.json) == (201, first.json)
+    assert answer.headers["Idempotent-Replayed"] == "true"
+    wire.quiet()
+
+
+# -- start-up and connection -----------------------------------------------------------------------
+
+def test_the_client_names_itself_to_the_server():
+    server, handshakes = MockupDB(request_timeout=RECV_S), []
+    server.run()
+    server.autoresponds(by_name("ismaster", replica_set_hello(server), log=handshakes))
+    server.autoresponds(by_name("hello", replica_set_hello(server)))
+    server.autoresponds(by_name("endSessions"))
+    server.autoresponds(by_name("createIndexes"))
+    try:
+        MongoRepository.connect(server.uri, "hospital_booking", 2.0,
+                                hospital_names={"gomoti": "Gomoti Hospital"}).close()
+    finally:
+        server.stop()
+    assert handshakes[0]["client"]["application"] == {"name": "hospital-booking"}
+
+
+def test_a_server_down_at_start_up_is_logged_and_waited_for_up_to_the_timeout(caplog):
+    settings = Settings.from_env(env={
+        "MONGODB_URI": f"mongodb://127.0.0.1:{free_port()}/?replicaSet=rs0",
+        "STORE_TIMEOUT_S": "1"})
+    app = create_app(settings, now=lambda: FIXED_NOW)
+    assert "MongoDB unreachable at start-up; answering 503 until it answers" in [
+        r.getMessage() for r in caplog.records]
+    try:
+        started = time.monotonic()
+        response = app.test_client().post("/api/appointments", json=GOOD)
+        waited = time.monotonic() - started
+    finally:
+        app.extensions["booking"].repository.close()
+    assert response.status_code == 503
+    assert waited > 0.9          # a blip shorter than STORE_TIMEOUT_S is ridden out
+
+
+def test_a_standalone_server_found_after_start_up_is_503_and_logged_as_such(caplog):
+    server = start_mock(standalone_hello)
+    repo = MongoRepository(lambda: MongoClient(server.uri, serverSelectionTimeoutMS=2000),
+                           "hospital_booking", 2.0, hospital_names={"gomoti": "Gomoti Hospital"})
+    try:
+        with pytest.raises(StoreUnavailable):
+            repo.book(SLOT, appointment(), "h")
+    finally:
+        repo.close()
+        server.stop()
+    [logged] = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert logged.startswith("MongoDB cannot serve bookings: MongoDB at MONGODB_URI is a "
+                             "standalone server")
+
+
+def test_production_mode_from_the_environment_refuses_a_server_open_to_anyone():
+    server = start_mock(replica_set_hello)
+    server.autoresponds(by_name("delete", {"ok": 1, "n": 0}))     # the anonymous probe works
+    settings = Settings.from_env(env={"MONGODB_URI": server.uri, "STORE_TIMEOUT_S": "2",
+                                      "MONGODB_REQUIRE_AUTH": "1"})
+    try:
+        with pytest.raises(ConfigError):
+            create_app(settings, now=lambda: FIXED_NOW)
+    finally:
+        server.stop()
