@@ -90,3 +90,22 @@ def test_without_a_given_repository_the_app_books_into_the_configured_file(setti
     finally:
         os.close(holder)
     assert time.monotonic() - started < 4 * settings.store_timeout_s   # the configured bound
+
+
+def test_optional_fields_are_kept_and_read_back_by_the_owner(client):
+    body = {**GOOD, "patient_email": "rahim@example.com", "doctor": "Dr. Karim",
+            "notes": "First visit"}
+    created = post(client, body).json
+    read = client.get(f"/api/appointments/{created['appointment']['id']}",
+                      headers={"Authorization": f"Bearer {created['access_token']}"}).json
+    assert (read["appointment"]["patient_email"], read["appointment"]["doctor"],
+            read["appointment"]["notes"]) == ("rahim@example.com", "Dr. Karim", "First visit")
+
+
+def test_a_move_to_another_day_answers_the_new_day(client):
+    created = post(client, GOOD).json
+    moved = client.patch(f"/api/appointments/{created['appointment']['id']}",
+                         json={"date": "2026-11-28", "appointment_time": "11:00"},
+                         headers={"Authorization": f"Bearer {created['access_token']}"})
+    assert (moved.json["appointment"]["date"], moved.json["appointment"]["appointment_time"]) == (
+        "2026-11-28", "11:00")
