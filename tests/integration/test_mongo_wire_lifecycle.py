@@ -463,3 +463,18 @@ def test_production_mode_from_the_environment_refuses_a_server_open_to_anyone():
             create_app(settings, now=lambda: FIXED_NOW)
     finally:
         server.stop()
+
+
+def test_a_connected_primary_that_stops_answering_is_503_within_the_timeout(primary):
+    repo = MongoRepository.connect(primary.uri, "hospital_booking", 1.0,
+                                   hospital_names={"gomoti": "Gomoti Hospital"})
+    wire = Wire(primary)
+    started = time.monotonic()
+    try:
+        result = wire.call(repo.book, SLOT, appointment(), "h")
+        wire.next("update", "slots")                     # received, never answered
+        assert isinstance(result.exception(timeout=RECV_S), StoreUnavailable)
+        assert time.monotonic() - started < 3.0
+    finally:
+        wire.close()
+        repo.close()
