@@ -72,9 +72,13 @@ $(MUTMUT): $(TESTING)
 	@$(PIP) install 'mutmut==3.8.1'
 	@touch $@
 
+# RECHECK=1 also runs again the survivors of earlier runs (mutmut keeps cached verdicts, and
+# a new test does not reopen them).
 mutate: $(MUTMUT)
 	@echo "mutation testing app/domain, app/service, app/storage (about 30 min on 2 cores)"
 	@$(BIN)/mutmut run --max-children $(MUTATE_CHILDREN)
+	@[ -z "$(RECHECK)" ] || { survivors="$$($(BIN)/python -m bench.mutation --survivors)"; \
+		[ -z "$$survivors" ] || $(BIN)/mutmut run --max-children $(MUTATE_CHILDREN) $$survivors; }
 	@$(BIN)/python -m bench.mutation
 
 clean:

@@ -1,6 +1,7 @@
 """`make mutate`'s report: the mutation score of the last `mutmut run`, and every survivor.
 
 Usage (from the repository root, after `mutmut run`): .venv/bin/python -m bench.mutation
+       .venv/bin/python -m bench.mutation --survivors   # their names, to run them again
 
 Reads mutmut's results (mutants/), and bench/mutation-equivalents.toml, which explains in one
 line why a surviving mutant cannot be told apart from the code by any test (an equivalent
@@ -10,6 +11,7 @@ are not equivalent, and each survivor with its changed lines and its explanation
 hang is caught. mutmut's internals are read directly, so `make mutate` pins its version.
 """
 
+import sys
 import tomllib
 from collections import Counter
 from datetime import UTC, datetime
@@ -108,6 +110,11 @@ def report(by_file: dict[str, dict[str, str]], equivalent: dict) -> str:
 
 
 def main() -> None:
+    if sys.argv[1:] == ["--survivors"]:
+        # mutmut keeps a cached verdict; survivors are run again by name after tests change.
+        print(" ".join(name for per_file in results().values()
+                       for name, status in per_file.items() if status in MISSED))
+        return
     equivalent = tomllib.loads(EQUIVALENTS.read_text(encoding="utf-8")) \
         if EQUIVALENTS.exists() else {}
     by_file = results()

@@ -53,9 +53,13 @@ KEY_HASH = hashlib.sha256(b"idempotency:" + KEY["Idempotency-Key"].encode()).hex
 LIVE_SINCE = FIXED_NOW.replace(tzinfo=None) - timedelta(hours=24)    # naive, as mockupdb decodes
 
 
+# The app's own `hello` and `createIndexes` commands, as the scripted primary saw them.
+SEEN: dict[str, list] = {}
+
+
 @pytest.fixture(scope="module")
 def primary():
-    server = start_mock(replica_set_hello)
+    server = start_mock(replica_set_hello, SEEN)
     yield server
     server.stop()
 
@@ -478,3 +482,11 @@ def test_a_connected_primary_that_stops_answering_is_503_within_the_timeout(prim
     finally:
         wire.close()
         repo.close()
+
+
+def test_a_prepared_repository_does_not_check_the_server_again_per_write(wire):
+    checks = (len(SEEN["hello"]), len(SEEN["createIndexes"]))
+    response, _ = patch(wire, {"status": "cancelled"}, stored(status="cancelled"))
+    wire.next("commitTransaction").ok()
+    assert response.result(timeout=RECV_S).status_code == 200
+    assert (len(SEEN["hello"]), len(SEEN["createIndexes"])) == checks
