@@ -6,6 +6,7 @@ from flask import Flask
 from flask_cors import CORS
 
 from app.api import register_api
+from app.api.day_answers import DayAnswers
 from app.cli import register_cli
 from app.config import Settings
 from app.config.hospitals import load_hospitals
@@ -38,6 +39,8 @@ def create_app(settings: Settings | None = None, repository=None, now=utc_now) -
          expose_headers=EXPOSED_HEADERS, allow_headers=ALLOWED_HEADERS)
     register_request_telemetry(app)
     register_api(app)
+    if settings.day_answer_fresh_s > 0:
+        app.wsgi_app = DayAnswers(app.wsgi_app, settings.day_answer_fresh_s)
     register_pages(app)
     register_cli(app)
     return app

@@ -29,6 +29,7 @@ class Settings:
     log_format: str = "kv"
     metrics_key: str | None = None
     metrics_days: int = 7
+    day_answer_fresh_s: float = 0.25
 
     def __post_init__(self):
         key = self.admin_api_key
@@ -56,6 +57,7 @@ class Settings:
             log_format=env.get("LOG_FORMAT", base.log_format).lower(),
             metrics_key=env.get("METRICS_KEY") or None,
             metrics_days=int(env.get("METRICS_DAYS", base.metrics_days)),
+            day_answer_fresh_s=float(env.get("DAY_ANSWER_FRESH_S", base.day_answer_fresh_s)),
         )
         return replace(settings, **overrides)
 

@@ -63,8 +63,12 @@ def configure_logging(level: str, style: str) -> None:
 
 def request_id() -> str:
     """The caller's X-Request-ID when it is a sane token, else a new one."""
-    given = request.headers.get("X-Request-ID", "")
-    return given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+    return sane_request_id(request.headers.get("X-Request-ID", "")) or uuid.uuid4().hex
+
+
+def sane_request_id(given: str) -> str | None:
+    """`given` if it is a usable X-Request-ID (what a caller sent), else None."""
+    return given if _REQUEST_ID.match(given) else None
 
 
 def _json_line(fields: dict) -> str:

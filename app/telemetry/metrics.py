@@ -42,6 +42,10 @@ CHANGES = Counter(
 STORE_WAIT = Histogram(
     "store_wait_seconds", "Time a write waited for its turn: the SQLite write gate, or "
     "MongoDB transaction attempts lost to conflicts.", ["engine"], buckets=LATENCY_BUCKETS)
+DAY_ANSWERS_FROM_MEMORY = Counter(
+    "day_availability_answers_from_memory_total", "Polls of a day's availability answered "
+    "from a worker's copy at most DAY_ANSWER_FRESH_S old, without a request through the app "
+    "(not in http_request_duration_seconds), by status (200 or 304).", ["status"])
 STORE_RETRIES = Counter(
     "store_transaction_retries_total", "Write transactions run again after a conflict "
     "(MongoDB WriteConflict / commit retries).", ["engine"])
