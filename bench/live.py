@@ -15,7 +15,9 @@ Usage: .venv/bin/python -m bench.live [--seconds S] [--rounds N] [--watchers N] 
 
 import argparse
 import os
+import signal
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -127,6 +129,8 @@ def measure(server, lua, args, days, label, n_rounds) -> dict:
 
 def main() -> None:
     args = parse_args()
+    # Stopped with SIGTERM, still stop the servers it started (the finally blocks).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     wrk.require_wrk()
     days = [d.isoformat() for d in store.open_days(2, store.HORIZON_DAYS)]
     day_path = f"/api/hospitals/bench/availability?date={days[1]}"

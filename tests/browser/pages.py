@@ -53,6 +53,13 @@ class BookingPage:
         self.page.fill("#email", email)
         self.page.fill("#notes", notes)
 
+    def ready_to_book(self, hospital: str, day: date, time: str, **details) -> None:
+        """Open the page and get as far as the Book button."""
+        self.open(hospital)
+        self.choose_day(day)
+        self.choose_time(time)
+        self.fill(**details)
+
     def submit(self) -> None:
         self.page.click("#submit")
 

@@ -62,11 +62,9 @@ def test_form_refuses_what_the_server_would_refuse_and_says_where(page, server, 
 def test_a_409_while_the_form_was_open_refreshes_the_grid_and_keeps_the_typed_data(
         page, server, api):
     day = open_day(3)
-    booking = BookingPage(page, server.url).open("gomoti")
-    booking.choose_day(day)
-    booking.choose_time("11:00")
-    booking.fill(name="Nusrat Jahan", phone="+8801812000111", email="n@example.org",
-                 notes="Wheelchair")
+    booking = BookingPage(page, server.url)
+    booking.ready_to_book("gomoti", day, "11:00", name="Nusrat Jahan", phone="+8801812000111",
+                          email="n@example.org", notes="Wheelchair")
     # The page must not hear of the seats going before it submits: polls fail until then.
     posted = []
 
@@ -135,10 +133,8 @@ def test_a_booking_or_cancellation_elsewhere_shows_on_another_page_within_two_se
 
 def test_a_double_click_books_once(page, server, api):
     day = open_day(5)
-    booking = BookingPage(page, server.url).open("moon")
-    booking.choose_day(day)
-    booking.choose_time("14:00")
-    booking.fill(name="Double Click", phone="+8801700000002")
+    booking = BookingPage(page, server.url)
+    booking.ready_to_book("moon", day, "14:00", name="Double Click", phone="+8801700000002")
     posts = []
     page.on("request", lambda r: posts.append(r) if is_booking_post(r) else None)
     page.dblclick("#submit")
@@ -149,10 +145,8 @@ def test_a_double_click_books_once(page, server, api):
 
 def test_a_retry_after_a_lost_answer_replays_the_same_booking(page, server, api):
     day = open_day(5)
-    booking = BookingPage(page, server.url).open("moon")
-    booking.choose_day(day)
-    booking.choose_time("15:00")
-    booking.fill(name="Lost Answer", phone="+8801700000003")
+    booking = BookingPage(page, server.url)
+    booking.ready_to_book("moon", day, "15:00", name="Lost Answer", phone="+8801700000003")
     keys = []
 
     def lose_first_answer(route):

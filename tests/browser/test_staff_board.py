@@ -23,7 +23,8 @@ def test_a_wrong_key_is_refused_and_the_right_one_kept_for_the_tab_only(page, se
     assert page.evaluate("sessionStorage.getItem('adminKey')") is None
 
 
-def test_the_board_shows_a_legacy_19_in_15_slot_as_over_capacity(page, server, store, api):
+def test_the_board_shows_a_legacy_19_in_15_slot_as_over_capacity_and_checks_a_patient_in(
+        page, server, store, api):
     day = open_day(10)
     store.write_legacy("gomoti", "Gomoti Hospital", day, "12:00", 19)
     api.book("gomoti", day, "10:00", 700, patient_name="Karim Mia")
@@ -43,8 +44,20 @@ def test_the_board_shows_a_legacy_19_in_15_slot_as_over_capacity(page, server, s
     expect(page.locator("#day-summary")).to_have_text("20 booked of 240 seats")
 
     board.row("10:00").click()
-    expect(board.person("Karim Mia")).to_contain_text("Booked")
+    karim = board.person("Karim Mia")
+    expect(karim).to_contain_text("Booked")
+    expect(karim.locator("button[data-action='no_show']")).to_have_count(0)   # not started
+    karim.locator("button[data-action='checked_in']").click()
+    expect(karim).to_contain_text("Checked in")
+    expect(page.locator("#staff-message")).to_have_text("Karim Mia: Checked in.")
+    [stored] = api.slot_list("gomoti", day, "10:00")
+    assert stored["status"] == "checked_in"
+    expect(board.row("10:00")).to_contain_text("1 / 15")   # a checked-in patient holds the seat
+    expect(karim.locator("button[data-action='completed']")).to_be_visible()
     screenshots(page, "staff-board")
+    karim.locator("button[data-action='completed']").click()
+    expect(karim).to_contain_text("Completed")
+    expect(karim.locator("button")).to_have_count(0)   # final
 
 
 def test_staff_cancel_a_booking_and_the_board_follows_live(page, server, api):

@@ -242,9 +242,18 @@ export function apply(root = document) {
   }
 }
 
-/** Wire the page's language buttons; `onChange` re-renders what apply() cannot. */
+const NAMES = {en: "English", bn: "বাংলা"};
+
+/** Put the language buttons in the page's .lang group; `onChange` re-renders what apply()
+ * cannot. */
 export function setupSwitch(onChange) {
-  const buttons = document.querySelectorAll("[data-lang]");
+  const buttons = Object.entries(NAMES).map(([code, name]) => {
+    const button = document.createElement("button");
+    Object.assign(button, {type: "button", lang: code, textContent: name});
+    button.dataset.lang = code;
+    return button;
+  });
+  document.querySelector(".lang").replaceChildren(...buttons);
   const show = () => {
     for (const b of buttons) b.setAttribute("aria-pressed", String(b.dataset.lang === lang));
     apply();

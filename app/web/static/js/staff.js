@@ -30,8 +30,8 @@ i18n.extend({
     "staff.cancel": "Cancel",
     "staff.cancel_confirm": "Cancel {name}'s appointment at {time}?",
     "staff.check_in": "Check in",
-    "staff.no_show": "No-show",
-    "staff.complete": "Completed",
+    "staff.no_show": "Mark no-show",
+    "staff.complete": "Mark completed",
     "staff.done": "{name}: {status}.",
     "staff.more": "Showing {shown} of {total}.",
   },
@@ -56,19 +56,24 @@ i18n.extend({
     "staff.closed_day": "এই দিনে হাসপাতাল বন্ধ।",
     "staff.cancel": "বাতিল",
     "staff.cancel_confirm": "{time}-এ {name}-এর অ্যাপয়েন্টমেন্ট বাতিল করবেন?",
-    "staff.check_in": "উপস্থিত",
-    "staff.no_show": "আসেননি",
-    "staff.complete": "সম্পন্ন",
+    "staff.check_in": "চেক-ইন করুন",
+    "staff.no_show": "আসেননি চিহ্নিত করুন",
+    "staff.complete": "সম্পন্ন চিহ্নিত করুন",
     "staff.done": "{name}: {status}।",
     "staff.more": "{total}টির মধ্যে {shown}টি দেখানো হচ্ছে।",
   },
 });
 
 const KEY_STORAGE = "adminKey";
-// Status changes staff may make, as PATCH {status}; `from`: the statuses each applies to.
+// Status changes staff may make, as PATCH {status} (README, "Visit statuses"); `from`: the
+// statuses each applies to; a no-show only once the slot has started.
 const ACTIONS = [
+  {status: "checked_in", from: ["booked"], label: "staff.check_in"},
+  {status: "completed", from: ["checked_in"], label: "staff.complete"},
+  {status: "no_show", from: ["booked"], label: "staff.no_show", started: true},
   {status: "cancelled", from: ["booked"], label: "staff.cancel", confirm: true},
 ];
+const KNOWN_STATUSES = ["booked", "cancelled", "checked_in", "completed", "no_show"];
 
 const $ = (id) => document.getElementById(id);
 const state = {key: sessionStorage.getItem(KEY_STORAGE), hospitals: [], day: null, time: null,
@@ -215,8 +220,23 @@ function renderPeople() {
   $("people").replaceChildren(...(state.people || []).map(personRow));
 }
 
+/** The old app's other active statuses ("confirmed", …) behave as booked. */
+function effectiveStatus(status) {
+  return KNOWN_STATUSES.includes(status) ? status : "booked";
+}
+
+function slotStarted(time) {
+  return state.day?.slots.some((s) => s.time === time && s.status === "started");
+}
+
+function statusLabel(status) {
+  return KNOWN_STATUSES.includes(status) ? i18n.t(`status.${status}`) : status;
+}
+
 function personRow(a) {
-  const buttons = ACTIONS.filter((action) => action.from.includes(a.status)).map((action) => {
+  const offered = ACTIONS.filter((action) => action.from.includes(effectiveStatus(a.status))
+    && (!action.started || slotStarted(a.appointment_time)));
+  const buttons = offered.map((action) => {
     const button = el("button", {type: "button", "data-action": action.status},
                       i18n.t(action.label));
     button.addEventListener("click", () => act(a, action));
@@ -225,7 +245,7 @@ function personRow(a) {
   return el("tr", {"data-id": a.id},
     el("td", {}, a.patient_name),
     el("td", {class: "mono"}, a.patient_phone),
-    el("td", {}, el("span", {class: `badge ${a.status}`}, i18n.t(`status.${a.status}`))),
+    el("td", {}, el("span", {class: `badge ${a.status}`}, statusLabel(a.status))),
     el("td", {}, el("span", {class: "actions"}, ...buttons)));
 }
 
@@ -236,9 +256,12 @@ async function act(appointment, action) {
   state.busy = true;
   const result = await api.changeAppointment(appointment.id, state.key, {status: action.status});
   state.busy = false;
-  if (result.status !== 200) return say(result.body?.error || String(result.status));
+  if (result.status !== 200) {
+    say(result.body?.error || String(result.status));
+    return loadPeople();   // e.g. 409: another desk changed it first
+  }
   const changed = result.body.appointment;
-  say(i18n.t("staff.done", {name: changed.patient_name, status: i18n.t(`status.${changed.status}`)}));
+  say(i18n.t("staff.done", {name: changed.patient_name, status: statusLabel(changed.status)}));
   watcher.refresh();
   loadPeople();
 }
