@@ -82,8 +82,8 @@ def restore_store(backup: Path, backup_dir: Path, yes: bool):
     and nothing found; 1: restored, problems listed; 2: refused or failed (nothing changed).
     MongoDB: scripts/restore-mongo.sh, then check-store.
     """
-    if not yes:
-        click.confirm(f"Replace the store's contents by {backup}?", abort=True)
+    if not (yes or _confirmed(f"Replace the store's contents by {backup}?")):
+        _fail("restore not confirmed (--yes to skip the question): nothing changed")
     previous = backup_dir / f"pre-restore-{_stamp()}.sqlite3"
     report = _or_fail(lambda: booking_service().restore_store(backup, previous))
     click.echo(f"restored {backup} (the previous store is saved as {previous})")
@@ -109,6 +109,13 @@ def _exit_with(report: StoreReport) -> None:
     for finding in report.findings:
         click.echo(f"  {finding.line()}")
     raise SystemExit(FOUND)
+
+
+def _confirmed(question: str) -> bool:
+    try:
+        return click.confirm(question, default=False)
+    except click.Abort:         # no terminal to answer (cron): not confirmed
+        return False
 
 
 def _fail(message: str):

@@ -10,6 +10,7 @@ import pytest
 from app.domain.errors import StoreUnavailable
 from app.storage.base import BackupUnusable, StoreInUse
 from app.storage.sqlite import SqliteRepository
+from app.wiring import booking_service
 from tests.integration.test_sqlite_repository import SLOT, appointment
 from tests.support.engines import SqliteStore
 
@@ -112,3 +113,15 @@ def test_a_database_that_is_not_a_booking_store_is_refused(repository, tmp_path)
         conn.execute("DROP TABLE slots")
     with pytest.raises(BackupUnusable, match="not a booking store"):
         repository.restore_from(tmp_path / "other.sqlite3", tmp_path / "previous.sqlite3")
+
+
+def test_restore_store_without_yes_asks_and_a_no_changes_nothing(app, tmp_path):
+    with app.app_context():
+        backup = booking_service().backup_store(tmp_path / "b.sqlite3").path
+    runner = app.test_cli_runner()
+    for answer in ("n\n", ""):          # a "no", and no terminal at all (cron)
+        result = runner.invoke(args=["restore-store", str(backup), "--dir", str(tmp_path)],
+                               input=answer)
+        assert result.exit_code == 2, result.output
+        assert "restore not confirmed" in result.output
+    assert not list(tmp_path.glob("pre-restore-*"))

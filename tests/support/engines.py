@@ -104,23 +104,18 @@ class SqliteStore(Store):
         return SqliteRepository(self.path, timeout)
 
     def write_legacy(self, hospital_id, hospital_name, day, time, n, status="booked",
-                     phones=None, before_insert=None):
+                     phones=None):
         self._ensure_schema()
         with sqlite3.connect(self.path) as conn:
-            if before_insert:
-                conn.execute(before_insert)
-            conn.executemany(
-                "INSERT INTO appointments (id, hospital_id, hospital, appointment_date, "
-                "appointment_time, status, patient_name, patient_phone, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, 'Legacy', ?, ?)",
-                [(uuid.uuid4().hex, hospital_id, hospital_name, day.isoformat(), time, status,
-                  phone, datetime.now(UTC).isoformat())
-                 for phone in phones or map(_legacy_phone, range(n))])
+            _insert_legacy(conn, (hospital_id, hospital_name, day.isoformat(), time, status),
+                           phones or map(_legacy_phone, range(n)))
 
     def write_same_patient(self, hospital_id, hospital_name, day, time, n):
-        self.write_legacy(hospital_id, hospital_name, day, time, n,
-                          phones=[_legacy_phone(0)] * n,
-                          before_insert="DROP INDEX appointments_one_per_patient")
+        self._ensure_schema()
+        with sqlite3.connect(self.path) as conn:
+            conn.execute("DROP INDEX appointments_one_per_patient")
+            _insert_legacy(conn, (hospital_id, hospital_name, day.isoformat(), time, "booked"),
+                           [_legacy_phone(0)] * n)
 
     def token_hashes(self):
         with sqlite3.connect(self.path) as conn:
@@ -373,6 +368,15 @@ def _is_writable_primary(client) -> bool:
         return bool(client.admin.command("hello").get("isWritablePrimary"))
     except PyMongoError:    # still electing
         return False
+
+
+def _insert_legacy(conn: sqlite3.Connection, slot_and_status: tuple, phones) -> None:
+    conn.executemany(
+        "INSERT INTO appointments (id, hospital_id, hospital, appointment_date, "
+        "appointment_time, status, patient_name, patient_phone, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, 'Legacy', ?, ?)",
+        [(uuid.uuid4().hex, *slot_and_status, phone, datetime.now(UTC).isoformat())
+         for phone in phones])
 
 
 def _legacy_phone(i: int) -> str:
