@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test lint bench mutate clean screenshots
+.PHONY: run test lint bench mutate clean screenshots openapi
 
 $(BIN)/python:
 	@echo "creating $(VENV) with $(PYTHON)"
@@ -45,6 +45,10 @@ test: $(TESTING)
 	@$(BIN)/ruff check .
 	@echo "running the test suite (pytest)"
 	@$(BIN)/python -m pytest
+
+# The committed OpenAPI description, rebuilt from the code (make test fails while it is stale).
+openapi: $(RUNTIME)
+	@$(BIN)/flask --app app openapi write docs/openapi.json
 
 lint: $(TESTING)
 	@$(BIN)/ruff check .

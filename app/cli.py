@@ -4,9 +4,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from flask import Flask
-from flask.cli import with_appcontext
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 
+from app.api.openapi import build_spec, to_json
 from app.domain.errors import StoreUnavailable
 from app.domain.store_check import StoreReport
 from app.storage.base import BackupUnsupported, BackupUnusable, StoreInUse
@@ -21,7 +22,7 @@ BACKUP_DIR = click.option(
 
 
 def register_cli(app: Flask) -> None:
-    for command in (init_store, check_store, backup_store, restore_store):
+    for command in (init_store, check_store, backup_store, restore_store, openapi):
         app.cli.add_command(command)
 
 
@@ -31,6 +32,17 @@ def init_store():
     """Create the store's tables or collections and indexes (safe to re-run)."""
     booking_service().prepare_store()
     click.echo("store ready: tables/collections and indexes exist")
+
+
+openapi = AppGroup("openapi", help="The API's OpenAPI description.")
+
+
+@openapi.command("write")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def write_openapi(path: Path):
+    """Write the OpenAPI description built from the code to PATH (commit docs/openapi.json)."""
+    path.write_text(to_json(build_spec(current_app)))
+    click.echo(f"wrote {path}")
 
 
 @click.command("check-store")

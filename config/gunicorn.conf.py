@@ -37,6 +37,17 @@ keepalive = 5
 accesslog = os.environ.get("ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+# gunicorn's own lines (start-up, workers, access log) in the app's format (LOG_FORMAT).
+logconfig_dict = {
+    "version": 1, "disable_existing_loggers": False,
+    "formatters": {"structured": {"()": "app.telemetry.logs.StructuredFormatter",
+                                  "style": os.environ.get("LOG_FORMAT", "kv").lower()}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "structured",
+                           "stream": "ext://sys.stderr"}},
+    "loggers": {name: {"level": loglevel.upper(), "handlers": ["stderr"], "propagate": False}
+                for name in ("gunicorn.error", "gunicorn.access")},
+    "root": {"handlers": []},   # each worker's app adds its own (app.telemetry.logs)
+}
 
 # Prometheus multiprocess mode: the directory is in the environment before any worker imports
 # prometheus_client (PROMETHEUS_MULTIPROC_DIR, or a private temp dir), emptied at start, and

@@ -8,6 +8,8 @@ never caught, and become HTTP in errors.py only.
 from flask import Flask
 
 from app.api.appointments import bp as appointments_bp
+from app.api.docs import bp as docs_bp
+from app.api.docs import page as docs_page_bp
 from app.api.errors import register_error_handlers
 from app.api.health import bp as health_bp
 from app.api.hospitals import bp as hospitals_bp
@@ -19,4 +21,6 @@ def register_api(app: Flask) -> None:
     app.register_blueprint(appointments_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(metrics_bp)
+    app.register_blueprint(docs_bp)
+    app.register_blueprint(docs_page_bp)
     register_error_handlers(app)

@@ -24,11 +24,13 @@ def json_body():
 def idempotency_key() -> str | None:
     """The Idempotency-Key header; short keys are refused, since a guessable key would let
     one patient's retry replay another's answer."""
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if key and not 16 <= len(key) <= 255:
+    key = request.headers.get("Idempotency-Key", "")
+    if not key.strip(" \t"):   # empty (or HTTP's optional white space only): no key
+        return None
+    if not 16 <= len(key) <= 255:
         raise ValidationFailed({"Idempotency-Key": [
             "Must be 16 to 255 characters; a random UUID is a good key."]})
-    return key or None
+    return key
 
 
 def bearer_token() -> str | None:

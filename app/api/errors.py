@@ -41,7 +41,7 @@ def error_response(status: int, message: str, **extra):
 
 def handle_domain_error(exc: errors.BookingError):
     status = STATUS.get(type(exc), 400)
-    if status >= 500:
+    if isinstance(exc, errors.StoreUnavailable):
         log.warning("store unavailable", extra=store_failure_cause(exc))
     return error_response(status, exc.message, **exc.extra)
 

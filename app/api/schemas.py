@@ -55,11 +55,18 @@ class StrictSchema(Schema):
 
 
 class BookingSchema(StrictSchema):
-    hospital = Text(required=True, validate=validate.Length(1, 200))
-    date = fields.Date(required=True)
-    appointment_time = Text(required=True, validate=TIME)
+    hospital = Text(required=True, validate=validate.Length(1, 200), metadata={
+        "description": "Hospital id or display name.", "example": "gomoti"})
+    date = fields.Date(required=True, metadata={
+        "description": "From today (hospital time) to the booking horizon; not a closed day."})
+    appointment_time = Text(required=True, validate=TIME, metadata={
+        "description": "A slot start on the hospital's grid that has not begun.",
+        "example": "10:00"})
     patient_name = Text(required=True, validate=validate.Length(1, 200))
-    patient_phone = Phone(required=True)
+    patient_phone = Phone(required=True, metadata={
+        "description": "7 to 15 digits with an optional leading +; spaces, dots, dashes and "
+                       "brackets are ignored. One active booking per phone per slot.",
+        "example": "+8801712345678"})
     patient_email = fields.Email(load_default=None, allow_none=True,
                                  validate=validate.Length(max=254))
     doctor = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))

@@ -12,8 +12,9 @@ from flask import g, has_request_context
 
 from app.domain import errors
 from app.domain.model import Appointment
+from app.domain.visits import VISIT_STATUSES
 from app.service import BookingService
-from app.service.commands import BookSlot, CancelAppointment, Reschedule
+from app.service.commands import BookSlot, CancelAppointment, ChangeStatus, Reschedule
 from app.service.results import Booked, Cancelled
 from app.telemetry.metrics import BOOKINGS, CHANGES, StoreEffort, measured_store_effort
 
@@ -26,6 +27,7 @@ OUTCOMES = {
     errors.StoreUnavailable: "store_unavailable",
 }
 FAILED = {"store_unavailable", "error"}
+CHANGES_COUNTED = {"cancelled", "rescheduled", *VISIT_STATUSES}
 NO_HOSPITAL = "-"   # the request named no known hospital: never a label from raw input
 
 
@@ -59,6 +61,12 @@ class ObservedBookingService(BookingService):
             self._place(decision, cancelled.appointment,
                         "cancelled" if cancelled.seat_freed else "already_cancelled")
         return cancelled
+
+    def change_status(self, command: ChangeStatus) -> Appointment:
+        with self._deciding("visit") as decision:
+            changed = super().change_status(command)
+            self._place(decision, changed, command.status)
+        return changed
 
     def reschedule(self, command: Reschedule) -> Appointment:
         with self._deciding("reschedule") as decision:
@@ -96,7 +104,7 @@ def _record(decision: Decision, seconds: float, effort: StoreEffort) -> None:
         BOOKINGS.labels(decision.outcome, decision.hospital).inc()
         if has_request_context():
             g.booking_decided = True   # see app.telemetry.requests: refusals before the service
-    elif decision.outcome in ("cancelled", "rescheduled"):
+    elif decision.outcome in CHANGES_COUNTED:
         CHANGES.labels(decision.outcome, decision.hospital).inc()
     level = logging.WARNING if decision.outcome in FAILED else logging.INFO
     log.log(level, "%s %s", decision.action, decision.outcome, extra={

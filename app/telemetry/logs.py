@@ -33,10 +33,9 @@ class StructuredFormatter(logging.Formatter):
         fields = {"ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{record.msecs:03.0f}Z",
                   "level": record.levelname, "logger": record.name, "msg": record.getMessage()}
         fields.update((k, v) for k, v in vars(record).items() if k not in _STANDARD)
-        line = self._render(fields)
-        if record.exc_info:   # type and stack only: see app.api.errors.handle_unexpected
-            line += "\n" + self.formatException(record.exc_info)
-        return line
+        if record.exc_info:
+            fields["exception"] = self.formatException(record.exc_info)
+        return self._render(fields)
 
 
 class RequestIdFilter(logging.Filter):

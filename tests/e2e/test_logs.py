@@ -60,6 +60,13 @@ def test_logs_never_hold_a_sentinel_patients_data_or_tokens(json_logged):
         assert secret not in log, secret
 
 
+def test_every_line_is_json_gunicorns_own_included(json_logged):
+    requests.get(json_logged.url + "/api/hospitals", timeout=10)
+    lines = json_logged.log_path.read_text().splitlines()
+    parsed = [json.loads(line) for line in lines]   # raises on any line that is not JSON
+    assert {"gunicorn.error", "gunicorn.access", "app.request"} <= {p["logger"] for p in parsed}
+
+
 def test_each_request_logs_one_line_with_the_id_it_echoes(json_logged):
     answer = requests.get(json_logged.url + "/api/hospitals/moon/availability",
                           params={"date": open_day(2).isoformat()},
@@ -94,8 +101,10 @@ def test_key_value_lines_by_default(tmp_path):
         requests.get(server.url + "/api/hospitals", headers={"X-Request-ID": "kv-1"}, timeout=10)
     finally:
         server.stop()
-    line = next(line for line in server.log_path.read_text().splitlines() if "kv-1" in line)
+    log = server.log_path.read_text()
+    line = next(line for line in log.splitlines() if "kv-1" in line)
     assert "route=/api/hospitals status=200" in line and "request_id=kv-1" in line
+    assert "level=INFO logger=gunicorn.error msg=\"Booting worker" in log
 
 
 def test_a_store_failure_logs_its_cause(tmp_path):

@@ -59,6 +59,9 @@ def test_booking_counters_equal_what_a_storm_of_clients_saw(metered):
     samples = scrape(metered)
 
     assert (seen.count(201), seen.count(409), seen.count(400)) == (15, 25, 5)
+    # Control: several workers served the storm, so no one process's own counters could
+    # have matched the clients; only the shared directory adds them up.
+    assert len(list(metered.metrics_dir.glob("counter_[0-9]*.db"))) >= 2
     assert value(samples, "booking_decisions_total", outcome="booked", hospital="gomoti") == 15
     assert value(samples, "booking_decisions_total", outcome="full", hospital="gomoti") == 25
     assert value(samples, "booking_decisions_total", outcome="closed", hospital="gomoti") == 3

@@ -1,0 +1,128 @@
+"""Marshmallow schemas of every answer body, for the OpenAPI description (app.api.openapi).
+
+They shape nothing (app.api.shape does); schemathesis checks the live server's answers
+against them in `make test`, so they cannot drift from what the API really sends.
+"""
+
+from marshmallow import INCLUDE, Schema, fields, validate
+
+from app.domain.model import BOOKED, CANCELLED
+
+TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
+SLOT_STATES = ["available", "full", "started"]
+
+
+class Error(Schema):
+    """Every error: `{error, ...}` with fields that depend on the error."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    error = fields.String(required=True, metadata={"example": "Slot is fully booked"})
+
+
+class ValidationError(Schema):
+    error = fields.String(required=True, validate=validate.Equal("Validation failed"))
+    details = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                          required=True, metadata={"example": {"date": ["Date is in the past."]}})
+
+
+class SlotFullError(Schema):
+    """The document's 409 for a full slot."""
+
+    error = fields.String(required=True, validate=validate.Equal("Slot is fully booked"))
+    current_bookings = fields.Integer(required=True, metadata={"example": 15})
+    max_capacity = fields.Integer(required=True, metadata={"example": 15})
+
+
+class Schedule(Schema):
+    closed_weekdays = fields.List(fields.String(), required=True)
+    opens = fields.String(required=True, metadata={"example": "09:00"})
+    closes = fields.String(required=True, metadata={"example": "17:00"})
+    slot_minutes = fields.Integer(required=True)
+    timezone = fields.String(required=True, metadata={"example": "Asia/Dhaka"})
+    horizon_days = fields.Integer(required=True)
+
+
+class Hospital(Schema):
+    id = fields.String(required=True, metadata={"example": "gomoti"})
+    name = fields.String(required=True, metadata={"example": "Gomoti Hospital"})
+    max_per_slot = fields.Integer(required=True, metadata={"example": 15})
+    schedule = fields.Nested(Schedule, required=True)
+
+
+class HospitalList(Schema):
+    hospitals = fields.List(fields.Nested(Hospital), required=True)
+
+
+class Seats(Schema):
+    """The document's availability fields of one slot."""
+
+    max_capacity = fields.Integer(required=True)
+    current_bookings = fields.Integer(required=True)
+    available_slots = fields.Integer(required=True)
+    is_available = fields.Boolean(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(SLOT_STATES))
+
+
+class SlotAvailability(Seats):
+    hospital_id = fields.String(required=True)
+    date = fields.Date(required=True)
+    time = fields.String(required=True, validate=validate.Regexp(TIME_PATTERN))
+
+
+class DaySlot(Seats):
+    time = fields.String(required=True, validate=validate.Regexp(TIME_PATTERN))
+
+
+class DayAvailability(Schema):
+    hospital_id = fields.String(required=True)
+    date = fields.Date(required=True)
+    is_open = fields.Boolean(required=True)
+    slots = fields.List(fields.Nested(DaySlot), required=True)
+
+
+class Appointment(Schema):
+    id = fields.String(required=True)
+    hospital_id = fields.String(required=True, allow_none=True)
+    hospital = fields.String(required=True)
+    date = fields.Date(required=True)
+    appointment_time = fields.String(required=True)
+    status = fields.String(required=True, metadata={"example": BOOKED,
+                                                    "description": f"{BOOKED!r}, {CANCELLED!r} "
+                                                    "or a visit status"})
+    patient_name = fields.String(required=True)
+    patient_phone = fields.String(required=True)
+    patient_email = fields.String(required=True, allow_none=True)
+    doctor = fields.String(required=True, allow_none=True)
+    notes = fields.String(required=True, allow_none=True)
+    created_at = fields.DateTime(required=True)
+
+
+class Booked(Schema):
+    success = fields.Boolean(required=True)
+    appointment = fields.Nested(Appointment, required=True)
+    access_token = fields.String(required=True, metadata={
+        "description": "Shown once: the patient's key to read, cancel or reschedule."})
+
+
+class AppointmentEnvelope(Schema):
+    appointment = fields.Nested(Appointment, required=True)
+
+
+class Changed(Schema):
+    success = fields.Boolean(required=True)
+    appointment = fields.Nested(Appointment, required=True)
+    seat_freed = fields.Boolean(metadata={"description": "Only when cancelling: false when the "
+                                          "appointment was already cancelled."})
+
+
+class AppointmentPage(Schema):
+    items = fields.List(fields.Nested(Appointment), required=True)
+    total = fields.Integer(required=True)
+    limit = fields.Integer(required=True)
+    offset = fields.Integer(required=True)
+
+
+class Health(Schema):
+    status = fields.String(required=True, validate=validate.Equal("ok"))
