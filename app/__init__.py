@@ -19,6 +19,7 @@ from app.web import register_pages
 from app.wiring import install_service
 
 EXPOSED_HEADERS = ["Location", "Retry-After", "Idempotent-Replayed", "X-Request-ID", "ETag"]
+PREFLIGHT_CACHE_S = 600
 ALLOWED_HEADERS = ["Content-Type", "Authorization", "Idempotency-Key", "X-Request-ID",
                    "If-None-Match"]
 
@@ -35,15 +36,27 @@ def create_app(settings: Settings | None = None, repository=None, now=utc_now) -
     install_service(app, ObservedBookingService(
         hospitals, repository or open_repository(settings, hospitals), settings.admin_api_key,
         now))
-    CORS(app, resources={r"/api/*": {"origins": settings.cors_origin_list()}},
-         expose_headers=EXPOSED_HEADERS, allow_headers=ALLOWED_HEADERS)
     register_request_telemetry(app)
     register_api(app)
     if settings.day_answer_fresh_s > 0:
         app.wsgi_app = DayAnswers(app.wsgi_app, settings.day_answer_fresh_s)
     register_pages(app)
+    _allow_cross_origin(app, settings)
     register_cli(app)
     return app
+
+
+def _allow_cross_origin(app: Flask, settings: Settings) -> None:
+    """Preflights advertise the methods the API's routes accept and are cached by browsers."""
+    CORS(app, resources={r"/api/*": {"origins": settings.cors_origin_list()}},
+         methods=_api_methods(app), max_age=PREFLIGHT_CACHE_S,
+         expose_headers=EXPOSED_HEADERS, allow_headers=ALLOWED_HEADERS)
+
+
+def _api_methods(app: Flask) -> list[str]:
+    methods = {m for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/")
+               for m in rule.methods}
+    return sorted(methods - {"HEAD", "OPTIONS"})
 
 
 def _configure_logging(level: str, style: str) -> None:

@@ -7,6 +7,9 @@ Defaults chosen with `make bench` (figures in bench/results.json) and bench/tune
 import multiprocessing
 import os
 
+from app.config import positive_number
+from app.domain.errors import ConfigError
+
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 # gthread: a worker's threads share one store connection pool and queue on the write gate.
 worker_class = "gthread"
@@ -20,8 +23,11 @@ worker_class = "gthread"
 #   256 clients; 3x4 answers with p99 ~50 ms at the same or better throughput (~5,500/s).
 # - 4 threads leave room for reads while up to one thread per process waits on the gate;
 #   1-2 threads cost 15-25% of read throughput, 8 threads lengthened the tail.
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+try:
+    workers = positive_number(os.environ, "WEB_CONCURRENCY", multiprocessing.cpu_count() + 1)
+    threads = positive_number(os.environ, "GUNICORN_THREADS", 4)
+except ConfigError as exc:   # one line, not gunicorn's "Failed to read config file" traceback
+    raise SystemExit(f"cannot start: {exc}") from None
 # Each worker listens on its own SO_REUSEPORT socket and the kernel spreads connections over
 # them. With one shared socket, keep-alive connections stick to whichever worker woke first:
 # 16 clients all landed on one of 3 workers in a measured run (one core busy, throughput

@@ -1,6 +1,7 @@
 """Configuration, read by create_app() (never at import): Settings from the environment here,
 the hospitals file in app.config.hospitals (which hands the domain finished Hospital values)."""
 
+import math
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -11,6 +12,23 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 TRUE_WORDS = ("1", "true", "yes", "on")
 #: A shorter admin key could be guessed; every admin route trusts it.
 ADMIN_KEY_MIN_CHARS = 32
+
+
+def positive_number(env, name: str, default, kind=int, zero_ok=False):
+    """`env[name]` as a positive (or with `zero_ok`, non-negative) `kind`, int or float, else
+    ConfigError naming the variable."""
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        value = None
+    if value is None or not math.isfinite(value) or value < 0 or (value == 0 and not zero_ok):
+        raise ConfigError(f"environment variable {name} must be a "
+                          f"{'non-negative' if zero_ok else 'positive'} "
+                          f"{'integer' if kind is int else 'number'}, got {raw!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -50,14 +68,15 @@ class Settings:
             mongodb_db=env.get("MONGODB_DB", base.mongodb_db),
             mongodb_password_file=_path_or_none(env.get("MONGODB_PASSWORD_FILE")),
             mongodb_require_auth=env.get("MONGODB_REQUIRE_AUTH", "0").lower() in TRUE_WORDS,
-            store_timeout_s=float(env.get("STORE_TIMEOUT_S", base.store_timeout_s)),
+            store_timeout_s=positive_number(env, "STORE_TIMEOUT_S", base.store_timeout_s, float),
             cors_origins=env.get("CORS_ORIGINS", base.cors_origins),
             log_level=env.get("LOG_LEVEL", base.log_level).upper(),
             admin_api_key=env.get("ADMIN_API_KEY") or None,
             log_format=env.get("LOG_FORMAT", base.log_format).lower(),
             metrics_key=env.get("METRICS_KEY") or None,
-            metrics_days=int(env.get("METRICS_DAYS", base.metrics_days)),
-            day_answer_fresh_s=float(env.get("DAY_ANSWER_FRESH_S", base.day_answer_fresh_s)),
+            metrics_days=positive_number(env, "METRICS_DAYS", base.metrics_days, int),
+            day_answer_fresh_s=positive_number(env, "DAY_ANSWER_FRESH_S",
+                                               base.day_answer_fresh_s, float, zero_ok=True),
         )
         return replace(settings, **overrides)
 

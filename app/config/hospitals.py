@@ -10,6 +10,12 @@ from app.domain.hospitals import WEEKDAYS, Hospital, Hospitals
 
 REQUIRED_KEYS = ("id", "name", "max_per_slot", "closed_weekdays", "opens", "closes",
                  "slot_minutes", "timezone", "horizon_days")
+OPTIONAL_KEYS = ("contact",)
+# A misspelt key must stop start-up: `closed_weekday` ignored would open a hospital on Fridays.
+HOSPITAL_KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
+TOP_LEVEL_KEYS = ("defaults", "hospital")
+DEFAULT_CONTACT = ("Ask at the hospital's front desk: staff can find your appointment by "
+                   "your phone number.")
 
 
 def load_hospitals(path: Path) -> Hospitals:
@@ -20,10 +26,12 @@ def load_hospitals(path: Path) -> Hospitals:
         raise ConfigError(f"cannot read hospitals config {path}: {exc.strerror}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"hospitals config {path} is not valid TOML: {exc}") from exc
+    _check_known_keys(data, TOP_LEVEL_KEYS, f"hospitals config {path}, top level")
     entries = data.get("hospital")
     if not isinstance(entries, list) or not entries:
         raise ConfigError(f"hospitals config {path} defines no [[hospital]] entries")
     defaults = data.get("defaults", {})
+    _check_known_keys(defaults, HOSPITAL_KEYS, f"hospitals config {path}, [defaults]")
     hospitals = [_parse_hospital({**defaults, **entry}, path) for entry in entries]
     _check_unique(hospitals, path)
     return Hospitals(hospitals)
@@ -31,6 +39,7 @@ def load_hospitals(path: Path) -> Hospitals:
 
 def _parse_hospital(raw: dict, path: Path) -> Hospital:
     where = f"hospitals config {path}, hospital {raw.get('id', '?')!r}"
+    _check_known_keys(raw, HOSPITAL_KEYS, where)
     missing = [key for key in REQUIRED_KEYS if key not in raw]
     if missing:
         raise ConfigError(f"{where}: missing {', '.join(missing)}")
@@ -56,7 +65,24 @@ def _build_hospital(raw: dict) -> Hospital:
         slot_minutes=_positive_int(raw, "slot_minutes"),
         timezone=ZoneInfo(raw["timezone"]),
         horizon_days=_positive_int(raw, "horizon_days"),
+        contact=_text(raw, "contact", DEFAULT_CONTACT),
     )
+
+
+def _check_known_keys(table, known: tuple[str, ...], where: str) -> None:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: must be a table of keys")
+    unknown = sorted(set(table) - set(known))
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {', '.join(map(repr, unknown))}; "
+                          f"the keys that exist: {', '.join(sorted(known))}")
+
+
+def _text(raw: dict, key: str, default: str) -> str:
+    value = raw.get(key, default)
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{key} must be a non-empty string, got {value!r}")
+    return value.strip()
 
 
 def _positive_int(raw: dict, key: str) -> int:

@@ -14,18 +14,21 @@ def ensure_seat_free(current_bookings: int, max_capacity: int) -> None:
 
 @dataclass(frozen=True)
 class SlotAvailability:
-    """What is left of one slot; a started slot keeps its true count but offers no seat."""
+    """What is left of one slot. A slot that takes no booking (`closed`, `past`, `started`)
+    keeps its true count but offers no seat."""
 
     hospital_id: str
     date: date
     time: str
     max_capacity: int
     current_bookings: int
-    started: bool = False
+    unbookable: str | None = None
 
     @property
     def available_slots(self) -> int:
-        return 0 if self.started else max(0, self.max_capacity - self.current_bookings)
+        if self.unbookable:
+            return 0
+        return max(0, self.max_capacity - self.current_bookings)
 
     @property
     def is_available(self) -> bool:
@@ -33,8 +36,8 @@ class SlotAvailability:
 
     @property
     def status(self) -> str:
-        if self.started:
-            return "started"
+        if self.unbookable:
+            return self.unbookable
         return "available" if self.is_available else "full"
 
 

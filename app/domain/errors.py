@@ -27,8 +27,8 @@ class HospitalClosed(BookingError):
 class UnknownHospital(BookingError):
     message = "Unknown hospital"
 
-    def __init__(self, ref: str):
-        super().__init__(hospital=ref)
+    def __init__(self, ref: str, known: list[dict] | None = None):
+        super().__init__(hospital=ref, hospitals=known or [])
 
 
 class SlotFull(BookingError):
@@ -43,7 +43,15 @@ class DuplicateBooking(BookingError):
 
 
 class AppointmentNotFound(BookingError):
+    """Also the answer to a wrong token: the same body whether or not the appointment exists."""
+
     message = "Appointment not found"
+    LOST_TOKEN_HELP = ("Lost the access token of your booking? The hospital's staff can find "
+                       "your appointment: contact the hospital you booked with.")
+
+    def __init__(self, contacts: list[dict] | None = None):
+        super().__init__(**({"help": self.LOST_TOKEN_HELP, "contacts": contacts}
+                            if contacts else {}))
 
 
 class AppointmentCancelled(BookingError):

@@ -22,6 +22,7 @@ class Hospital:
     slot_minutes: int
     timezone: ZoneInfo
     horizon_days: int
+    contact: str = ""
 
     def slot_times(self) -> tuple[str, ...]:
         """Start times ("HH:MM") of every slot of an open day."""
@@ -65,5 +66,9 @@ class Hospitals:
     def get(self, ref: str) -> Hospital:
         hospital = self._by_ref.get(ref.strip().casefold())
         if hospital is None:
-            raise UnknownHospital(ref)
+            raise UnknownHospital(ref, [{"id": h.id, "name": h.name} for h in self._all])
         return hospital
+
+    def contacts(self) -> list[dict]:
+        """Where a patient who lost an access token turns, per hospital."""
+        return [{"hospital_id": h.id, "name": h.name, "contact": h.contact} for h in self._all]

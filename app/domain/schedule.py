@@ -12,8 +12,7 @@ def bookable_slot(hospital: Hospital, day: date, time: str, now_utc: datetime) -
     """The slot at `day` `time`, or the reason it cannot be booked now."""
     check_bookable_day(hospital, day, now_utc)
     ensure_open(hospital, day)
-    if time not in hospital.slot_times():
-        raise ValidationFailed({"appointment_time": [_off_grid_message(hospital)]})
+    check_slot_time(hospital, time)
     if slot_started(hospital, day, time, now_utc):
         raise ValidationFailed({"appointment_time": ["This slot has already started."]})
     return Slot(hospital.id, hospital.name, day, time, hospital.max_per_slot)
@@ -45,13 +44,42 @@ def has_started(hospital: Hospital, day: date, time: str, now_utc: datetime) -> 
     return (day, time) <= (local_now.date(), local_now.strftime("%H:%M"))
 
 
+def check_readable_day(hospital: Hospital, day: date, now_utc: datetime) -> None:
+    """Availability can be read for any day up to the horizon: staff read past counts."""
+    horizon = hospital.today(now_utc) + timedelta(days=hospital.horizon_days)
+    if day > horizon:
+        raise ValidationFailed(
+            {"date": [f"Bookings open at most {hospital.horizon_days} days ahead."]})
+
+
+def check_slot_time(hospital: Hospital, time: str, field: str = "appointment_time") -> None:
+    if time not in hospital.slot_times():
+        raise ValidationFailed({field: [_off_grid_message(hospital)]})
+
+
+def why_unbookable(hospital: Hospital, day: date, time: str, now_utc: datetime) -> str | None:
+    """`closed`, `past` or `started` for a slot that takes no booking now, else None."""
+    if not hospital.is_open_on(day):
+        return "closed"
+    today = hospital.today(now_utc)
+    if day < today:
+        return "past"
+    return "started" if slot_started(hospital, day, time, now_utc) else None
+
+
+def slot_offer(hospital: Hospital, day: date, time: str, count: int,
+               now_utc: datetime) -> SlotAvailability:
+    """One slot with its true count and, when it takes no booking, why."""
+    return SlotAvailability(hospital.id, day, time, hospital.max_per_slot, count,
+                            why_unbookable(hospital, day, time, now_utc))
+
+
 def day_offer(hospital: Hospital, day: date, counts: dict[str, int],
               now_utc: datetime) -> DayAvailability:
-    """Every slot of a bookable day with its count (`counts` per time); started ones offer none."""
+    """Every slot of a day with its count (`counts` per time); a closed day lists none."""
     if not hospital.is_open_on(day):
         return DayAvailability(hospital.id, day, is_open=False)
-    slots = tuple(SlotAvailability(hospital.id, day, time, hospital.max_per_slot,
-                                   counts.get(time, 0), slot_started(hospital, day, time, now_utc))
+    slots = tuple(slot_offer(hospital, day, time, counts.get(time, 0), now_utc)
                   for time in hospital.slot_times())
     return DayAvailability(hospital.id, day, is_open=True, slots=slots)
 

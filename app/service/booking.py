@@ -85,14 +85,16 @@ class BookingService:
     # -- availability ------------------------------------------------------------------------
 
     def slot_availability(self, hospital_ref: str, day: date, time: str) -> SlotAvailability:
-        hospital = self.hospitals.get(hospital_ref)
-        slot = schedule.bookable_slot(hospital, day, time, self._now())
-        return SlotAvailability(hospital.id, day, time, slot.capacity,
-                                self.repository.slot_count(slot.key))
+        """The true count of any slot of the schedule, past ones included, and its status."""
+        hospital, now = self.hospitals.get(hospital_ref), self._now()
+        schedule.check_readable_day(hospital, day, now)
+        schedule.check_slot_time(hospital, time, field="time")
+        count = self.repository.slot_count(SlotKey(hospital.id, day, time))
+        return schedule.slot_offer(hospital, day, time, count, now)
 
     def day_availability(self, hospital_ref: str, day: date) -> DayAvailability:
         hospital, now = self.hospitals.get(hospital_ref), self._now()
-        schedule.check_bookable_day(hospital, day, now)
+        schedule.check_readable_day(hospital, day, now)
         counts = self.repository.day_counts(hospital.id, day) if hospital.is_open_on(day) else {}
         return schedule.day_offer(hospital, day, counts, now)
 
@@ -183,13 +185,12 @@ class BookingService:
     def _authorized(self, appointment_id: str, bearer: str | None) -> Appointment:
         """The appointment if `bearer` is its token or the admin key; else not found."""
         found = self.repository.get(appointment_id) if bearer else None
-        if found is None:
-            raise AppointmentNotFound()
-        appointment, token_hash = found
-        if self._is_admin(bearer) or (token_hash and hmac.compare_digest(
-                token_hash, tokens.secret_hash(bearer))):
-            return appointment
-        raise AppointmentNotFound()
+        if found is not None:
+            appointment, token_hash = found
+            if self._is_admin(bearer) or (token_hash and hmac.compare_digest(
+                    token_hash, tokens.secret_hash(bearer))):
+                return appointment
+        raise AppointmentNotFound(self.hospitals.contacts())
 
     def _is_admin(self, bearer: str | None) -> bool:
         return bool(self._admin_key and bearer

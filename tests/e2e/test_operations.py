@@ -35,3 +35,13 @@ def test_logs_hold_no_patient_data_or_tokens(tmp_path):
     for secret in ["Nasrin", body["patient_phone"], "nasrin@example.org", "asthma",
                    answer["access_token"]]:
         assert secret not in log
+
+
+@pytest.mark.parametrize("name, value", [("WEB_CONCURRENCY", "0"), ("GUNICORN_THREADS", "four"),
+                                         ("STORE_TIMEOUT_S", "abc")])
+def test_an_environment_value_that_does_not_parse_stops_start_up_naming_it(tmp_path, name,
+                                                                             value):
+    with pytest.raises(RuntimeError) as caught:
+        start_server(tmp_path, **{name: value})
+    assert f"environment variable {name} must be a positive" in str(caught.value)
+    assert repr(value) in str(caught.value)

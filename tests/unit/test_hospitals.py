@@ -78,3 +78,34 @@ def test_broken_config_names_the_problem(tmp_path, text, problem):
 def test_missing_file_names_the_path(tmp_path):
     with pytest.raises(ConfigError, match="cannot read hospitals config .*nope.toml"):
         load_hospitals(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize("text, where, key", [
+    (VALID + "max_per_slots = 15\n", "hospital 'gomoti'", "'max_per_slots'"),
+    (VALID.replace('closed_weekdays =', 'closed_weekday ='), "[defaults]", "'closed_weekday'"),
+    ("hospitals = 1\n" + VALID, "top level", "'hospitals'"),
+])
+def test_a_misspelt_key_stops_start_up_naming_file_place_key_and_the_keys_that_exist(
+        tmp_path, text, where, key):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as raised:
+        load_hospitals(path)
+    message = str(raised.value)
+    assert str(path) in message and where in message and key in message
+    assert "the keys that exist:" in message and "\n" not in message
+
+
+def test_contact_text_is_per_hospital_with_a_default(tmp_path):
+    hospitals = load_hospitals(write(tmp_path, VALID + 'contact = "Call 10655"\n'))
+    assert hospitals.get("gomoti").contact == "Call 10655"
+    assert load_hospitals(write(tmp_path, VALID)).get("gomoti").contact.startswith("Ask at")
+    with pytest.raises(ConfigError, match="contact must be a non-empty string"):
+        load_hospitals(write(tmp_path, VALID + "contact = 5\n"))
+
+
+def test_an_unknown_hospital_names_the_ones_that_exist():
+    with pytest.raises(UnknownHospital) as raised:
+        load_hospitals(SHIPPED).get("City Hospital")
+    assert raised.value.extra["hospitals"] == [
+        {"id": "gomoti", "name": "Gomoti Hospital"}, {"id": "moon", "name": "Moon Hospital"},
+        {"id": "al-sefa", "name": "Al-Sefa Hospital"}]
