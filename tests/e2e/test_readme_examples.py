@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from tests.support.server import ROOT, start_server
+from harness.server import ROOT, start_server
 
 pytestmark = pytest.mark.e2e
 ADMIN_KEY = "readme-admin-key-0123456789abcdefghijklmnop"
