@@ -15,7 +15,9 @@ from tests.integration.test_lifecycle import ADMIN
 def test_unknown_hospital_is_named_in_the_404(client):
     response = post(client, {**GOOD, "hospital": "City Hospital"})
     assert (response.status_code, response.json) == (
-        404, {"error": "Unknown hospital", "hospital": "City Hospital"})
+        404, {"error": "Unknown hospital", "hospital": "City Hospital", "hospitals": [
+            {"id": "gomoti", "name": "Gomoti Hospital"}, {"id": "moon", "name": "Moon Hospital"},
+            {"id": "al-sefa", "name": "Al-Sefa Hospital"}]})
 
 
 def test_off_grid_time_names_the_first_and_last_slot_and_the_step(client):

@@ -28,5 +28,6 @@ def test_open_day_lists_every_slot_with_its_count_and_zero_where_none():
 
 def test_slots_that_have_begun_keep_their_count_but_offer_nothing():
     by_time = {s.time: s for s in day_offer(GOMOTI, THURSDAY, {"09:30": 2}, NOW).slots}
-    assert by_time["09:30"] == SlotAvailability("gomoti", THURSDAY, "09:30", 15, 2, started=True)
-    assert (by_time["09:30"].available_slots, by_time["10:30"].started) == (0, False)
+    assert by_time["09:30"] == SlotAvailability("gomoti", THURSDAY, "09:30", 15, 2,
+                                                unbookable="started")
+    assert (by_time["09:30"].available_slots, by_time["10:30"].unbookable) == (0, None)
