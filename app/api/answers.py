@@ -9,7 +9,7 @@ from marshmallow import INCLUDE, Schema, fields, validate
 from app.domain.model import BOOKED, CANCELLED
 
 TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
-SLOT_STATES = ["available", "full", "started"]
+SLOT_STATES = ["available", "full", "closed", "past", "started"]
 
 
 class Error(Schema):

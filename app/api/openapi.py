@@ -75,10 +75,17 @@ STORE_DOWN = json_answer("The store cannot answer now; nothing was written. Retr
 INVALID = json_answer("The input is not valid; nothing was written.", any_of(
     answers.ValidationError, answers.Error), validation_failed={
         "error": "Validation failed", "details": {"date": ["Date is in the past."]}})
-NO_HOSPITAL = json_answer("No such hospital.", unknown={"error": "Unknown hospital",
-                                                        "hospital": "nowhere"})
-NOT_FOUND = json_answer("No such appointment, or the token is not its own.",
-                        not_found={"error": "Appointment not found"})
+NO_HOSPITAL = json_answer("No such hospital; `hospitals` lists the ones that exist.", unknown={
+    "error": "Unknown hospital", "hospital": "nowhere",
+    "hospitals": [{"id": "gomoti", "name": "Gomoti Hospital"}]})
+NOT_FOUND = json_answer(
+    "No such appointment, or the token is not its own (the same body either way); `help` and "
+    "each hospital's `contacts` say where a patient who lost the token turns.",
+    not_found={"error": "Appointment not found", "help": "Lost the access token of your "
+               "booking? The hospital's staff can find your appointment: contact the "
+               "hospital you booked with.", "contacts": [{
+                   "hospital_id": "gomoti", "name": "Gomoti Hospital",
+                   "contact": "Ask at the front desk."}]})
 TOO_LARGE = json_answer("The body is over 64 KiB.")
 WRONG_TYPE = json_answer("The body is neither application/json nor text/plain.")
 FULL = json_answer("The slot is full (the document's body), or the patient already holds it.",
@@ -118,10 +125,8 @@ OPERATIONS = {
                                       pattern=answers.TIME_PATTERN)],
         "responses": {"200": json_answer("The slot (the document's body).",
                                          answers.SlotAvailability),
-                      "400": json_answer("Not a bookable slot (closed day, off the grid, "
-                                         "started, past).", any_of(answers.ValidationError,
-                                                                   answers.Error),
-                                         closed={"error": "Hospital closed on Fridays"}),
+                      "400": json_answer("Not a slot of the schedule (off the grid, beyond "
+                                         "the horizon, not a date).", answers.ValidationError),
                       "404": NO_HOSPITAL, "503": STORE_DOWN}}},
     "appointments.book": {"post": {
         "tags": ["appointments"],
