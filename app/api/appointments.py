@@ -3,6 +3,7 @@
 from flask import Blueprint, request
 
 from app.api import shape
+from app.api.auth import admin_only
 from app.api.body import bearer_token, idempotency_key, json_body
 from app.api.schemas import (
     AppointmentChangeSchema,
@@ -44,6 +45,7 @@ def slot_availability(hospital: str, date: str, time: str):
 
 
 @bp.get("")
+@admin_only
 def search():
     """The admin list of a hospital day's appointments."""
     wanted = AppointmentFilter(**load(SEARCH, request.args.to_dict()))

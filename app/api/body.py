@@ -3,7 +3,7 @@
 import json
 
 from flask import request
-from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 
 from app.domain.errors import ValidationFailed
 
@@ -16,9 +16,22 @@ def json_body():
     if request.mimetype not in JSON_TYPES:
         raise UnsupportedMediaType("Send JSON as application/json or text/plain.")
     try:
-        return json.loads(request.get_data(cache=False))
+        return json.loads(_body_bytes())
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise BadRequest("Request body is not valid JSON.") from None
+
+
+def _body_bytes() -> bytes:
+    """The body, 413 past MAX_CONTENT_LENGTH however it is sent.
+
+    werkzeug refuses a Content-Length over the limit, but it stops reading a chunked body at
+    the limit and returns what it read: a byte left in the server's stream means "too large".
+    """
+    data = request.get_data(cache=False)
+    if (request.content_length is None and len(data) >= request.max_content_length
+            and request.environ["wsgi.input"].read(1)):
+        raise RequestEntityTooLarge()
+    return data
 
 
 def idempotency_key() -> str | None:

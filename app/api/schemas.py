@@ -1,6 +1,7 @@
 """Marshmallow schemas: the only place request data is checked and converted."""
 
 import re
+import unicodedata
 
 from marshmallow import (
     EXCLUDE,
@@ -18,10 +19,27 @@ from app.domain.visits import KNOWN, VISIT_STATUSES
 
 TIME = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Must be a time as HH:MM.")
 PHONE_CHARS = re.compile(r"^\+?[0-9][0-9 ()\-.]*$")
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Control (Cc) and format (Cf) characters: NUL, BEL/ESC, bidi overrides, zero-width spaces.
+HIDDEN_CATEGORIES = {"Cc", "Cf"}
+# Zero-width (non-)joiners shape Bangla and other scripts: allowed between two characters.
+JOINERS = {"\u200c", "\u200d"}
+LINE_BREAKS = {"\n", "\r", "\t"}
 
 
 class Text(fields.String):
-    """A string, trimmed; anything else (objects like {"$ne": null}, numbers) is refused."""
+    """A string, trimmed, of visible text; anything else (objects like {"$ne": null},
+    numbers, control or format characters, blanks) is refused. An optional field sent
+    blank is null."""
+
+    def __init__(self, *args, multiline: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._allowed = JOINERS | (LINE_BREAKS if multiline else set())
+
+    def deserialize(self, value, *args, **kwargs):
+        if isinstance(value, str) and not value.strip() and not self.required:
+            value = None    # an empty optional field of a form
+        return super().deserialize(value, *args, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs).strip()
@@ -29,7 +47,27 @@ class Text(fields.String):
             text.encode("utf-8")
         except UnicodeEncodeError:   # a lone surrogate such as "\ud800" cannot be stored
             raise ValidationError("Must be valid Unicode text.") from None
+        if not text:
+            raise ValidationError("Must not be blank.")
+        self._refuse_hidden(text)
         return text
+
+    def _refuse_hidden(self, text: str) -> None:
+        last = len(text) - 1
+        for at, char in enumerate(text):
+            hidden = unicodedata.category(char) in HIDDEN_CATEGORIES
+            if hidden and not (char in self._allowed and 0 < at < last):
+                raise ValidationError(
+                    f"Must not contain control or invisible characters (U+{ord(char):04X}).")
+
+
+class Day(fields.Date):
+    """A calendar date written exactly YYYY-MM-DD (not 20261201 or 2026-W49-2)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not ISO_DAY.match(value):
+            raise ValidationError("Must be a date as YYYY-MM-DD.")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class Phone(Text):
@@ -57,7 +95,7 @@ class StrictSchema(Schema):
 class BookingSchema(StrictSchema):
     hospital = Text(required=True, validate=validate.Length(1, 200), metadata={
         "description": "Hospital id or display name.", "example": "gomoti"})
-    date = fields.Date(required=True, metadata={
+    date = Day(required=True, metadata={
         "description": "From today (hospital time) to the booking horizon; not a closed day."})
     appointment_time = Text(required=True, validate=TIME, metadata={
         "description": "A slot start on the hospital's grid that has not begun.",
@@ -70,16 +108,17 @@ class BookingSchema(StrictSchema):
     patient_email = fields.Email(load_default=None, allow_none=True,
                                  validate=validate.Length(max=254))
     doctor = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    notes = Text(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+    notes = Text(load_default=None, allow_none=True, multiline=True,
+                 validate=validate.Length(max=1000))
 
 
 class SlotPathSchema(StrictSchema):
-    date = fields.Date(required=True)
+    date = Day(required=True)
     time = Text(required=True, validate=TIME)
 
 
 class DayQuerySchema(StrictSchema):
-    date = fields.Date(required=True)
+    date = Day(required=True)
 
 
 class AppointmentChangeSchema(StrictSchema):
@@ -88,7 +127,7 @@ class AppointmentChangeSchema(StrictSchema):
 
     status = Text(validate=validate.OneOf([CANCELLED, *VISIT_STATUSES]))
     hospital = Text(validate=validate.Length(1, 200))
-    date = fields.Date()
+    date = Day()
     appointment_time = Text(validate=TIME)
 
     @post_load
@@ -104,7 +143,7 @@ class AppointmentChangeSchema(StrictSchema):
 
 class AppointmentSearchSchema(StrictSchema):
     hospital = Text(required=True, validate=validate.Length(1, 200))
-    date = fields.Date(required=True)
+    date = Day(required=True)
     time = Text(validate=TIME)
     status = Text(validate=validate.OneOf(KNOWN))
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))

@@ -68,3 +68,28 @@ def test_locked_store_answers_503_with_retry_after_and_writes_nothing(server):
     assert response.headers["Retry-After"] == "1"
     assert response.json()["error"]
     assert availability(server.url, "gomoti", DAY, "13:00")["current_bookings"] == 0
+
+
+def _chunks(body: str, size: int = 4096):
+    data = body.encode()
+    for start in range(0, len(data), size):
+        yield data[start:start + size]
+
+
+def test_chunked_body_over_64_kib_is_413_and_writes_nothing(server):
+    """Before: the body was cut at 64 KiB and the booking kept (201)."""
+    # Valid JSON in the first 64 KiB, then padding: cut at the limit, it parses and books.
+    over = json.dumps(booking("gomoti", DAY, "13:30", 2)) + " " * 70_000
+    response = requests.post(server.url + "/api/appointments", data=_chunks(over),
+                             headers={"Content-Type": "application/json"}, timeout=10)
+    assert response.status_code == 413
+    assert response.json()["error"]
+    assert availability(server.url, "gomoti", DAY, "13:30")["current_bookings"] == 0
+
+
+def test_chunked_body_under_the_limit_is_booked(server):
+    """The control: the same route, chunked, within the limit."""
+    body = json.dumps({**booking("gomoti", DAY, "13:30", 3), "notes": "n" * 900})
+    response = requests.post(server.url + "/api/appointments", data=_chunks(body, 256),
+                             headers={"Content-Type": "application/json"}, timeout=10)
+    assert response.status_code == 201

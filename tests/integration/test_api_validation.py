@@ -54,6 +54,17 @@ def test_unknown_fields_are_ignored(client):
     ({"hospital": None}, "hospital"),
     ({"patient_name": "\ud800"}, "patient_name"),          # a lone surrogate cannot be stored
     ({"notes": "ok \udfff"}, "notes"),
+    ({"date": "20261126"}, "date"),                        # ISO basic form
+    ({"date": "2026-W48-4"}, "date"),                      # ISO week date
+    ({"date": "2026-11-26T00:00"}, "date"),
+    ({"patient_name": "Rahim\x00Uddin"}, "patient_name"),   # NUL
+    ({"patient_name": "Rahim\x07\x1b[2J"}, "patient_name"),  # BEL, ESC
+    ({"patient_name": "\u202eniduU mihaR"}, "patient_name"),  # right-to-left override
+    ({"patient_name": "\u200b\u200b"}, "patient_name"),      # zero-width spaces only
+    ({"patient_name": "\u200dRahim"}, "patient_name"),       # a joiner joins nothing
+    ({"patient_name": "   "}, "patient_name"),
+    ({"doctor": "Dr\x00 Karim"}, "doctor"),
+    ({"notes": "fine\x1b[31m"}, "notes"),
 ])
 def test_invalid_field_is_400_naming_the_field_and_writes_nothing(client, change, field):
     response = post(client, {**GOOD, **change})
@@ -61,6 +72,39 @@ def test_invalid_field_is_400_naming_the_field_and_writes_nothing(client, change
     assert response.json["error"] == "Validation failed"
     assert field in response.json["details"]
     assert booked(client) == 0
+
+
+@pytest.mark.parametrize("name", [
+    "\u09b0\u09b9\u09bf\u09ae \u0989\u09a6\u09cd\u09a6\u09bf\u09a8",   # Bangla conjunct
+    "\u0995\u09cd\u200d\u09b7",           # ZWJ inside a Bangla word
+    "\u09b0\u200c\u09cd\u09af",           # ZWNJ inside a Bangla word
+])
+def test_names_in_bangla_with_joiners_inside_are_booked(client, name):
+    response = post(client, {**GOOD, "patient_name": name})
+    assert response.status_code == 201
+    assert response.json["appointment"]["patient_name"] == name
+
+
+def test_notes_keep_line_breaks_and_blank_optional_fields_are_null(client):
+    response = post(client, {**GOOD, "notes": "first line\nsecond", "doctor": "  "})
+    assert response.status_code == 201
+    assert response.json["appointment"]["notes"] == "first line\nsecond"
+    assert response.json["appointment"]["doctor"] is None
+
+
+@pytest.mark.parametrize("url", [
+    "/api/appointments/availability/gomoti/20261126/10:00",
+    "/api/hospitals/gomoti/availability?date=2026-W48-4",
+])
+def test_dates_in_urls_must_be_yyyy_mm_dd(client, url):
+    assert client.get(url).status_code == 400
+
+
+@pytest.mark.parametrize("query", ["?limit=abc", "?limit=-1&hospital=gomoti", ""])
+def test_admin_list_without_a_key_is_401_before_its_parameters_are_read(client, query):
+    response = client.get("/api/appointments" + query)
+    assert response.status_code == 401
+    assert "details" not in response.json
 
 
 @pytest.mark.parametrize("missing", ["hospital", "date", "appointment_time", "patient_name",
