@@ -65,6 +65,11 @@ metrics_dir.ensure_dir()
 
 def on_starting(server):
     metrics_dir.clean(metrics_dir.ensure_dir())
+    # The master creates the SQLite store; workers only open that very file (issue 11).
+    from app.config import Settings
+    from app.storage import pin_store
+
+    pin_store(Settings.from_env())
 
 
 def child_exit(server, worker):

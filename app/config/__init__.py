@@ -35,6 +35,8 @@ def positive_number(env, name: str, default, kind=int, zero_ok=False):
 class Settings:
     hospitals_config: Path = ROOT / "config" / "hospitals.toml"
     sqlite_path: Path = Path("var/booking.sqlite3")
+    #: Set by gunicorn's master for its workers (app.storage.pin_store), never by hand.
+    sqlite_store_id: str | None = None
     mongodb_uri: str | None = None
     mongodb_db: str = "hospital_booking"
     mongodb_password_file: Path | None = None
@@ -64,6 +66,7 @@ class Settings:
         settings = cls(
             hospitals_config=Path(env.get("HOSPITALS_CONFIG", base.hospitals_config)),
             sqlite_path=Path(env.get("SQLITE_PATH", base.sqlite_path)),
+            sqlite_store_id=env.get("SQLITE_STORE_ID") or None,
             mongodb_uri=env.get("MONGODB_URI") or None,
             mongodb_db=env.get("MONGODB_DB", base.mongodb_db),
             mongodb_password_file=_path_or_none(env.get("MONGODB_PASSWORD_FILE")),

@@ -1,5 +1,7 @@
 """Storage engines behind one Repository interface; chosen from the settings."""
 
+import os
+
 from app.config import Settings
 from app.domain.hospitals import Hospitals
 from app.storage.base import Repository
@@ -16,4 +18,20 @@ def open_repository(settings: Settings, hospitals: Hospitals) -> Repository:
                                        require_auth=settings.mongodb_require_auth)
     from app.storage.sqlite import SqliteRepository
 
-    return SqliteRepository(settings.sqlite_path, settings.store_timeout_s)
+    return SqliteRepository(settings.sqlite_path, settings.store_timeout_s,
+                            identity=settings.sqlite_store_id)
+
+
+def pin_store(settings: Settings) -> None:
+    """In the server's master process (gunicorn on_starting): create the SQLite store once
+    and hand its file identity to every worker (SQLITE_STORE_ID), so no worker, not even one
+    respawned after the file was deleted, ever creates a file of its own. The master keeps
+    the file open for its whole life, so its inode cannot be reused by a new file."""
+    if settings.mongodb_uri:
+        return
+    from app.storage.sqlite import SqliteRepository
+
+    repository = SqliteRepository(settings.sqlite_path, settings.store_timeout_s)
+    os.open(settings.sqlite_path, os.O_RDONLY)  # held until the master exits
+    repository.close()
+    os.environ["SQLITE_STORE_ID"] = repository.identity

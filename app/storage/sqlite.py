@@ -40,7 +40,7 @@ from app.domain.model import (
 from app.domain.policy import COUNTED_STATUSES, IDEMPOTENCY_KEY_LIFETIME
 from app.storage import sqlite_files
 from app.storage.base import Repository
-from app.storage.sqlite_files import StoreUsers
+from app.storage.sqlite_files import StoreUsers, ensure_same_file, file_identity
 from app.telemetry.metrics import record_store_wait
 
 # The domain's COUNTED_STATUSES as SQL (also in the partial index, which takes no parameters).
@@ -148,12 +148,18 @@ class WriteGate:
 
 
 class SqliteRepository(Repository):
-    def __init__(self, path: Path, busy_timeout: float = 5.0):
+    """The store at `path`. Given the `identity` of the file the server's master created
+    (gunicorn.conf.py), a worker never creates one: it serves that file or answers 503.
+    Without one (CLI, tests), the store is created here and this file's identity pinned."""
+
+    def __init__(self, path: Path, busy_timeout: float = 5.0, identity: str | None = None):
         self._path = Path(path)
         self._busy_timeout = busy_timeout
         self._local = threading.local()
         self._users = StoreUsers(self._path.with_name(self._path.name + ".in-use"))
-        self.prepare()
+        self.identity = identity
+        if identity is None:
+            self.prepare()
         self._gate = WriteGate(self._path.with_name(self._path.name + ".lock"), busy_timeout)
 
     # -- connections and transactions -------------------------------------------------------
@@ -162,12 +168,24 @@ class SqliteRepository(Repository):
         conn = getattr(self._local, "conn", None)
         if conn is None or self._local.pid != os.getpid():
             self._users.join()
-            conn = sqlite3.connect(self._path, timeout=self._busy_timeout,
-                                   isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            conn = self._open(create=False)
             self._local.conn, self._local.pid = conn, os.getpid()
         return conn
+
+    def _open(self, create: bool) -> sqlite3.Connection:
+        """A connection to the pinned file; only prepare() may create one (mode=rwc)."""
+        if not create:
+            ensure_same_file(self._path, self.identity)
+        uri = f"{self._path.resolve().as_uri()}?mode={'rwc' if create else 'rw'}"
+        conn = sqlite3.connect(uri, uri=True, timeout=self._busy_timeout,
+                               isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    def _same_file(self) -> None:
+        """One stat(2): refuse (503) when the path no longer names the file opened."""
+        ensure_same_file(self._path, self.identity)
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -176,6 +194,7 @@ class SqliteRepository(Repository):
             conn = self._connection()
             conn.execute("BEGIN IMMEDIATE")
             try:
+                self._same_file()   # under the write lock, just before the writes
                 yield conn
                 conn.execute("COMMIT")
             except BaseException:
@@ -185,15 +204,20 @@ class SqliteRepository(Repository):
 
     def _read(self, sql: str, params: tuple) -> list[tuple]:
         with _store_errors():
+            self._same_file()
             return self._connection().execute(sql, params).fetchall()
 
     def ping(self) -> None:
         self._read("SELECT 1", ())
 
     def prepare(self) -> None:
+        """Create the file (if missing) and its tables, and pin this file as the store."""
         with _store_errors():
             self._path.parent.mkdir(parents=True, exist_ok=True)
-            self._connection().executescript(SCHEMA)
+            self._users.join()
+            with closing(self._open(create=True)) as conn:
+                conn.executescript(SCHEMA)
+            self.identity = file_identity(self._path)
 
     # -- the whole store: check, backup, restore ---------------------------------------------
 
@@ -277,6 +301,7 @@ class SqliteRepository(Repository):
 
     def replay(self, key_hash, fingerprint, since):
         with _store_errors():
+            self._same_file()
             return _find_entry(self._connection(), key_hash, fingerprint, since)
 
     def slot_count(self, key):

@@ -1,4 +1,5 @@
-"""The SQLite store as files: who has it open, consistent online backups, and restores.
+"""The SQLite store as files: which file it is, who has it open, consistent online backups,
+and restores.
 
 A live WAL database is never copied as a file (committed bookings may still sit in the -wal
 file): both directions go through SQLite's online backup API, one step, i.e. one read
@@ -17,6 +18,31 @@ from app.domain.errors import StoreUnavailable
 from app.storage.base import BackupInfo, BackupUnusable, StoreInUse
 
 REQUIRED_TABLES = {"appointments", "slots"}
+
+
+class StoreFileChanged(OSError):
+    """The database file at the store's path is not the one this server opened."""
+
+
+def file_identity(path: Path) -> str:
+    """The file's device and inode, 'dev:ino' (FileNotFoundError when there is none)."""
+    stat = os.stat(path)
+    return f"{stat.st_dev}:{stat.st_ino}"
+
+
+def ensure_same_file(path: Path, identity: str) -> None:
+    """Raise StoreFileChanged unless `path` still names the file with `identity`.
+
+    A deleted file stays writable through open descriptors, so without this check bookings
+    would go on into a file nobody will ever open again. The inode cannot be reused for a
+    new file meanwhile: our connections (and the server's master) hold the old one open.
+    """
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        raise StoreFileChanged(f"the database file {path} was deleted") from None
+    if f"{stat.st_dev}:{stat.st_ino}" != identity or stat.st_nlink < 1:
+        raise StoreFileChanged(f"the database file {path} was replaced")
 
 
 class StoreUsers:

@@ -126,3 +126,32 @@ def test_threads_whose_first_write_coincides_share_one_gate(tmp_path):
         results = run_together(lambda n, repo=repo: repo.book(SLOT, appointment(n), "h"), 12)
         assert results == [None] * 12
         assert repo.slot_count(SLOT.key) == 12
+
+
+def test_a_worker_given_the_stores_identity_never_creates_a_file(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    created = SqliteRepository(path)
+    created.book(SLOT, appointment(1), "h")
+    path.unlink()
+    worker = SqliteRepository(path, identity=created.identity)
+    with pytest.raises(StoreUnavailable):
+        worker.book(SLOT, appointment(2), "h")
+    with pytest.raises(StoreUnavailable):
+        worker.slot_count(SLOT.key)
+    assert not path.exists()
+
+
+def test_writes_and_reads_stop_when_the_file_is_deleted_or_replaced(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    repo = SqliteRepository(path)
+    repo.book(SLOT, appointment(1), "h")
+    replacement = tmp_path / "other.sqlite3"
+    SqliteRepository(replacement).close()
+    os.replace(replacement, path)
+    with pytest.raises(StoreUnavailable):
+        repo.book(SLOT, appointment(2), "h")
+    with pytest.raises(StoreUnavailable):
+        repo.day_counts(SLOT.hospital_id, SLOT.date)
+    path.unlink()
+    with pytest.raises(StoreUnavailable):
+        repo.book(SLOT, appointment(3), "h")
