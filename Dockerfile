@@ -33,5 +33,8 @@ RUN mkdir -p var && chown app:app var
 
 USER 10001:10001
 EXPOSE 8000
+# Ready = the store takes a write now (GET /api/ready); GET /api/health is liveness only.
+HEALTHCHECK --interval=10s --timeout=6s --start-period=10s --retries=3 \
+  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/api/ready', timeout=5)"]
 # --bind on the command line takes precedence over a bind set in gunicorn.conf.py.
 CMD ["gunicorn", "-c", "config/gunicorn.conf.py", "--bind", "0.0.0.0:8000", "app:create_app()"]

@@ -25,6 +25,7 @@ STATUS = {
     errors.AdminNotConfigured: 503,
     errors.IdempotencyKeyReused: 422,
     errors.StoreUnavailable: 503,
+    errors.StoreNotReady: 503,
 }
 RETRY_AFTER_S = "1"
 

@@ -1,4 +1,4 @@
-"""GET /api/health: for load balancers and compose healthchecks."""
+"""Liveness and readiness probes, for load balancers, compose and Docker healthchecks."""
 
 from flask import Blueprint
 
@@ -9,6 +9,12 @@ bp = Blueprint("health", __name__, url_prefix="/api")
 
 @bp.get("/health")
 def health():
-    """200 when the store answers now, else 503 with Retry-After (via the error handler)."""
-    booking_service().health()
+    """Liveness: 200 while this process answers requests (restart it when it does not)."""
     return {"status": "ok"}
+
+
+@bp.get("/ready")
+def ready():
+    """Readiness: 200 when the store can take a booking now, else 503 {error, reason}."""
+    booking_service().ready()
+    return {"status": "ready"}

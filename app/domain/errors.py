@@ -90,6 +90,15 @@ class StoreUnavailable(BookingError):
     message = "Booking store temporarily unavailable, please retry"
 
 
+class StoreNotReady(StoreUnavailable):
+    """The store cannot take a write now; `reason` says why (for operators, no patient data)."""
+
+    message = "Booking store not ready"
+
+    def __init__(self, reason: str):
+        super().__init__(reason=reason)
+
+
 class ConfigError(Exception):
     """The configuration (hospitals, store settings) cannot be used; start-up stops with this
     message."""

@@ -53,9 +53,9 @@ class BookingService:
 
     # -- the store and the hospitals ---------------------------------------------------------
 
-    def health(self) -> None:
-        """Raise StoreUnavailable unless the store answers now."""
-        self.repository.ping()
+    def ready(self) -> None:
+        """Raise StoreNotReady (with its reason) unless the store can take a write now."""
+        self.repository.ready()
 
     def prepare_store(self) -> None:
         self.repository.prepare()

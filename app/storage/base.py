@@ -116,6 +116,10 @@ class Repository(ABC):
         """Raise StoreUnavailable unless the store answers now."""
 
     @abstractmethod
+    def ready(self) -> None:
+        """Raise StoreNotReady(reason) unless the store can take a write now (bounded)."""
+
+    @abstractmethod
     def prepare(self) -> None:
         """Create tables/collections and indexes; idempotent."""
 

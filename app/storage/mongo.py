@@ -36,6 +36,7 @@ from app.domain.errors import (
     IdempotencyKeyInFlight,
     IdempotencyKeyReused,
     InvalidTransition,
+    StoreNotReady,
     StoreUnavailable,
 )
 from app.domain.model import (
@@ -55,6 +56,8 @@ from app.telemetry.metrics import record_store_retry, record_store_wait
 log = logging.getLogger(__name__)
 
 # Passed per transaction: collection and database concerns are ignored inside transactions.
+#: How long /api/ready waits for a primary: a probe answers fast, or says "not ready".
+READY_S = 1.0
 TRANSACTION = {"read_concern": ReadConcern("snapshot"),
                "write_concern": WriteConcern("majority"),
                "read_preference": ReadPreference.PRIMARY}
@@ -222,6 +225,15 @@ class MongoRepository(Repository):
     def ping(self) -> None:
         with self._bounded():
             self.db.client.admin.command("ping")
+
+    def ready(self) -> None:
+        """A writable primary answers within READY_S (admin commands select the primary)."""
+        try:
+            with self._bounded(READY_S):
+                self.db.client.admin.command("ping")
+        except StoreUnavailable as exc:
+            raise StoreNotReady(f"no MongoDB primary answered within {READY_S} s: "
+                                f"{type(exc.__cause__).__name__}") from exc.__cause__
 
     def close(self) -> None:
         if self._pid == os.getpid():

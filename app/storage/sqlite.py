@@ -25,6 +25,7 @@ from app.domain.errors import (
     DuplicateBooking,
     IdempotencyKeyReused,
     InvalidTransition,
+    StoreNotReady,
     StoreUnavailable,
 )
 from app.domain.model import (
@@ -40,9 +41,16 @@ from app.domain.model import (
 from app.domain.policy import COUNTED_STATUSES, IDEMPOTENCY_KEY_LIFETIME
 from app.storage import sqlite_files
 from app.storage.base import Repository
-from app.storage.sqlite_files import StoreUsers, ensure_same_file, file_identity
+from app.storage.sqlite_files import (
+    StoreFileChanged,
+    StoreUsers,
+    ensure_same_file,
+    file_identity,
+)
 from app.telemetry.metrics import record_store_wait
 
+#: How long /api/ready waits for the write lock: a probe answers fast, or says "not ready".
+READY_S = 1.0
 # The domain's COUNTED_STATUSES as SQL (also in the partial index, which takes no parameters).
 COUNTED = f"status <> '{COUNTED_STATUSES.excluded}'"
 
@@ -107,11 +115,12 @@ class WriteGate:
         self._setup_lock = threading.Lock()
 
     @contextmanager
-    def hold(self) -> Iterator[None]:
+    def hold(self, timeout: float | None = None) -> Iterator[None]:
         self._after_fork()
         started = time.monotonic()
-        deadline = started + self._timeout
-        if not self._thread_lock.acquire(timeout=self._timeout):
+        timeout = self._timeout if timeout is None else timeout
+        deadline = started + timeout
+        if not self._thread_lock.acquire(timeout=timeout):
             raise StoreUnavailable() from self._timed_out()
         try:
             self._lock_file(deadline)
@@ -209,6 +218,29 @@ class SqliteRepository(Repository):
 
     def ping(self) -> None:
         self._read("SELECT 1", ())
+
+    def ready(self) -> None:
+        """The pinned file is in place, writable, and its write lock free within READY_S."""
+        try:
+            self._same_file()
+        except StoreFileChanged as exc:
+            raise StoreNotReady(str(exc)) from exc
+        if not sqlite_files.writable(self._path):
+            raise StoreNotReady(f"the database file {self._path} is read-only")
+        try:
+            with self._gate.hold(READY_S), _store_errors():
+                self._probe_write(self._connection())
+        except StoreUnavailable as exc:
+            raise StoreNotReady(f"cannot take a write now: {exc.__cause__}") from exc.__cause__
+
+    def _probe_write(self, conn: sqlite3.Connection) -> None:
+        """Take SQLite's write lock (fails on a read-only file or medium) and let it go."""
+        conn.execute(f"PRAGMA busy_timeout = {int(READY_S * 1000)}")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
 
     def prepare(self) -> None:
         """Create the file (if missing) and its tables, and pin this file as the store."""

@@ -30,6 +30,14 @@ def file_identity(path: Path) -> str:
     return f"{stat.st_dev}:{stat.st_ino}"
 
 
+def writable(path: Path) -> bool:
+    """Whether the file may be written: by access(2), and for root (whom the mode does not
+    stop) by its write bits, which say what the operator meant by `chmod a-w`."""
+    if os.geteuid() == 0:
+        return bool(os.stat(path).st_mode & 0o222)
+    return os.access(path, os.W_OK)
+
+
 def ensure_same_file(path: Path, identity: str) -> None:
     """Raise StoreFileChanged unless `path` still names the file with `identity`.
 

@@ -190,15 +190,19 @@ def test_unexpected_error_is_500_json_without_the_message_in_logs(app, client, c
     assert "Rahim" not in caplog.text
 
 
-def test_health_is_200_when_the_store_answers_and_503_when_not(client, repository):
-    assert (client.get("/api/health").status_code, client.get("/api/health").json) == (
-        200, {"status": "ok"})
+def test_health_says_the_process_answers_and_ready_that_the_store_takes_writes(
+        client, repository):
+    assert (client.get("/api/ready").status_code, client.get("/api/ready").json) == (
+        200, {"status": "ready"})
     repository.close()
     repository._path.unlink()
     repository._path.mkdir()     # a directory where the database file was: cannot open
-    response = client.get("/api/health")
+    response = client.get("/api/ready")
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "1"
+    assert response.json["reason"].startswith("cannot take a write now")
+    assert (client.get("/api/health").status_code, client.get("/api/health").json) == (
+        200, {"status": "ok"})
 
 
 def test_day_availability_marks_slots_already_started_today(client):

@@ -387,13 +387,23 @@ def test_slot_availability_counts_the_slot_with_the_documents_query(wire):
     wire.quiet()
 
 
-def test_health_pings_the_server_and_answers_ok(wire):
-    response = wire.call(wire.client.get, "/api/health")
+def test_ready_pings_the_primary_and_answers_ready(wire):
+    response = wire.call(wire.client.get, "/api/ready")
     ping = wire.next("ping")
     assert ping.namespace == "admin"
     ping.ok()
     answer = response.result(timeout=RECV_S)
-    assert (answer.status_code, answer.json) == (200, {"status": "ok"})
+    assert (answer.status_code, answer.json) == (200, {"status": "ready"})
+
+
+def test_not_ready_within_a_second_when_the_primary_does_not_answer_the_ping(wire):
+    started = time.monotonic()
+    response = wire.call(wire.client.get, "/api/ready")
+    wire.next("ping")                         # and never answered
+    answer = response.result(timeout=RECV_S)
+    assert time.monotonic() - started < 3
+    assert answer.status_code == 503
+    assert answer.json["reason"].startswith("no MongoDB primary answered")
 
 
 def test_the_same_body_committed_under_the_key_meanwhile_replays_and_books_nothing(wire):

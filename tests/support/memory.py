@@ -112,6 +112,9 @@ class MemoryRepository(Repository):
     def ping(self):
         pass
 
+    def ready(self):
+        pass
+
     def prepare(self):
         pass
 
