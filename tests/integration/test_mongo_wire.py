@@ -45,6 +45,7 @@ RECV_S = 5
 # machine, far below what an unbounded driver would take (30 s server selection, 120 s of
 # with_transaction retries).
 WITHIN_S = 3.0
+STORE_TIMEOUT_S = 5.0
 DAY = date(2026, 11, 26)
 MIDNIGHT = datetime(2026, 11, 26)            # as mockupdb decodes a BSON date: naive UTC
 SLOT = Slot("gomoti", "Gomoti Hospital", DAY, "10:00", 15)
@@ -153,7 +154,7 @@ def primary(seen):
     server.stop()
 
 
-def repository_on(server: MockupDB, timeout: float = 5.0) -> MongoRepository:
+def repository_on(server: MockupDB, timeout: float = STORE_TIMEOUT_S) -> MongoRepository:
     return MongoRepository(
         lambda: MongoClient(server.uri, replicaSet="rs0", tz_aware=True,
                             serverSelectionTimeoutMS=3000), DB, timeout,
@@ -290,6 +291,31 @@ def test_write_conflict_aborts_and_retries_in_a_new_transaction(wire, mongo_repo
     drive_booking(wire, first=retry)
     wire.next("commitTransaction").ok()
     assert result.result(timeout=RECV_S) is None
+    wire.quiet()            # exactly one insert was sent
+
+
+# The primary steps down between two statements of the transaction (issue 11).
+NOT_WRITABLE_PRIMARY = {"ok": 0, "code": 10107, "codeName": "NotWritablePrimary",
+                        "errmsg": "not primary", "errorLabels": ["TransientTransactionError"]}
+
+
+def test_a_step_down_mid_transaction_is_retried_in_a_new_transaction_within_the_bound(
+        wire, mongo_repo):
+    started = time.monotonic()
+    result = wire.call(mongo_repo.book, SLOT, appointment(), "h")
+    first = wire.next("update", "slots")
+    first.ok(n=1, nModified=0, upserted=[{"index": 0, "_id": "slot"}])
+    wire.next("aggregate", "appointments").replies(NOT_WRITABLE_PRIMARY)
+    # The driver forgets the primary; a heartbeat finds it again (the new primary).
+    abort = wire.next("abortTransaction")
+    assert abort["txnNumber"] == first["txnNumber"]
+    abort.replies({"ok": 0, "code": 251, "codeName": "NoSuchTransaction", "errmsg": "aborted"})
+    retry = wire.next("update", "slots")
+    assert (retry["txnNumber"], retry["startTransaction"]) == (first["txnNumber"] + 1, True)
+    drive_booking(wire, first=retry)
+    wire.next("commitTransaction").ok()
+    assert result.result(timeout=RECV_S) is None
+    assert time.monotonic() - started < STORE_TIMEOUT_S     # the repository's whole bound
     wire.quiet()            # exactly one insert was sent
 
 
