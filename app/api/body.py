@@ -27,8 +27,8 @@ def _body_bytes() -> bytes:
     werkzeug refuses a Content-Length over the limit, but it stops reading a chunked body at
     the limit and returns what it read: a byte left in the server's stream means "too large".
     """
-    data = request.get_data(cache=False)
-    if (request.content_length is None and len(data) >= request.max_content_length
+    data, limit = request.get_data(cache=False), request.max_content_length
+    if (request.content_length is None and limit is not None and len(data) >= limit
             and request.environ["wsgi.input"].read(1)):
         raise RequestEntityTooLarge()
     return data
