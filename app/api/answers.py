@@ -126,3 +126,14 @@ class AppointmentPage(Schema):
 
 class Health(Schema):
     status = fields.String(required=True, validate=validate.Equal("ok"))
+
+
+class Ready(Schema):
+    status = fields.String(required=True, validate=validate.Equal("ready"))
+
+
+class NotReady(Error):
+    """Why the store cannot take a booking now (for operators; no patient data)."""
+
+    reason = fields.String(required=True, metadata={
+        "example": "the database file var/booking.sqlite3 was deleted"})

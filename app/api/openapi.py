@@ -190,8 +190,17 @@ OPERATIONS = {
                       "413": TOO_LARGE, "415": WRONG_TYPE, "503": ADMIN_DOWN}}},
     "health.health": {"get": {
         "tags": ["operations"],
-        "responses": {"200": json_answer("The store answers.", answers.Health),
-                      "503": STORE_DOWN}}},
+        "responses": {"200": json_answer("Liveness: this process answers.", answers.Health)}}},
+    "health.ready": {"get": {
+        "tags": ["operations"],
+        "responses": {
+            "200": json_answer("Readiness: the store can take a booking now.", answers.Ready),
+            "503": json_answer(
+                "The store cannot take a booking now (SQLite: file deleted or replaced, "
+                "read-only, write lock not free within 1 s; MongoDB: no primary within 1 s).",
+                answers.NotReady, headers=RETRY_AFTER, deleted={
+                    "error": "Booking store not ready",
+                    "reason": "the database file var/booking.sqlite3 was deleted"})}}},
 }
 
 
