@@ -41,6 +41,10 @@ test: $(TESTING)
 			{ apt-get update -qq && apt-get install -y -qq $${tool#*:} >/dev/null; } || \
 			echo "could not install $${tool#*:}: the tests needing it are skipped"; \
 		else echo "$${tool%%:*} missing and not root: the tests needing it are skipped"; fi; done
+	@fc-list :lang=bn 2>/dev/null | grep -q . || [ "$$(id -u)" != 0 ] || \
+		{ echo "installing fonts-noto-core (Bangla glyphs for the browser screenshots)"; \
+		apt-get install -y -qq fonts-noto-core >/dev/null 2>&1 || \
+		echo "could not install fonts-noto-core: Bangla screenshots show empty boxes"; }
 	@echo "checking style (ruff)"
 	@$(BIN)/ruff check .
 	@echo "running the test suite (pytest)"
