@@ -31,14 +31,16 @@ run: $(RUNTIME)
 	@$(BIN)/gunicorn -c config/gunicorn.conf.py 'app:create_app()'
 
 # Tools the tests use (command:Debian package): shellcheck, node for the scripted mongosh,
-# and the Chromium that tests/browser drives.
-TEST_TOOLS := shellcheck:shellcheck node:nodejs chromium:chromium
+# the Chromium that tests/browser drives, and nginx for the front door.
+TEST_TOOLS := shellcheck:shellcheck node:nodejs chromium:chromium nginx:nginx
+# Other helpers may hold the dpkg lock for a while: wait for it rather than fail.
+APT_GET := apt-get -o DPkg::Lock::Timeout=300
 
 test: $(TESTING)
 	@for tool in $(TEST_TOOLS); do command -v $${tool%%:*} >/dev/null && continue; \
 		if [ "$$(id -u)" = 0 ]; then echo "installing $${tool#*:} (apt-get)"; \
-			apt-get install -y -qq $${tool#*:} >/dev/null 2>&1 || \
-			{ apt-get update -qq && apt-get install -y -qq $${tool#*:} >/dev/null; } || \
+			$(APT_GET) install -y -qq $${tool#*:} >/dev/null 2>&1 || \
+			{ $(APT_GET) update -qq && $(APT_GET) install -y -qq $${tool#*:} >/dev/null; } || \
 			echo "could not install $${tool#*:}: the tests needing it are skipped"; \
 		else echo "$${tool%%:*} missing and not root: the tests needing it are skipped"; fi; done
 	@fc-list :lang=bn 2>/dev/null | grep -q . || [ "$$(id -u)" != 0 ] || \

@@ -10,6 +10,7 @@ from app.api.day_answers import DayAnswers
 from app.cli import register_cli
 from app.config import Settings
 from app.config.hospitals import load_hospitals
+from app.edge import install_edge
 from app.service import utc_now
 from app.storage import open_repository
 from app.telemetry.booking import ObservedBookingService
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, repository=None, now=utc_now) -
     register_pages(app)
     _allow_cross_origin(app, settings)
     register_cli(app)
+    install_edge(app, settings.trusted_proxy_hops, settings.forwarded_allow_ips)
     return app
 
 

@@ -32,11 +32,20 @@ except ConfigError as exc:   # one line, not gunicorn's "Failed to read config f
 # them. With one shared socket, keep-alive connections stick to whichever worker woke first:
 # 16 clients all landed on one of 3 workers in a measured run (one core busy, throughput
 # anywhere from 1,900 to 5,100 req/s from run to run). GUNICORN_REUSE_PORT=0 turns it off.
+# The master first probes the address without SO_REUSEPORT (app/serving.py), so a second
+# server on a port in use refuses to start instead of silently sharing the traffic.
 reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "1") != "0"
 # No preload: each worker builds its app after fork, so every process opens its own
 # SQLite connections or MongoClient (pymongo clients are not fork-safe).
 preload_app = False
 timeout = 30
+# gunicorn >= 25.1 listens on a control socket (~/.gunicorn/gunicorn.ctl, one path per user,
+# accepts `shutdown`); nothing here uses it.
+control_socket_disable = True
+# Looser than nginx's limits (config/nginx/booking.conf: 4 KiB per line, 16 KiB in all), so
+# behind the front door nginx refuses first and with JSON; gunicorn's own refusals are HTML.
+limit_request_line = 8190
+limit_request_fields = 4000
 graceful_timeout = 10
 keepalive = 5
 # The access log would hold every URL; request lines carry no patient data, but it costs CPU.
@@ -62,8 +71,12 @@ from app.telemetry import multiprocess as metrics_dir  # noqa: E402
 
 metrics_dir.ensure_dir()
 
+from app import serving  # noqa: E402
+
 
 def on_starting(server):
+    # Checks first (config, store, address): a refused start exits here in one line.
+    serving.on_starting(server)
     metrics_dir.clean(metrics_dir.ensure_dir())
     # The master creates the SQLite store; workers only open that very file (issue 11).
     from app.config import Settings

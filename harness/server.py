@@ -17,6 +17,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 APP = "app:create_app()"
 NAIVE_APP = "harness.naive_app:create_app()"
+CONFIG = "config/gunicorn.conf.py"
 
 
 @dataclass
@@ -47,22 +48,28 @@ def free_port() -> int:
 
 def start_server(workdir: Path, app: str = APP, workers: int = 3, **env) -> Server:
     """gunicorn on a free loopback port with a database in `workdir`; waits until it answers."""
-    port = free_port()
-    sqlite_path = workdir / "booking.sqlite3"
+    server = launch_server(workdir, app, workers, **env)
+    wait_ready(server)
+    return server
+
+
+def launch_server(workdir: Path, app: str = APP, workers: int = 3, config: str = CONFIG,
+                  command_prefix: tuple = (), **env) -> Server:
+    """Start gunicorn (`command_prefix` may run it as another user) without waiting for it."""
+    port = env.pop("PORT", None) or free_port()
+    sqlite_path = Path(env.pop("SQLITE_PATH", workdir / "booking.sqlite3"))
     log_path = workdir / "server.log"
     full_env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port),
                 "SQLITE_PATH": str(sqlite_path), "WEB_CONCURRENCY": str(workers),
                 "LOG_LEVEL": "WARNING", **{k: str(v) for k, v in env.items()}}
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", app],
+            [*command_prefix, sys.executable, "-m", "gunicorn", "-c", config, app],
             cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
-    server = Server(f"http://127.0.0.1:{port}", process, sqlite_path, log_path)
-    _wait_ready(server)
-    return server
+    return Server(f"http://127.0.0.1:{port}", process, sqlite_path, log_path)
 
 
-def _wait_ready(server: Server, timeout: float = 30.0) -> None:
+def wait_ready(server: Server, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:

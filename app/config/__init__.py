@@ -50,6 +50,10 @@ class Settings:
     metrics_key: str | None = None
     metrics_days: int = 7
     day_answer_fresh_s: float = 0.25
+    # X-Forwarded-For is believed this many proxies deep, and only from these addresses
+    # (gunicorn reads the same FORWARDED_ALLOW_IPS for X-Forwarded-Proto). 0 trusts nothing.
+    trusted_proxy_hops: int = 0
+    forwarded_allow_ips: str = "127.0.0.1,::1"
 
     def __post_init__(self):
         key = self.admin_api_key
@@ -80,6 +84,8 @@ class Settings:
             metrics_days=positive_number(env, "METRICS_DAYS", base.metrics_days, int),
             day_answer_fresh_s=positive_number(env, "DAY_ANSWER_FRESH_S",
                                                base.day_answer_fresh_s, float, zero_ok=True),
+            trusted_proxy_hops=positive_number(env, "TRUSTED_PROXY_HOPS", 0, int, zero_ok=True),
+            forwarded_allow_ips=env.get("FORWARDED_ALLOW_IPS", base.forwarded_allow_ips),
         )
         return replace(settings, **overrides)
 

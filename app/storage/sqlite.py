@@ -173,6 +173,10 @@ class WriteGate:
                     self._fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
                     self._pid = os.getpid()
 
+    def check_openable(self) -> None:
+        """The side file opens for writing (in a read-only directory it does not)."""
+        os.close(os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600))
+
     def _lock_file(self, deadline: float, started: float) -> None:
         while True:
             try:
@@ -310,6 +314,20 @@ class SqliteRepository(Repository):
             with closing(sqlite3.connect(self._path)) as current:
                 sqlite_files.backup(current, Path(previous))
             sqlite_files.restore(Path(backup), self._path)
+
+    def check_writable(self) -> None:
+        """A write that changes nothing: a read-only file or directory fails here, not later.
+
+        Run by gunicorn's master before it forks, so it bypasses the gate (and its metrics).
+        """
+        with _store_errors():
+            self._gate.check_openable()
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute("UPDATE slots SET version = version WHERE 0")
+            finally:
+                conn.execute("ROLLBACK")
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

@@ -1,0 +1,64 @@
+"""The app's edge: headers on every answer, and whose X-Forwarded-For is believed."""
+
+from ipaddress import ip_address, ip_network
+
+from flask import Flask, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.domain.errors import ConfigError
+
+# Answers carry patient data and access tokens: no cache may keep them, no browser may
+# guess their type, and no page may leak their URL (which holds an appointment id).
+HARDENING_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def harden_headers(response: Response) -> Response:
+    """after_request: every answer gets the hardening headers; no-store unless a view chose."""
+    response.headers.update(HARDENING_HEADERS)
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+class TrustedProxy:
+    """WSGI: X-Forwarded-For/-Proto are believed `hops` deep, and only from `proxies`.
+
+    A client that reaches the server directly sends what it likes in X-Forwarded-For; its
+    request keeps the address it really connected from.
+    """
+
+    def __init__(self, wsgi_app, hops: int, proxies: str):
+        self._direct = wsgi_app
+        self._forwarded = ProxyFix(wsgi_app, x_for=hops, x_proto=hops)
+        self._networks = proxy_networks(proxies)
+
+    def __call__(self, environ, start_response):
+        app = self._forwarded if self._is_proxy(environ.get("REMOTE_ADDR")) else self._direct
+        return app(environ, start_response)
+
+    def _is_proxy(self, peer: str | None) -> bool:
+        if self._networks is None:
+            return True
+        try:
+            address = ip_address(peer or "")
+        except ValueError:      # a unix socket peer, or none
+            return False
+        return any(address in network for network in self._networks)
+
+
+def proxy_networks(proxies: str) -> list | None:
+    """FORWARDED_ALLOW_IPS as networks (None: `*`, any peer); a bad entry is a ConfigError."""
+    if proxies.strip() == "*":
+        return None
+    try:
+        return [ip_network(p.strip()) for p in proxies.split(",") if p.strip()]
+    except ValueError as exc:
+        raise ConfigError(f"FORWARDED_ALLOW_IPS: {exc}") from exc
+
+
+def install_edge(app: Flask, proxy_hops: int, trusted_proxies: str) -> None:
+    app.after_request(harden_headers)
+    if proxy_hops > 0:
+        app.wsgi_app = TrustedProxy(app.wsgi_app, proxy_hops, trusted_proxies)

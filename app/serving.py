@@ -1,0 +1,136 @@
+"""Start-up under gunicorn: a broken start is refused in one line, a good one says what it serves.
+
+gunicorn.conf.py hands `on_starting` to gunicorn, which runs it in the master before any
+worker boots, so a broken config or store never becomes one traceback per worker.
+"""
+
+import errno
+import socket
+import sys
+from urllib.parse import parse_qs
+
+from app.config import Settings
+from app.config.hospitals import load_hospitals
+from app.domain.errors import ConfigError, StoreUnavailable
+from app.domain.hospitals import Hospitals
+from app.edge import proxy_networks
+
+
+class StartUpRefused(Exception):
+    """Why the server will not start, in one line for the operator."""
+
+
+def on_starting(server) -> None:
+    """gunicorn hook (master): check everything, hold the address, log one summary line."""
+    try:
+        summary = check_start_up()
+        if not server.master_pid:     # a USR2 re-exec shares the address with its parent
+            refuse_taken_addresses(server.cfg.address)
+    except StartUpRefused as refused:
+        server.log.error("start-up refused: %s", refused)
+        sys.exit(1)
+    workers = f"{server.cfg.workers} workers x {server.cfg.threads} threads"
+    server.log.info("serving %s (%s); %s", listening_urls(server.cfg.address), workers, summary)
+
+
+def check_start_up(settings: Settings | None = None) -> str:
+    """Settings, hospitals and store, checked as a worker will use them; a one-line summary."""
+    try:
+        settings = settings or Settings.from_env()
+        hospitals = load_hospitals(settings.hospitals_config)
+        proxy_networks(settings.forwarded_allow_ips)
+        store = check_store(settings)
+    except ConfigError as exc:
+        raise StartUpRefused(str(exc)) from exc
+    return f"store: {store}; hospitals: {hospitals_served(hospitals)}"
+
+
+def check_store(settings: Settings) -> str:
+    """The store's engine and location (never credentials), after checking it can be used."""
+    if settings.mongodb_uri:
+        return check_mongo_uri(settings.mongodb_uri, settings.mongodb_db)
+    return check_sqlite(settings)
+
+
+def check_sqlite(settings: Settings) -> str:
+    from app.storage.sqlite import SqliteRepository
+
+    where = f"sqlite {settings.sqlite_path.resolve()}"
+    try:
+        repository = SqliteRepository(settings.sqlite_path, settings.store_timeout_s)
+        try:
+            repository.check_writable()
+        finally:
+            repository.close()
+    except (StoreUnavailable, OSError) as exc:
+        cause = exc.__cause__ if isinstance(exc, StoreUnavailable) else exc
+        raise StartUpRefused(f"store {where} cannot be written: {cause}") from exc
+    return where
+
+
+def check_mongo_uri(uri: str, db_name: str) -> str:
+    """Parsed without connecting: an unreachable set is served with 503s until it answers."""
+    from pymongo.errors import PyMongoError
+    from pymongo.uri_parser import parse_uri
+
+    where = f"mongodb {mongo_location(uri)} database {db_name}"
+    if uri.startswith("mongodb+srv://"):
+        return where          # parsing it would resolve DNS records now
+    try:
+        parse_uri(uri, warn=True)     # as lenient as MongoClient: unknown options only warn
+    except PyMongoError as exc:
+        raise StartUpRefused(f"MONGODB_URI is not usable: {exc}") from exc
+    return where
+
+
+def mongo_location(uri: str) -> str:
+    """Scheme, hosts and replica set of a MongoDB URI; user, password and options left out."""
+    scheme, _, rest = uri.partition("://")
+    hosts, _, tail = rest.partition("/")
+    hosts = hosts.rpartition("@")[2]
+    replica_set = parse_qs(tail.partition("?")[2]).get("replicaSet")
+    return f"{scheme}://{hosts}" + (f" replicaSet={replica_set[0]}" if replica_set else "")
+
+
+def hospitals_served(hospitals: Hospitals) -> str:
+    return ", ".join(f"{h.id} ({h.max_per_slot}/slot)" for h in hospitals.all())
+
+
+def listening_urls(addresses) -> str:
+    return ", ".join(_url(address) for address in addresses)
+
+
+def _url(address) -> str:
+    if isinstance(address, tuple):
+        host, port = address[0], address[1]
+        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    return f"unix:{address}" if isinstance(address, str) else f"fd://{address}"
+
+
+def refuse_taken_addresses(addresses) -> None:
+    """Refuse to start on an address another server listens on.
+
+    With reuse_port each worker binds its own SO_REUSEPORT socket, which would silently share
+    the port with any other server doing the same. This probe sets SO_REUSEADDR (so the last
+    run's TIME_WAIT connections do not count) but not SO_REUSEPORT, so any listener fails it.
+    Left open: two servers probing in the same instant, or a same-user process that sets
+    SO_REUSEPORT itself without probing (the kernel only checks the uid).
+    """
+    for address in addresses:
+        if isinstance(address, tuple):
+            _probe(address)
+
+
+def _probe(address: tuple) -> None:
+    with _socket(address) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address[:2])
+        except OSError as exc:
+            reason = "already in use" if exc.errno == errno.EADDRINUSE else exc.strerror
+            raise StartUpRefused(f"cannot listen on {_url(address)}: {reason}") from exc
+
+
+def _socket(address: tuple) -> socket.socket:
+    family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+    return socket.socket(family, socket.SOCK_STREAM)
