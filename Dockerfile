@@ -11,7 +11,23 @@ WORKDIR /src
 COPY . .
 RUN pip wheel --wheel-dir /wheels .
 
-# ---- runtime stage
+# ---- front door: Debian's nginx with config/nginx, in front of the compose `api` service
+#   docker compose -f docker-compose.replica.yml up   (builds it as the `front` service)
+#   docker build --target front -t hospital-booking-front .
+FROM debian:bookworm-slim AS front
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nginx \
+ && rm -rf /var/lib/apt/lists/* /etc/nginx/sites-enabled/default \
+ && sed -i 's/worker_connections [0-9]*;/worker_connections 4096;/' /etc/nginx/nginx.conf \
+ && ln -sf /dev/stdout /var/log/nginx/access.log \
+ && ln -sf /dev/stderr /var/log/nginx/error.log
+COPY config/nginx/booking.conf /etc/nginx/conf.d/booking.conf
+COPY config/nginx/upstream-compose.conf /etc/nginx/conf.d/upstream.conf
+EXPOSE 80
+STOPSIGNAL SIGQUIT
+CMD ["nginx", "-g", "daemon off;"]
+
+# ---- runtime stage (the default target): the API
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -20,7 +36,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 RUN groupadd --system --gid 10001 app \
  && useradd --system --uid 10001 --gid app --create-home --home-dir /home/app --shell /usr/sbin/nologin app
-# A writable $HOME: gunicorn 27 puts its control socket in ~/.gunicorn (else it logs an error).
+# gunicorn's control socket (~/.gunicorn) is disabled in config/gunicorn.conf.py.
 
 COPY --from=build /wheels /wheels
 RUN pip install --no-index --find-links=/wheels /wheels/*.whl \
@@ -36,5 +52,7 @@ EXPOSE 8000
 # Ready = the store takes a write now (GET /api/ready); GET /api/health is liveness only.
 HEALTHCHECK --interval=10s --timeout=6s --start-period=10s --retries=3 \
   CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/api/ready', timeout=5)"]
-# --bind on the command line takes precedence over a bind set in gunicorn.conf.py.
+# --bind on the command line takes precedence over a bind set in gunicorn.conf.py. All
+# interfaces of the container: in the compose stack those are internal networks only, and
+# clients come in through nginx (the `front` stage); do not publish 8000 to the world.
 CMD ["gunicorn", "-c", "config/gunicorn.conf.py", "--bind", "0.0.0.0:8000", "app:create_app()"]

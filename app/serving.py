@@ -48,6 +48,7 @@ def check_start_up(settings: Settings | None = None) -> str:
 def check_store(settings: Settings) -> str:
     """The store's engine and location (never credentials), after checking it can be used."""
     if settings.mongodb_uri:
+        settings.mongodb_password()       # an unreadable MONGODB_PASSWORD_FILE: ConfigError
         return check_mongo_uri(settings.mongodb_uri, settings.mongodb_db)
     return check_sqlite(settings)
 

@@ -83,9 +83,21 @@ def test_unopenable_store_is_one_line_and_a_nonzero_exit(tmp_path, config):
     assert_refused_in_one_line(code, log, f"store sqlite {store} cannot be written")
 
 
+@pytest.mark.parametrize("config", ["config/gunicorn.conf.py", UNCHECKED_CONFIG])
+def test_unreadable_mongodb_password_file_is_one_line_and_a_nonzero_exit(tmp_path, config):
+    missing = tmp_path / "no-such-secret"
+    server = launch_server(tmp_path, config=config, MONGODB_PASSWORD_FILE=missing,
+                           MONGODB_URI=f"mongodb://app@127.0.0.1:{free_port()}/?replicaSet=rs0")
+    code, log = exit_of(server, timeout=20)
+    if config == UNCHECKED_CONFIG:
+        return assert_noisy(code, log)
+    assert_refused_in_one_line(code, log, f"cannot read MONGODB_PASSWORD_FILE {missing}")
+
+
 def test_bad_setting_is_one_line_naming_it(tmp_path):
     code, log = exit_of(launch_server(tmp_path, STORE_TIMEOUT_S="five"))
-    assert_refused_in_one_line(code, log, "environment variable STORE_TIMEOUT_S must be a positive number")
+    assert_refused_in_one_line(code, log,
+                               "environment variable STORE_TIMEOUT_S must be a positive number")
 
 
 @pytest.fixture
