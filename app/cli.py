@@ -10,6 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 from app.api.openapi import build_spec, to_json
 from app.domain.errors import StoreUnavailable
 from app.domain.store_check import StoreReport
+from app.operations_cli import capacity, closures, export_day
 from app.storage.base import BackupUnsupported, BackupUnusable, StoreInUse
 from app.wiring import booking_service
 
@@ -22,7 +23,8 @@ BACKUP_DIR = click.option(
 
 
 def register_cli(app: Flask) -> None:
-    for command in (init_store, check_store, backup_store, restore_store, openapi):
+    for command in (init_store, check_store, backup_store, restore_store, openapi, closures,
+                    capacity, export_day):
         app.cli.add_command(command)
 
 

@@ -10,7 +10,7 @@ from app.storage.sqlite import SqliteRepository, _insert
 
 
 class UnguardedRepository(SqliteRepository):
-    def book(self, slot, appointment, token_hash, idempotency=None):
+    def book(self, slot, appointment, token_hash, idempotency=None, by=None):
         with self._write() as conn:
             _insert(conn, appointment, token_hash)
 

@@ -7,6 +7,7 @@ never caught, and become HTTP in errors.py only.
 
 from flask import Flask
 
+from app.api.admin import bp as admin_bp
 from app.api.appointments import bp as appointments_bp
 from app.api.docs import bp as docs_bp
 from app.api.docs import page as docs_page_bp
@@ -23,4 +24,5 @@ def register_api(app: Flask) -> None:
     app.register_blueprint(metrics_bp)
     app.register_blueprint(docs_bp)
     app.register_blueprint(docs_page_bp)
+    app.register_blueprint(admin_bp)
     register_error_handlers(app)

@@ -17,6 +17,7 @@ STATUS = {
     errors.NotAuthenticated: 401,
     errors.UnknownHospital: 404,
     errors.AppointmentNotFound: 404,
+    errors.ClosureNotFound: 404,
     errors.SlotFull: 409,
     errors.DuplicateBooking: 409,
     errors.AppointmentCancelled: 409,

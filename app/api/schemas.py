@@ -157,3 +157,55 @@ def load(schema: Schema, data) -> dict:
     except ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         raise ValidationFailed(messages) from None
+
+
+class ClosureSchema(StrictSchema):
+    """POST /api/admin/closures: a whole day, or a range with both start and end."""
+
+    hospital = Text(required=True, validate=validate.Length(1, 200))
+    date = fields.Date(required=True)
+    reason = Text(required=True, validate=validate.Length(1, 200))
+    start = Text(load_default=None, validate=TIME)
+    end = Text(load_default=None, validate=TIME)
+
+    @post_load
+    def whole_day_or_range(self, data, **kwargs):
+        if (data["start"] is None) != (data["end"] is None):
+            raise ValidationError("Give both start and end, or neither (the whole day).",
+                                  "_schema")
+        if data["start"] is not None and data["start"] >= data["end"]:
+            raise ValidationError("start must be before end.", "_schema")
+        return data
+
+
+class CapacitySchema(StrictSchema):
+    """PUT /api/admin/capacity: one slot (time) or every slot of the date; null: the default."""
+
+    hospital = Text(required=True, validate=validate.Length(1, 200))
+    date = fields.Date(required=True)
+    time = Text(load_default=None, validate=TIME)
+    capacity = fields.Integer(required=True, allow_none=True, strict=True,
+                              validate=validate.Range(0, 10_000))
+
+
+class HospitalDaySchema(StrictSchema):
+    """?hospital=[&date=]: the closures or capacity overrides listed."""
+
+    hospital = Text(required=True, validate=validate.Length(1, 200))
+    date = fields.Date(load_default=None)
+
+
+class AuditQuerySchema(StrictSchema):
+    """?appointment=<id>, or ?hospital=&date=&time= for one slot."""
+
+    appointment_id = Text(data_key="appointment", validate=validate.Length(1, 64))
+    hospital = Text(validate=validate.Length(1, 200))
+    date = fields.Date()
+    time = Text(validate=TIME)
+
+    @post_load
+    def one_subject(self, data, **kwargs):
+        slot = {"hospital", "date", "time"} & data.keys()
+        if ("appointment_id" in data) == bool(slot) or (slot and len(slot) < 3):
+            raise ValidationError("Give appointment, or hospital, date and time.", "_schema")
+        return data

@@ -4,8 +4,9 @@ from flask import url_for
 
 from app.domain.capacity import DayAvailability, SlotAvailability
 from app.domain.hospitals import WEEKDAYS, Hospital
-from app.domain.model import Appointment
-from app.service.results import AppointmentPage, Booked, Cancelled
+from app.domain.model import Appointment, SlotKey
+from app.domain.operations import AuditEntry, Closure
+from app.service.results import AppointmentPage, Booked, Cancelled, CapacitySet, ClosureAdded
 
 
 def appointment(a: Appointment) -> dict:
@@ -39,10 +40,13 @@ def page(p: AppointmentPage) -> dict:
 
 
 def seats(s: SlotAvailability) -> dict:
-    """The document's availability fields for one slot."""
-    return {"max_capacity": s.max_capacity, "current_bookings": s.current_bookings,
-            "available_slots": s.available_slots, "is_available": s.is_available,
-            "status": s.status}
+    """The document's availability fields for one slot (and why it is closed, when it is)."""
+    fields = {"max_capacity": s.max_capacity, "current_bookings": s.current_bookings,
+              "available_slots": s.available_slots, "is_available": s.is_available,
+              "status": s.status}
+    if s.closed_reason:
+        fields["closed_reason"] = s.closed_reason
+    return fields
 
 
 def slot(s: SlotAvailability) -> dict:
@@ -51,8 +55,38 @@ def slot(s: SlotAvailability) -> dict:
 
 
 def day(d: DayAvailability) -> dict:
+    closed = {} if d.is_open else {"closed_reason": d.closed_reason}
     return {"hospital_id": d.hospital_id, "date": d.date.isoformat(), "is_open": d.is_open,
-            "slots": [{"time": s.time, **seats(s)} for s in d.slots]}
+            **closed, "slots": [{"time": s.time, **seats(s)} for s in d.slots]}
+
+
+def closure_added(c: ClosureAdded) -> dict:
+    return {"closure": c.closure.to_dict(), "active_bookings": c.active_bookings}
+
+
+def closures(found: list[Closure]) -> dict:
+    return {"closures": [c.to_dict() for c in found]}
+
+
+def bulk_cancelled(closure_id: str, cancelled: list[Appointment]) -> dict:
+    return {"closure_id": closure_id, "cancelled": len(cancelled),
+            "appointment_ids": [a.id for a in cancelled]}
+
+
+def capacity_set(c: CapacitySet) -> dict:
+    """Every changed slot with its true count; `over_capacity` lists those above it."""
+    return {"capacity": c.capacity,
+            "slots": [{"date": s.date.isoformat(), "time": s.time, **seats(s)} for s in c.slots],
+            "over_capacity": [s.time for s in c.slots if s.current_bookings > s.max_capacity]}
+
+
+def overrides(found: dict[SlotKey, int]) -> dict:
+    return {"overrides": [{"hospital_id": k.hospital_id, "date": k.date.isoformat(),
+                           "time": k.time, "capacity": n} for k, n in found.items()]}
+
+
+def audit(entries: list[AuditEntry]) -> dict:
+    return {"entries": [e.to_dict() for e in entries]}
 
 
 def hospital(h: Hospital) -> dict:

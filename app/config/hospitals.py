@@ -1,6 +1,7 @@
 """Reading and checking config/hospitals.toml: the domain receives finished Hospital values."""
 
 import tomllib
+from datetime import date
 from datetime import time as clock_time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -10,7 +11,7 @@ from app.domain.hospitals import WEEKDAYS, Hospital, Hospitals
 
 REQUIRED_KEYS = ("id", "name", "max_per_slot", "closed_weekdays", "opens", "closes",
                  "slot_minutes", "timezone", "horizon_days")
-OPTIONAL_KEYS = ("contact",)
+OPTIONAL_KEYS = ("contact", "closed_dates")
 # A misspelt key must stop start-up: `closed_weekday` ignored would open a hospital on Fridays.
 HOSPITAL_KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
 TOP_LEVEL_KEYS = ("defaults", "hospital")
@@ -66,6 +67,7 @@ def _build_hospital(raw: dict) -> Hospital:
         timezone=ZoneInfo(raw["timezone"]),
         horizon_days=_positive_int(raw, "horizon_days"),
         contact=_text(raw, "contact", DEFAULT_CONTACT),
+        closed_dates=_closed_dates(raw.get("closed_dates", [])),
     )
 
 
@@ -83,6 +85,25 @@ def _text(raw: dict, key: str, default: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{key} must be a non-empty string, got {value!r}")
     return value.strip()
+
+
+def _closed_dates(entries) -> tuple[tuple[date, str], ...]:
+    """closed_dates = [{date = 2026-12-16, reason = "Victory Day"}, ...]"""
+    if not isinstance(entries, list):
+        raise ValueError("closed_dates must be a list of {date, reason}")
+    return tuple(_closed_date(entry) for entry in entries)
+
+
+def _closed_date(entry) -> tuple[date, str]:
+    if not isinstance(entry, dict) or not isinstance(entry.get("reason"), str) \
+            or not entry["reason"].strip():
+        raise ValueError("each closed_dates entry needs a date and a reason")
+    day = entry.get("date")
+    if isinstance(day, str):
+        day = date.fromisoformat(day)
+    if type(day) is not date:
+        raise ValueError(f"closed_dates: {day!r} is not a date (YYYY-MM-DD)")
+    return day, entry["reason"].strip()
 
 
 def _positive_int(raw: dict, key: str) -> int:

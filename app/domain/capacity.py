@@ -15,7 +15,8 @@ def ensure_seat_free(current_bookings: int, max_capacity: int) -> None:
 @dataclass(frozen=True)
 class SlotAvailability:
     """What is left of one slot. A slot that takes no booking (`closed`, `past`, `started`)
-    keeps its true count but offers no seat."""
+    keeps its true count but offers no seat; `closed_reason` says why a closure closed it.
+    `max_capacity` is the capacity in force (a staff override, else the hospital's)."""
 
     hospital_id: str
     date: date
@@ -23,6 +24,7 @@ class SlotAvailability:
     max_capacity: int
     current_bookings: int
     unbookable: str | None = None
+    closed_reason: str | None = None
 
     @property
     def available_slots(self) -> int:
@@ -43,9 +45,11 @@ class SlotAvailability:
 
 @dataclass(frozen=True)
 class DayAvailability:
-    """A hospital day: whether it is open, and every slot of it when it is."""
+    """A hospital day: whether it is open (else the answer a booking would get), and every
+    slot of it when it is."""
 
     hospital_id: str
     date: date
     is_open: bool
     slots: tuple[SlotAvailability, ...] = ()
+    closed_reason: str | None = None

@@ -20,8 +20,15 @@ class ValidationFailed(BookingError):
 
 
 class HospitalClosed(BookingError):
-    def __init__(self, weekday: str):
-        super().__init__(f"Hospital closed on {weekday}s")
+    """A closed weekday keeps the document's message; a closed date names its reason."""
+
+    @classmethod
+    def weekday(cls, name: str) -> "HospitalClosed":
+        return cls(f"Hospital closed on {name}s")
+
+    @classmethod
+    def on(cls, day, reason: str) -> "HospitalClosed":
+        return cls(f"Hospital closed on {day.isoformat()}: {reason}")
 
 
 class UnknownHospital(BookingError):
@@ -52,6 +59,10 @@ class AppointmentNotFound(BookingError):
     def __init__(self, contacts: list[dict] | None = None):
         super().__init__(**({"help": self.LOST_TOKEN_HELP, "contacts": contacts}
                             if contacts else {}))
+
+
+class ClosureNotFound(BookingError):
+    message = "Closure not found"
 
 
 class AppointmentCancelled(BookingError):

@@ -23,13 +23,19 @@ class Hospital:
     timezone: ZoneInfo
     horizon_days: int
     contact: str = ""
+    #: Fixed closed dates (holidays) from the config, each with its reason.
+    closed_dates: tuple[tuple[date, str], ...] = ()
 
     def slot_times(self) -> tuple[str, ...]:
         """Start times ("HH:MM") of every slot of an open day."""
         return _slot_grid(self.opens, self.closes, self.slot_minutes)
 
     def is_open_on(self, day: date) -> bool:
-        return day.weekday() not in self.closed_weekdays
+        return day.weekday() not in self.closed_weekdays and self.holiday(day) is None
+
+    def holiday(self, day: date) -> str | None:
+        """The reason `day` is a fixed closed date, or None."""
+        return next((reason for closed, reason in self.closed_dates if closed == day), None)
 
     def today(self, now_utc: datetime) -> date:
         return now_utc.astimezone(self.timezone).date()

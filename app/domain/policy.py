@@ -4,7 +4,7 @@ filters too) read them from here."""
 from dataclasses import dataclass
 from datetime import timedelta
 
-from app.domain.model import CANCELLED
+from app.domain.model import CANCELLED, CHECKED_IN, COMPLETED, NO_SHOW
 
 #: How long an Idempotency-Key replays its first answer (and blocks other bodies).
 IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
@@ -23,3 +23,7 @@ class EveryStatusBut:
 #: What holds a seat and so counts toward capacity: every status but cancelled, the old app's
 #: other statuses ("confirmed", ...) included. The admin list's status "booked" means this set.
 COUNTED_STATUSES = EveryStatusBut(CANCELLED)
+
+#: Statuses a closure's bulk cancel leaves alone: already cancelled, or visited (a patient
+#: checked in before an afternoon closure keeps their visit). Engines filter with "not in".
+NOT_AWAITING_VISIT = (CANCELLED, CHECKED_IN, COMPLETED, NO_SHOW)

@@ -5,7 +5,10 @@ from datetime import date, datetime, timedelta
 from app.domain.capacity import DayAvailability, SlotAvailability
 from app.domain.errors import HospitalClosed, ValidationFailed
 from app.domain.hospitals import WEEKDAYS, Hospital
-from app.domain.model import Slot
+from app.domain.model import Slot, SlotKey
+from app.domain.operations import SlotRules
+
+OPEN = SlotRules()
 
 
 def bookable_slot(hospital: Hospital, day: date, time: str, now_utc: datetime) -> Slot:
@@ -29,8 +32,22 @@ def check_bookable_day(hospital: Hospital, day: date, now_utc: datetime) -> None
 
 
 def ensure_open(hospital: Hospital, day: date) -> None:
-    if not hospital.is_open_on(day):
-        raise HospitalClosed(WEEKDAYS[day.weekday()])
+    """Closed weekdays keep the document's message; fixed closed dates give their reason."""
+    if day.weekday() in hospital.closed_weekdays:
+        raise HospitalClosed.weekday(WEEKDAYS[day.weekday()])
+    if hospital.holiday(day):
+        raise HospitalClosed.on(day, hospital.holiday(day))
+
+
+def ensure_slot_open(key: SlotKey, rules: SlotRules) -> None:
+    """A run-time closure (read from the store) covering the slot refuses it."""
+    if rules.closed:
+        raise HospitalClosed.on(key.date, rules.closed)
+
+
+def capacity_in_force(configured: int, rules: SlotRules) -> int:
+    """An override written by staff wins over the hospital's configured capacity."""
+    return configured if rules.capacity is None else rules.capacity
 
 
 def slot_started(hospital: Hospital, day: date, time: str, now_utc: datetime) -> bool:
@@ -57,9 +74,10 @@ def check_slot_time(hospital: Hospital, time: str, field: str = "appointment_tim
         raise ValidationFailed({field: [_off_grid_message(hospital)]})
 
 
-def why_unbookable(hospital: Hospital, day: date, time: str, now_utc: datetime) -> str | None:
+def why_unbookable(hospital: Hospital, day: date, time: str, now_utc: datetime,
+                   rules: SlotRules = OPEN) -> str | None:
     """`closed`, `past` or `started` for a slot that takes no booking now, else None."""
-    if not hospital.is_open_on(day):
+    if not hospital.is_open_on(day) or rules.closed:
         return "closed"
     today = hospital.today(now_utc)
     if day < today:
@@ -67,20 +85,28 @@ def why_unbookable(hospital: Hospital, day: date, time: str, now_utc: datetime) 
     return "started" if slot_started(hospital, day, time, now_utc) else None
 
 
-def slot_offer(hospital: Hospital, day: date, time: str, count: int,
-               now_utc: datetime) -> SlotAvailability:
-    """One slot with its true count and, when it takes no booking, why."""
-    return SlotAvailability(hospital.id, day, time, hospital.max_per_slot, count,
-                            why_unbookable(hospital, day, time, now_utc))
+def slot_offer(hospital: Hospital, day: date, time: str, count: int, now_utc: datetime,
+               rules: SlotRules = OPEN) -> SlotAvailability:
+    """One slot with its true count, the capacity in force and, when it takes no booking,
+    why (and a closure's reason)."""
+    return SlotAvailability(hospital.id, day, time,
+                            capacity_in_force(hospital.max_per_slot, rules), count,
+                            why_unbookable(hospital, day, time, now_utc, rules), rules.closed)
 
 
 def day_offer(hospital: Hospital, day: date, counts: dict[str, int],
-              now_utc: datetime) -> DayAvailability:
-    """Every slot of a day with its count (`counts` per time); a closed day lists none."""
-    if not hospital.is_open_on(day):
-        return DayAvailability(hospital.id, day, is_open=False)
-    slots = tuple(slot_offer(hospital, day, time, counts.get(time, 0), now_utc)
-                  for time in hospital.slot_times())
+              rules: dict[str, SlotRules], now_utc: datetime) -> DayAvailability:
+    """Every slot of a day with its count and rules (per time). A closed day lists none and
+    says why (the answer a booking would get), as does a day closed in every slot."""
+    try:
+        ensure_open(hospital, day)
+    except HospitalClosed as closed:
+        return DayAvailability(hospital.id, day, is_open=False, closed_reason=closed.message)
+    slots = tuple(slot_offer(hospital, day, time, counts.get(time, 0), now_utc,
+                             rules.get(time, OPEN)) for time in hospital.slot_times())
+    if all(s.closed_reason for s in slots):
+        return DayAvailability(hospital.id, day, is_open=False,
+                               closed_reason=HospitalClosed.on(day, slots[0].closed_reason).message)
     return DayAvailability(hospital.id, day, is_open=True, slots=slots)
 
 

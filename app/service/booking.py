@@ -15,6 +15,7 @@ from app.domain.errors import (
     InvalidTransition,
     NotAuthenticated,
     UnknownHospital,
+    ValidationFailed,
 )
 from app.domain.hospitals import Hospital, Hospitals
 from app.domain.model import (
@@ -25,17 +26,21 @@ from app.domain.model import (
     Slot,
     SlotKey,
 )
+from app.domain.operations import ADMIN, PATIENT, Actor, AuditEntry, Closure
 from app.domain.policy import IDEMPOTENCY_KEY_LIFETIME
 from app.domain.store_check import StoreReport
 from app.service import tokens
 from app.service.commands import (
+    AddClosure,
     AppointmentFilter,
+    AuditQuery,
     BookSlot,
     CancelAppointment,
     ChangeStatus,
     Reschedule,
+    SetCapacity,
 )
-from app.service.results import AppointmentPage, Booked, Cancelled
+from app.service.results import AppointmentPage, Booked, Cancelled, CapacitySet, ClosureAdded
 from app.storage.base import BackupInfo, Repository
 
 
@@ -64,8 +69,14 @@ class BookingService:
         return self.hospitals.all()
 
     def check_store(self) -> StoreReport:
-        """Every slot of the store against app.domain.store_check's rules (changes nothing)."""
-        return store_check.check_store(self.repository.slot_census(), self._capacity_of)
+        """Every slot of the store against app.domain.store_check's rules (changes nothing);
+        "over capacity" against the capacity in force (an override, else the hospital's)."""
+        overrides = {key: rules.capacity for h in self.hospitals.all()
+                     for key, rules in self.repository.slot_rules(h.id).items()
+                     if rules.capacity is not None}
+        return store_check.check_store(
+            self.repository.slot_census(),
+            lambda key: overrides[key] if key in overrides else self._capacity_of(key))
 
     def backup_store(self, target: Path) -> BackupInfo:
         return self.repository.backup_to(target)
@@ -85,18 +96,24 @@ class BookingService:
     # -- availability ------------------------------------------------------------------------
 
     def slot_availability(self, hospital_ref: str, day: date, time: str) -> SlotAvailability:
-        """The true count of any slot of the schedule, past ones included, and its status."""
+        """The true count of any slot of the schedule, past ones included, its capacity in
+        force and its status."""
         hospital, now = self.hospitals.get(hospital_ref), self._now()
         schedule.check_readable_day(hospital, day, now)
         schedule.check_slot_time(hospital, time, field="time")
-        count = self.repository.slot_count(SlotKey(hospital.id, day, time))
-        return schedule.slot_offer(hospital, day, time, count, now)
+        key = SlotKey(hospital.id, day, time)
+        rules = self.repository.slot_rules(hospital.id, day).get(key, schedule.OPEN)
+        return schedule.slot_offer(hospital, day, time, self.repository.slot_count(key), now,
+                                   rules)
 
     def day_availability(self, hospital_ref: str, day: date) -> DayAvailability:
         hospital, now = self.hospitals.get(hospital_ref), self._now()
         schedule.check_readable_day(hospital, day, now)
-        counts = self.repository.day_counts(hospital.id, day) if hospital.is_open_on(day) else {}
-        return schedule.day_offer(hospital, day, counts, now)
+        if not hospital.is_open_on(day):
+            return schedule.day_offer(hospital, day, {}, {}, now)
+        rules = {key.time: r for key, r in self.repository.slot_rules(hospital.id, day).items()}
+        return schedule.day_offer(hospital, day, self.repository.day_counts(hospital.id, day),
+                                  rules, now)
 
     # -- booking -----------------------------------------------------------------------------
 
@@ -122,7 +139,8 @@ class BookingService:
         appointment = self._new_appointment(slot, command)
         token = secrets.token_urlsafe(32)
         entry = self._idempotency_entry(command, appointment, token)
-        earlier = self.repository.book(slot, appointment, tokens.secret_hash(token), entry)
+        earlier = self.repository.book(slot, appointment, tokens.secret_hash(token), entry,
+                                       by=Actor(PATIENT, appointment.created_at))
         if earlier:
             return _replayed(earlier, command.idempotency_key)
         return Booked(appointment, token)
@@ -152,7 +170,8 @@ class BookingService:
 
     def cancel(self, command: CancelAppointment) -> Cancelled:
         _not_visited(self._authorized(command.appointment_id, command.bearer), "cancelled")
-        appointment, freed = self.repository.cancel(command.appointment_id)
+        appointment, freed = self.repository.cancel(command.appointment_id,
+                                                     self._actor(command.bearer))
         return Cancelled(appointment, freed)
 
     def reschedule(self, command: Reschedule) -> Appointment:
@@ -162,7 +181,8 @@ class BookingService:
         hospital = self.hospitals.get(command.hospital or current.hospital_id or current.hospital)
         target = schedule.bookable_slot(hospital, command.date, command.appointment_time,
                                         self._now())
-        return self.repository.reschedule(command.appointment_id, target)
+        return self.repository.reschedule(command.appointment_id, target,
+                                          self._actor(command.bearer))
 
     def change_status(self, command: ChangeStatus) -> Appointment:
         """Staff record a visit; the rules (visits.TRANSITIONS) decide what may follow what."""
@@ -172,7 +192,8 @@ class BookingService:
         started = schedule.has_started(hospital, current.date, current.appointment_time,
                                        self._now())
         visits.check_transition(current.status, command.status, started)
-        return self.repository.set_status(current.id, current.status, command.status)
+        return self.repository.set_status(current.id, current.status, command.status,
+                                          Actor(ADMIN, self._now()))
 
     def search(self, wanted: AppointmentFilter, bearer: str | None) -> AppointmentPage:
         self.require_admin(bearer)
@@ -181,6 +202,66 @@ class BookingService:
                                  wanted.limit, wanted.offset)
         items, total = self.repository.search(query)
         return AppointmentPage(tuple(items), total, query.limit, query.offset)
+
+    # -- hospital operations (staff: the admin API, which checks the key, or the CLI) ----------
+
+    def add_closure(self, command: AddClosure, actor: str) -> ClosureAdded:
+        """Close a day or part of it at once for every worker; bookings are only counted."""
+        hospital = self.hospitals.get(command.hospital)
+        closure = Closure(uuid.uuid4().hex, hospital.id, command.date, command.reason,
+                          command.start, command.end)
+        _check_not_past(hospital, command.date, self._now())
+        slots = [SlotKey(hospital.id, command.date, t) for t in hospital.slot_times()
+                 if closure.covers(t)]
+        if not slots:
+            raise ValidationFailed({"start": ["The time range covers no slot."]})
+        return ClosureAdded(closure, self.repository.add_closure(closure, slots,
+                                                                 Actor(actor, self._now())))
+
+    def closures(self, hospital_ref: str, day: date | None = None) -> list[Closure]:
+        return self.repository.closures(self.hospitals.get(hospital_ref).id, day)
+
+    def remove_closure(self, closure_id: str, actor: str) -> Closure:
+        return self.repository.remove_closure(closure_id, Actor(actor, self._now()))
+
+    def cancel_closed(self, closure_id: str, actor: str) -> list[Appointment]:
+        """The explicit bulk cancel of a closure's bookings (never done by closing)."""
+        return self.repository.cancel_closed(closure_id, Actor(actor, self._now()))
+
+    def set_capacity(self, command: SetCapacity, actor: str) -> CapacitySet:
+        """Staff change capacity at once for every worker; bookings over it stay (reported)."""
+        hospital = self.hospitals.get(command.hospital)
+        _check_not_past(hospital, command.date, self._now())
+        times = [command.time] if command.time else list(hospital.slot_times())
+        if command.time and command.time not in hospital.slot_times():
+            raise ValidationFailed({"time": ["Not a slot of this hospital."]})
+        keys = [SlotKey(hospital.id, command.date, t) for t in times]
+        counts = self.repository.set_capacity(keys, command.capacity,
+                                              Actor(actor, self._now()))
+        capacity = hospital.max_per_slot if command.capacity is None else command.capacity
+        return CapacitySet(command.capacity, tuple(
+            SlotAvailability(hospital.id, key.date, key.time, capacity, counts[key])
+            for key in keys))
+
+    def capacity_overrides(self, hospital_ref: str, day: date | None = None
+                           ) -> dict[SlotKey, int]:
+        rules = self.repository.slot_rules(self.hospitals.get(hospital_ref).id, day)
+        return {key: r.capacity for key, r in rules.items() if r.capacity is not None}
+
+    def audit_trail(self, query: AuditQuery) -> list[AuditEntry]:
+        if query.appointment_id:
+            return self.repository.audit_trail(appointment_id=query.appointment_id)
+        hospital = self.hospitals.get(query.hospital)
+        return self.repository.audit_trail(slot=SlotKey(hospital.id, query.date, query.time))
+
+    def day_list(self, hospital_ref: str, day: date) -> list[Appointment]:
+        """Every appointment of a hospital day, in time order (the front desk's list)."""
+        hospital = self.hospitals.get(hospital_ref)
+        items, _ = self.repository.search(AppointmentQuery(hospital.id, day, limit=100_000))
+        return items
+
+    def _actor(self, bearer: str | None) -> Actor:
+        return Actor(ADMIN if self._is_admin(bearer) else PATIENT, self._now())
 
     def _authorized(self, appointment_id: str, bearer: str | None) -> Appointment:
         """The appointment if `bearer` is its token or the admin key; else not found."""
@@ -202,6 +283,11 @@ class BookingService:
             raise AdminNotConfigured()
         if not self._is_admin(bearer):
             raise NotAuthenticated()
+
+
+def _check_not_past(hospital: Hospital, day: date, now: datetime) -> None:
+    if day < hospital.today(now):
+        raise ValidationFailed({"date": ["Date is in the past."]})
 
 
 def _not_visited(appointment: Appointment, wanted: str) -> Appointment:

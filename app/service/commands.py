@@ -1,5 +1,7 @@
 """Typed commands: what each use case needs, built by app/api from schema-checked input."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from datetime import date
 
@@ -61,3 +63,34 @@ class AppointmentFilter:
     status: str | None = None
     limit: int = 50
     offset: int = 0
+
+
+@dataclass(frozen=True)
+class AddClosure:
+    """Close a hospital `date`: the whole day, or from `start` to `end` ("HH:MM")."""
+
+    hospital: str
+    date: date
+    reason: str
+    start: str | None = None
+    end: str | None = None
+
+
+@dataclass(frozen=True)
+class SetCapacity:
+    """The capacity of one slot (`time`) or of every slot of `date`; None: the hospital's."""
+
+    hospital: str
+    date: date
+    capacity: int | None
+    time: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """The trail of one appointment, or of one slot (hospital, date, time)."""
+
+    appointment_id: str | None = None
+    hospital: str | None = None
+    date: date | None = None
+    time: str | None = None

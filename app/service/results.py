@@ -2,7 +2,9 @@
 
 from dataclasses import dataclass
 
+from app.domain.capacity import SlotAvailability
 from app.domain.model import Appointment
+from app.domain.operations import Closure
 
 
 @dataclass(frozen=True)
@@ -26,3 +28,19 @@ class AppointmentPage:
     total: int
     limit: int
     offset: int
+
+
+@dataclass(frozen=True)
+class ClosureAdded:
+    """A closure, and how many active bookings its slots hold (none was cancelled)."""
+
+    closure: Closure
+    active_bookings: int
+
+
+@dataclass(frozen=True)
+class CapacitySet:
+    """The changed slots with their capacity in force and true counts (some may be over)."""
+
+    capacity: int | None
+    slots: tuple[SlotAvailability, ...]

@@ -12,7 +12,7 @@ them in tests/contract.
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from app.domain.model import (
@@ -23,6 +23,7 @@ from app.domain.model import (
     SlotCensus,
     SlotKey,
 )
+from app.domain.operations import PATIENT, Actor, AuditEntry, Closure, SlotRules
 
 
 class BackupUnsupported(Exception):
@@ -45,10 +46,16 @@ class BackupInfo:
 
 
 class Repository(ABC):
+    """Every write appends its audit entries (app.domain.operations) in its own transaction,
+    as `by` (default: a patient, now)."""
+
     @abstractmethod
     def book(self, slot: Slot, appointment: Appointment, token_hash: str,
-             idempotency: IdempotencyEntry | None = None) -> IdempotencyEntry | None:
-        """Store `appointment` in `slot` if a seat is free, else raise SlotFull.
+             idempotency: IdempotencyEntry | None = None,
+             by: Actor | None = None) -> IdempotencyEntry | None:
+        """Store `appointment` in `slot` if the slot is open and a seat is free under the
+        capacity in force (its override, read in the transaction, else `slot.capacity`);
+        else raise HospitalClosed or SlotFull.
 
         With `idempotency`, a live entry under the same key is returned instead (a replay,
         nothing written) or IdempotencyKeyReused raised when its fingerprint differs.
@@ -72,26 +79,66 @@ class Repository(ABC):
         """The appointment and its access-token hash, or None."""
 
     @abstractmethod
-    def cancel(self, appointment_id: str) -> tuple[Appointment, bool]:
+    def cancel(self, appointment_id: str, by: Actor | None = None) -> tuple[Appointment, bool]:
         """Cancel in one transaction that writes the slot; (appointment, whether a seat was freed).
 
         Raises AppointmentNotFound.
         """
 
     @abstractmethod
-    def reschedule(self, appointment_id: str, target: Slot) -> Appointment:
+    def reschedule(self, appointment_id: str, target: Slot, by: Actor | None = None
+                   ) -> Appointment:
         """Move an active booking into `target` in one transaction writing both slots.
 
-        Raises AppointmentNotFound, AppointmentCancelled, SlotFull or DuplicateBooking.
+        Raises AppointmentNotFound, AppointmentCancelled, HospitalClosed, SlotFull or
+        DuplicateBooking.
         """
 
     @abstractmethod
-    def set_status(self, appointment_id: str, expected: str, status: str) -> Appointment:
+    def set_status(self, appointment_id: str, expected: str, status: str,
+                   by: Actor | None = None) -> Appointment:
         """Change the status from `expected` to `status` (a visit status: the seat stays held).
 
         Raises AppointmentNotFound, or InvalidTransition when the stored status is no longer
         `expected` (another writer got there first).
         """
+
+    # -- hospital operations (staff) -----------------------------------------------------------
+
+    @abstractmethod
+    def slot_rules(self, hospital_id: str, day: date | None = None) -> dict[SlotKey, SlotRules]:
+        """Slots of a day (None: every day) with a capacity override or a closure."""
+
+    @abstractmethod
+    def add_closure(self, closure: Closure, slots: list[SlotKey], by: Actor) -> int:
+        """Store `closure` and close `slots` (those it covers), writing each slot; the number
+        of active (counted) bookings they hold, none of which is cancelled."""
+
+    @abstractmethod
+    def closures(self, hospital_id: str, day: date | None = None) -> list[Closure]:
+        """The hospital's run-time closures (of one day, or all), by date and start."""
+
+    @abstractmethod
+    def remove_closure(self, closure_id: str, by: Actor) -> Closure:
+        """Delete a closure and reopen its slots (unless another closure covers them).
+
+        Raises ClosureNotFound."""
+
+    @abstractmethod
+    def cancel_closed(self, closure_id: str, by: Actor) -> list[Appointment]:
+        """Cancel the bookings still awaiting their visit in a closure's slots, the closure's
+        reason in each audit entry; the cancelled appointments. Raises ClosureNotFound."""
+
+    @abstractmethod
+    def set_capacity(self, slots: list[SlotKey], capacity: int | None,
+                     by: Actor) -> dict[SlotKey, int]:
+        """Write each slot with its new capacity (None: back to the hospital's), serialized
+        with bookings; the count of active bookings per slot (nothing is cancelled)."""
+
+    @abstractmethod
+    def audit_trail(self, appointment_id: str | None = None,
+                    slot: SlotKey | None = None) -> list[AuditEntry]:
+        """The entries of one appointment or one slot, oldest first."""
 
     @abstractmethod
     def search(self, query: AppointmentQuery) -> tuple[list[Appointment], int]:
@@ -126,3 +173,8 @@ class Repository(ABC):
     @abstractmethod
     def close(self) -> None:
         """Release connections (tests and shutdown)."""
+
+
+def acting(by: Actor | None) -> Actor:
+    """Who writes: the given actor, else a patient now (the patient-facing calls)."""
+    return by or Actor(PATIENT, datetime.now(UTC))

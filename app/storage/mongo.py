@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime
 
 import pymongo
 from bson import ObjectId
-from pymongo import ASCENDING, MongoClient, ReadPreference
+from pymongo import ASCENDING, MongoClient, ReadPreference, ReturnDocument
 from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
@@ -31,6 +31,7 @@ from app.domain.capacity import ensure_seat_free
 from app.domain.errors import (
     AppointmentCancelled,
     AppointmentNotFound,
+    ClosureNotFound,
     ConfigError,
     DuplicateBooking,
     IdempotencyKeyInFlight,
@@ -49,8 +50,10 @@ from app.domain.model import (
     SlotCensus,
     SlotKey,
 )
-from app.domain.policy import COUNTED_STATUSES, IDEMPOTENCY_KEY_LIFETIME
-from app.storage.base import BackupUnsupported, Repository
+from app.domain.operations import Actor, AuditEntry, Closure, SlotRules, change, slot_label
+from app.domain.policy import COUNTED_STATUSES, IDEMPOTENCY_KEY_LIFETIME, NOT_AWAITING_VISIT
+from app.domain.schedule import capacity_in_force, ensure_slot_open
+from app.storage.base import BackupUnsupported, Repository, acting
 from app.telemetry.metrics import record_store_retry, record_store_wait
 
 log = logging.getLogger(__name__)
@@ -62,6 +65,8 @@ TRANSACTION = {"read_concern": ReadConcern("snapshot"),
                "write_concern": WriteConcern("majority"),
                "read_preference": ReadPreference.PRIMARY}
 COUNTED = {"$ne": COUNTED_STATUSES.excluded}     # the domain's COUNTED_STATUSES
+AWAITING_VISIT = {"$nin": list(NOT_AWAITING_VISIT)}   # what a closure's bulk cancel cancels
+SLOT_RULES = {"capacity": 1, "closed": 1}
 REFUSALS = {13: "Unauthorized", 18: "AuthenticationFailed", 85: "IndexOptionsConflict",
             86: "IndexKeySpecsConflict"}
 CREDENTIALS_MESSAGE = (
@@ -242,7 +247,9 @@ class MongoRepository(Repository):
 
     # -- writes ------------------------------------------------------------------------------
 
-    def book(self, slot, appointment, token_hash, idempotency=None):
+    def book(self, slot, appointment, token_hash, idempotency=None, by=None):
+        by = acting(by)
+
         def attempt(session):
             if idempotency is not None:
                 earlier = self._live_entry(session, idempotency)
@@ -251,25 +258,30 @@ class MongoRepository(Repository):
             self._claim_seat(session, slot, appointment.patient_phone)
             self.db.appointments.insert_one(appointment_document(appointment, token_hash),
                                             session=session)
+            self._audit(session, change(by, "book", slot.key, appointment.id,
+                                        after={"status": appointment.status}))
             if idempotency is not None:
                 self.db.idempotency_keys.insert_one(_entry_document(idempotency), session=session)
             return None
 
         return self._transaction(attempt)
 
-    def cancel(self, appointment_id):
+    def cancel(self, appointment_id, by=None):
+        by = acting(by)
+
         def attempt(session):
             document = self._fetch(session, appointment_id)
-            if document.get("status") not in COUNTED_STATUSES:
-                return from_document(document), False
-            self._touch_slot(session, *_slot_parts(document))
-            self.db.appointments.update_one({"_id": document["_id"]},
-                                            {"$set": {"status": CANCELLED}}, session=session)
-            return from_document({**document, "status": CANCELLED}), True
+            current = from_document(document)
+            if current.status not in COUNTED_STATUSES:
+                return current, False
+            entry = change(by, "cancel", self._key(document))
+            return self._set_status(session, document, CANCELLED, entry), True
 
         return self._transaction(attempt)
 
-    def reschedule(self, appointment_id, target):
+    def reschedule(self, appointment_id, target, by=None):
+        by = acting(by)
+
         def attempt(session):
             document = self._fetch(session, appointment_id)
             if document.get("status") not in COUNTED_STATUSES:
@@ -281,19 +293,78 @@ class MongoRepository(Repository):
             self._claim_seat(session, target, current.patient_phone)
             self.db.appointments.update_one({"_id": document["_id"]},
                                             {"$set": _slot_fields(target)}, session=session)
+            self._audit(session, change(by, "reschedule", target.key, current.id,
+                                        {"slot": slot_label(self._key(document))},
+                                        {"slot": slot_label(target.key)}))
             return current.in_slot(target)
 
         return self._transaction(attempt)
 
-    def set_status(self, appointment_id, expected, status):
+    def set_status(self, appointment_id, expected, status, by=None):
+        by = acting(by)
+
         def attempt(session):
             document = self._fetch(session, appointment_id)
             current = document.get("status", BOOKED)
             if current != expected:
                 raise InvalidTransition(current, status)
-            self.db.appointments.update_one({"_id": document["_id"]},
-                                            {"$set": {"status": status}}, session=session)
-            return from_document({**document, "status": status})
+            return self._set_status(session, document, status,
+                                    change(by, "status", self._key(document)))
+
+        return self._transaction(attempt)
+
+    # -- hospital operations -----------------------------------------------------------------
+
+    def add_closure(self, closure, slots, by):
+        def attempt(session):
+            self.db.closures.insert_one(_closure_document(closure), session=session)
+            for key in slots:
+                self._set_closed(session, key, closure.reason, by, {"closure_id": closure.id})
+            return sum(self._count(session, *self._legacy(key)) for key in slots)
+
+        return self._transaction(attempt)
+
+    def remove_closure(self, closure_id, by):
+        def attempt(session):
+            closure = self._closure(session, closure_id)
+            self.db.closures.delete_one({"_id": closure_id}, session=session)
+            others = self._day_closures(session, closure.hospital_id, closure.date)
+            for key in self._closed_slots(session, closure):
+                still = next((c for c in others if c.covers(key.time)), None)
+                self._set_closed(session, key, still.reason if still else None, by,
+                                 {"closure_id": still.id if still else None}, "reopen")
+            return closure
+
+        return self._transaction(attempt)
+
+    def cancel_closed(self, closure_id, by):
+        def attempt(session):
+            closure = self._closure(session, closure_id)
+            cancelled = []
+            for key in self._closed_slots(session, closure):
+                legacy = self._legacy(key)
+                self._touch_slot(session, *legacy)
+                waiting = self.db.appointments.find(
+                    {**slot_filter(*legacy), "status": AWAITING_VISIT}, session=session)
+                for document in list(waiting):
+                    entry = change(by, "bulk_cancel", key, after={"reason": closure.reason})
+                    cancelled.append(self._set_status(session, document, CANCELLED, entry,
+                                                      touch=False))
+            return cancelled
+
+        return self._transaction(attempt)
+
+    def set_capacity(self, slots, capacity, by):
+        def attempt(session):
+            counts = {}
+            for key in slots:
+                before = self._touch_slot(session, *self._legacy(key)).capacity
+                self.db.slots.update_one({"_id": slot_document_id(*self._legacy(key))},
+                                         {"$set": {"capacity": capacity}}, session=session)
+                self._audit(session, change(by, "capacity", key, before={"capacity": before},
+                                            after={"capacity": capacity}))
+                counts[key] = self._count(session, *self._legacy(key))
+            return counts
 
         return self._transaction(attempt)
 
@@ -303,21 +374,80 @@ class MongoRepository(Repository):
         """The slot as the old app's documents name it: (display name, date, time)."""
         return self._names[key.hospital_id], key.date, key.time
 
-    def _touch_slot(self, session, hospital_name: str, day: date, time: str) -> None:
-        """The per-slot serialization point: concurrent writers of one slot conflict here."""
-        self.db.slots.update_one(
+    def _key(self, document: dict) -> SlotKey:
+        """The SlotKey of an appointment document (the old app's carry no hospital_id)."""
+        name, day, time = _slot_parts(document)
+        ids = {v: k for k, v in self._names.items()}
+        return SlotKey(document.get("hospital_id") or ids.get(name, name), day, time)
+
+    def _touch_slot(self, session, hospital_name: str, day: date, time: str) -> SlotRules:
+        """The per-slot serialization point: concurrent writers of one slot conflict here. The
+        slot's capacity override and closure come back from the same command."""
+        document = self.db.slots.find_one_and_update(
             {"_id": slot_document_id(hospital_name, day, time)},
             {"$inc": {"version": 1},
              "$setOnInsert": {"hospital": hospital_name, "appointment_date": _midnight(day),
                               "appointment_time": time}},
-            upsert=True, session=session)
+            projection=SLOT_RULES, upsert=True, return_document=ReturnDocument.AFTER,
+            session=session)
+        return SlotRules(document.get("capacity"), document.get("closed"))
 
     def _claim_seat(self, session, slot: Slot, phone: str) -> None:
-        """Write the slot first (the serialization point), then check its count and patient."""
+        """Write the slot first (the serialization point), then refuse when closed, at the
+        capacity in force, or a patient already in the slot."""
         legacy = self._legacy(slot.key)
-        self._touch_slot(session, *legacy)
-        ensure_seat_free(self._count(session, *legacy), slot.capacity)
+        rules = self._touch_slot(session, *legacy)
+        ensure_slot_open(slot.key, rules)
+        ensure_seat_free(self._count(session, *legacy), capacity_in_force(slot.capacity, rules))
         self._ensure_not_booked(session, legacy, phone)
+
+    def _set_status(self, session, document: dict, status: str, entry: AuditEntry,
+                    touch: bool = True) -> Appointment:
+        """Change a status and append its audit entry; a cancel also writes the slot."""
+        if status == CANCELLED and touch:
+            self._touch_slot(session, *_slot_parts(document))
+        self.db.appointments.update_one({"_id": document["_id"]},
+                                        {"$set": {"status": status}}, session=session)
+        changed = from_document({**document, "status": status})
+        self._audit(session, AuditEntry(entry.at, entry.actor, entry.action, entry.slot,
+                                        changed.id, {"status": document.get("status", BOOKED)},
+                                        {**entry.after, "status": status}))
+        return changed
+
+    def _set_closed(self, session, key: SlotKey, reason: str | None, by: Actor, after: dict,
+                    action: str = "close") -> None:
+        legacy = self._legacy(key)
+        before = self._touch_slot(session, *legacy).closed
+        self.db.slots.update_one({"_id": slot_document_id(*legacy)},
+                                 {"$set": {"closed": reason}}, session=session)
+        self._audit(session, change(by, action, key, before={"closed": before},
+                                    after={"closed": reason, **after}))
+
+    def _audit(self, session, entry: AuditEntry) -> None:
+        self.db.audit.insert_one(_audit_document(entry), session=session)
+
+    def _closure(self, session, closure_id: str) -> Closure:
+        document = self.db.closures.find_one({"_id": closure_id}, session=session)
+        if document is None:
+            raise ClosureNotFound()
+        return _closure_of(document)
+
+    def _day_closures(self, session, hospital_id: str, day: date | None) -> list[Closure]:
+        where = {"hospital_id": hospital_id}
+        if day is not None:
+            where["date"] = day.isoformat()
+        found = self.db.closures.find(where, session=session).sort(
+            [("date", ASCENDING), ("start", ASCENDING), ("_id", ASCENDING)])
+        return [_closure_of(d) for d in found]
+
+    def _closed_slots(self, session, closure: Closure) -> list[SlotKey]:
+        """The slot documents of the closure's day that it covers (add_closure wrote each)."""
+        found = self.db.slots.find({"hospital": self._names[closure.hospital_id],
+                                    "appointment_date": _midnight(closure.date)},
+                                   {"appointment_time": 1}, session=session)
+        times = sorted(d["appointment_time"] for d in found)
+        return [SlotKey(closure.hospital_id, closure.date, t) for t in times
+                if closure.covers(t)]
 
     def _count(self, session, hospital_name: str, day: date, time: str) -> int:
         return self.db.appointments.count_documents(
@@ -389,6 +519,32 @@ class MongoRepository(Repository):
     def restore_from(self, backup, previous):
         raise BackupUnsupported(MONGO_BACKUP_MESSAGE)
 
+    def slot_rules(self, hospital_id, day=None):
+        where = {"hospital": self._names[hospital_id],
+                 "$or": [{"capacity": {"$ne": None}}, {"closed": {"$ne": None}}]}
+        if day is not None:
+            where["appointment_date"] = _midnight(day)
+        with self._bounded():
+            found = self.db.slots.find(where).sort([("appointment_date", ASCENDING),
+                                                    ("appointment_time", ASCENDING)])
+            return {SlotKey(hospital_id, _as_utc(d["appointment_date"]).date(),
+                            d["appointment_time"]): SlotRules(d.get("capacity"), d.get("closed"))
+                    for d in found}
+
+    def closures(self, hospital_id, day=None):
+        with self._bounded():
+            return self._day_closures(None, hospital_id, day)
+
+    def audit_trail(self, appointment_id=None, slot=None):
+        if appointment_id is not None:
+            where = {"appointment_id": appointment_id}
+        else:
+            where = {"hospital_id": slot.hospital_id, "date": slot.date.isoformat(),
+                     "time": slot.time}
+        with self._bounded():
+            found = self.db.audit.find(where).sort([("at", ASCENDING), ("_id", ASCENDING)])
+            return [_audit_of(d) for d in found]
+
     def get(self, appointment_id):
         with self._bounded():
             document = self.db.appointments.find_one(_by_id(appointment_id))
@@ -413,6 +569,13 @@ def create_indexes(db) -> None:
         [("hospital", ASCENDING), ("appointment_date", ASCENDING),
          ("appointment_time", ASCENDING), ("status", ASCENDING)], name="slot_status")
     _create_patient_index(db)
+    db.slots.create_index([("hospital", ASCENDING), ("appointment_date", ASCENDING)],
+                          name="slots_by_day")
+    db.closures.create_index([("hospital_id", ASCENDING), ("date", ASCENDING)],
+                             name="closures_by_day")
+    db.audit.create_index("appointment_id", name="audit_by_appointment")
+    db.audit.create_index([("hospital_id", ASCENDING), ("date", ASCENDING),
+                           ("time", ASCENDING)], name="audit_by_slot")
     db.idempotency_keys.create_index("created_at", name="expire_after_24h",
                                      expireAfterSeconds=int(
                                          IDEMPOTENCY_KEY_LIFETIME.total_seconds()))
@@ -505,6 +668,28 @@ def _census(row: dict, ids: Mapping[str, str], writes: Mapping[str, int],
 def _entry_document(entry: IdempotencyEntry) -> dict:
     return {"_id": entry.key_hash, "fingerprint": entry.fingerprint, "response": entry.response,
             "sealed_token": entry.sealed_token, "created_at": entry.created_at}
+
+
+def _closure_document(c: Closure) -> dict:
+    return {"_id": c.id, "hospital_id": c.hospital_id, "date": c.date.isoformat(),
+            "start": c.start, "end": c.end, "reason": c.reason}
+
+
+def _closure_of(d: dict) -> Closure:
+    return Closure(d["_id"], d["hospital_id"], date.fromisoformat(d["date"]), d["reason"],
+                   d.get("start"), d.get("end"))
+
+
+def _audit_document(e: AuditEntry) -> dict:
+    return {"at": e.at, "actor": e.actor, "action": e.action, "hospital_id": e.slot.hospital_id,
+            "date": e.slot.date.isoformat(), "time": e.slot.time,
+            "appointment_id": e.appointment_id, "before": e.before, "after": e.after}
+
+
+def _audit_of(d: dict) -> AuditEntry:
+    return AuditEntry(_as_utc(d["at"]), d["actor"], d["action"],
+                      SlotKey(d["hospital_id"], date.fromisoformat(d["date"]), d["time"]),
+                      d.get("appointment_id"), d["before"], d["after"])
 
 
 def _search_filter(query: AppointmentQuery, hospital_name: str) -> dict:

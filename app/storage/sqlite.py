@@ -22,6 +22,7 @@ from app.domain.capacity import ensure_seat_free
 from app.domain.errors import (
     AppointmentCancelled,
     AppointmentNotFound,
+    ClosureNotFound,
     DuplicateBooking,
     IdempotencyKeyReused,
     InvalidTransition,
@@ -38,9 +39,11 @@ from app.domain.model import (
     SlotCensus,
     SlotKey,
 )
-from app.domain.policy import COUNTED_STATUSES, IDEMPOTENCY_KEY_LIFETIME
+from app.domain.operations import Actor, AuditEntry, Closure, SlotRules, change, slot_label
+from app.domain.policy import COUNTED_STATUSES, IDEMPOTENCY_KEY_LIFETIME, NOT_AWAITING_VISIT
+from app.domain.schedule import capacity_in_force, ensure_slot_open
 from app.storage import sqlite_files
-from app.storage.base import Repository
+from app.storage.base import Repository, acting
 from app.storage.sqlite_files import (
     StoreFileChanged,
     StoreUsers,
@@ -58,8 +61,21 @@ SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS slots (
     hospital_id TEXT NOT NULL, date TEXT NOT NULL, time TEXT NOT NULL,
     version INTEGER NOT NULL DEFAULT 0,
+    capacity INTEGER, closed TEXT,
     PRIMARY KEY (hospital_id, date, time)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS closures (
+    id TEXT PRIMARY KEY, hospital_id TEXT NOT NULL, date TEXT NOT NULL,
+    start TEXT, "end" TEXT, reason TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS closures_by_day ON closures (hospital_id, date);
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL,
+    action TEXT NOT NULL, hospital_id TEXT NOT NULL, date TEXT NOT NULL, time TEXT NOT NULL,
+    appointment_id TEXT, before TEXT NOT NULL, after TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_by_appointment ON audit (appointment_id);
+CREATE INDEX IF NOT EXISTS audit_by_slot ON audit (hospital_id, date, time);
 CREATE TABLE IF NOT EXISTS appointments (
     id TEXT PRIMARY KEY,
     hospital_id TEXT NOT NULL, hospital TEXT NOT NULL,
@@ -80,6 +96,11 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
 CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON idempotency_keys (created_at);
 """
 
+# Columns added after the first release: prepare() adds them to an older store.
+ADDED_COLUMNS = {"slots": ("capacity INTEGER", "closed TEXT")}
+# Bookings a closure's bulk cancel cancels: still awaiting their visit.
+AWAITING_VISIT = f"status NOT IN ({', '.join(repr(s) for s in NOT_AWAITING_VISIT)})"
+
 SLOT_FILTER = f"hospital_id = ? AND appointment_date = ? AND appointment_time = ? AND {COUNTED}"
 # Per slot: display name, seats taken, appointments, and the writes its row recorded.
 CENSUS = f"""
@@ -95,6 +116,8 @@ SELECT hospital_id, appointment_date, appointment_time, group_concat(id, ' ')
 FROM appointments WHERE {COUNTED}
 GROUP BY hospital_id, appointment_date, appointment_time, patient_phone HAVING count(*) > 1
 """
+CLOSURE_COLUMNS = 'id, hospital_id, date, start, "end", reason'
+AUDIT_COLUMNS = "at, actor, action, hospital_id, date, time, appointment_id, before, after"
 COLUMNS = ("id, hospital_id, hospital, appointment_date, appointment_time, status, patient_name, "
            "patient_phone, patient_email, doctor, notes, created_at")
 
@@ -287,6 +310,7 @@ class SqliteRepository(Repository):
             self._users.join()
             with closing(self._open(create=True)) as conn:
                 conn.executescript(SCHEMA)
+                _add_missing_columns(conn)
             self.identity = file_identity(self._path)
 
     # -- the whole store: check, backup, restore ---------------------------------------------
@@ -338,7 +362,7 @@ class SqliteRepository(Repository):
 
     # -- booking -----------------------------------------------------------------------------
 
-    def book(self, slot, appointment, token_hash, idempotency=None):
+    def book(self, slot, appointment, token_hash, idempotency=None, by=None):
         with self._write() as conn:
             if idempotency is not None:
                 earlier = _live_entry(conn, idempotency)
@@ -346,21 +370,22 @@ class SqliteRepository(Repository):
                     return earlier
             _claim_seat(conn, slot, appointment.patient_phone)
             _insert(conn, appointment, token_hash)
+            _audit(conn, change(acting(by), "book", slot.key, appointment.id,
+                                after={"status": appointment.status}))
             if idempotency is not None:
                 _store_entry(conn, idempotency)
         return None
 
-    def cancel(self, appointment_id):
+    def cancel(self, appointment_id, by=None):
         with self._write() as conn:
             appointment = _fetch(conn, appointment_id)
             if appointment.status not in COUNTED_STATUSES:
                 return appointment, False
-            _touch_slot(conn, appointment.slot_key)
-            conn.execute("UPDATE appointments SET status = ? WHERE id = ?",
-                         (CANCELLED, appointment_id))
+            _set_status(conn, appointment, CANCELLED, change(acting(by), "cancel",
+                                                             appointment.slot_key))
         return replace(appointment, status=CANCELLED), True
 
-    def reschedule(self, appointment_id, target):
+    def reschedule(self, appointment_id, target, by=None):
         with self._write() as conn:
             appointment = _fetch(conn, appointment_id)
             if appointment.status not in COUNTED_STATUSES:
@@ -370,17 +395,67 @@ class SqliteRepository(Repository):
             _touch_slot(conn, appointment.slot_key)
             _claim_seat(conn, target, appointment.patient_phone)
             _move(conn, appointment_id, target)
+            _audit(conn, change(acting(by), "reschedule", target.key, appointment_id,
+                                {"slot": slot_label(appointment.slot_key)},
+                                {"slot": slot_label(target.key)}))
         return appointment.in_slot(target)
 
-    def set_status(self, appointment_id, expected, status):
+    def set_status(self, appointment_id, expected, status, by=None):
         with self._write() as conn:
             appointment = _fetch(conn, appointment_id)
             if appointment.status != expected:
                 raise InvalidTransition(appointment.status, status)
-            conn.execute("UPDATE appointments SET status = ? WHERE id = ?",
-                         (status, appointment_id))
+            _set_status(conn, appointment, status, change(acting(by), "status",
+                                                          appointment.slot_key))
         return replace(appointment, status=status)
 
+    # -- hospital operations -----------------------------------------------------------------
+
+    def add_closure(self, closure, slots, by):
+        with self._write() as conn:
+            conn.execute("INSERT INTO closures VALUES (?, ?, ?, ?, ?, ?)",
+                         (closure.id, closure.hospital_id, closure.date.isoformat(),
+                          closure.start, closure.end, closure.reason))
+            for key in slots:
+                _set_closed(conn, key, closure.reason, by, {"closure_id": closure.id})
+            return sum(_count(conn, key) for key in slots)
+
+    def remove_closure(self, closure_id, by):
+        with self._write() as conn:
+            closure = _closure(conn, closure_id)
+            conn.execute("DELETE FROM closures WHERE id = ?", (closure_id,))
+            for key in _closed_slots(conn, closure):
+                still = next((c for c in _day_closures(conn, key.hospital_id, key.date)
+                              if c.covers(key.time)), None)
+                _set_closed(conn, key, still.reason if still else None, by,
+                            {"closure_id": still.id if still else None}, "reopen")
+        return closure
+
+    def cancel_closed(self, closure_id, by):
+        with self._write() as conn:
+            closure = _closure(conn, closure_id)
+            cancelled = []
+            for key in _closed_slots(conn, closure):
+                _touch_slot(conn, key)
+                for appointment in _awaiting_visit(conn, key):
+                    _set_status(conn, appointment, CANCELLED, change(
+                        by, "bulk_cancel", key, after={"reason": closure.reason}))
+                    cancelled.append(replace(appointment, status=CANCELLED))
+        return cancelled
+
+    def set_capacity(self, slots, capacity, by):
+        with self._write() as conn:
+            counts = {}
+            for key in slots:
+                before = _touch_slot(conn, key).capacity
+                conn.execute("UPDATE slots SET capacity = ? WHERE hospital_id = ? AND date = ? "
+                             "AND time = ?", (capacity, *_slot_params(key)))
+                _audit(conn, change(by, "capacity", key, before={"capacity": before},
+                                    after={"capacity": capacity}))
+                counts[key] = _count(conn, key)
+        return counts
+
+    # -- reads ---
     # -- reads -------------------------------------------------------------------------------
 
     def replay(self, key_hash, fingerprint, since):
@@ -404,6 +479,29 @@ class SqliteRepository(Repository):
                           (appointment_id,))
         return (_appointment(rows[0][:-1]), rows[0][-1]) if rows else None
 
+    def slot_rules(self, hospital_id, day=None):
+        where = "hospital_id = ? AND (capacity IS NOT NULL OR closed IS NOT NULL)"
+        params = (hospital_id,)
+        if day is not None:
+            where, params = where + " AND date = ?", (hospital_id, day.isoformat())
+        rows = self._read(f"SELECT date, time, capacity, closed FROM slots WHERE {where} "
+                          "ORDER BY date, time", params)
+        return {SlotKey(hospital_id, date.fromisoformat(d), t): SlotRules(capacity, closed)
+                for d, t, capacity, closed in rows}
+
+    def closures(self, hospital_id, day=None):
+        with _store_errors():
+            return _day_closures(self._connection(), hospital_id, day)
+
+    def audit_trail(self, appointment_id=None, slot=None):
+        if appointment_id is not None:
+            where, params = "appointment_id = ?", (appointment_id,)
+        else:
+            where, params = "hospital_id = ? AND date = ? AND time = ?", _slot_params(slot)
+        rows = self._read(f"SELECT {AUDIT_COLUMNS} FROM audit WHERE {where} ORDER BY seq",
+                          params)
+        return [_audit_entry(row) for row in rows]
+
     def search(self, query: AppointmentQuery):
         where, params = _search_filter(query)
         total = self._read(f"SELECT count(*) FROM appointments WHERE {where}", params)[0][0]
@@ -416,18 +514,88 @@ class SqliteRepository(Repository):
 
 # -- statements used inside a write transaction ------------------------------------------------
 
-def _touch_slot(conn: sqlite3.Connection, key: SlotKey) -> None:
-    conn.execute(
+def _touch_slot(conn: sqlite3.Connection, key: SlotKey) -> SlotRules:
+    """Write the slot's row; what it holds (capacity override, closure) comes back with it."""
+    capacity, closed = conn.execute(
         "INSERT INTO slots (hospital_id, date, time, version) VALUES (?, ?, ?, 1) "
-        "ON CONFLICT (hospital_id, date, time) DO UPDATE SET version = version + 1",
-        _slot_params(key))
+        "ON CONFLICT (hospital_id, date, time) DO UPDATE SET version = version + 1 "
+        "RETURNING capacity, closed", _slot_params(key)).fetchone()
+    return SlotRules(capacity, closed)
 
 
 def _claim_seat(conn: sqlite3.Connection, slot: Slot, phone: str) -> None:
-    """Write the slot's row first, then refuse at capacity or a patient already in the slot."""
-    _touch_slot(conn, slot.key)
-    ensure_seat_free(_count(conn, slot.key), slot.capacity)
+    """Write the slot's row first, then refuse when closed, at the capacity in force, or a
+    patient already in the slot."""
+    rules = _touch_slot(conn, slot.key)
+    ensure_slot_open(slot.key, rules)
+    ensure_seat_free(_count(conn, slot.key), capacity_in_force(slot.capacity, rules))
     _ensure_not_booked(conn, slot.key, phone)
+
+
+def _set_status(conn: sqlite3.Connection, appointment: Appointment, status: str,
+                entry: AuditEntry) -> None:
+    """Change a status and append its audit entry; a cancel also writes the slot's row."""
+    if status == CANCELLED:
+        _touch_slot(conn, appointment.slot_key)
+    conn.execute("UPDATE appointments SET status = ? WHERE id = ?", (status, appointment.id))
+    _audit(conn, replace(entry, appointment_id=appointment.id,
+                         before={"status": appointment.status},
+                         after={**entry.after, "status": status}))
+
+
+def _set_closed(conn: sqlite3.Connection, key: SlotKey, reason: str | None, by: Actor,
+                after: dict, action: str = "close") -> None:
+    before = _touch_slot(conn, key).closed
+    conn.execute("UPDATE slots SET closed = ? WHERE hospital_id = ? AND date = ? AND time = ?",
+                 (reason, *_slot_params(key)))
+    _audit(conn, change(by, action, key, before={"closed": before},
+                        after={"closed": reason, **after}))
+
+
+def _closure(conn: sqlite3.Connection, closure_id: str) -> Closure:
+    row = conn.execute(f"SELECT {CLOSURE_COLUMNS} FROM closures WHERE id = ?",
+                       (closure_id,)).fetchone()
+    if row is None:
+        raise ClosureNotFound()
+    return _closure_of(row)
+
+
+def _day_closures(conn: sqlite3.Connection, hospital_id: str, day: date | None
+                  ) -> list[Closure]:
+    where, params = "hospital_id = ?", (hospital_id,)
+    if day is not None:
+        where, params = where + " AND date = ?", (hospital_id, day.isoformat())
+    rows = conn.execute(f"SELECT {CLOSURE_COLUMNS} FROM closures WHERE {where} "
+                        "ORDER BY date, coalesce(start, ''), id", params).fetchall()
+    return [_closure_of(row) for row in rows]
+
+
+def _closed_slots(conn: sqlite3.Connection, closure: Closure) -> list[SlotKey]:
+    """The slot rows of the closure's day that it covers (add_closure wrote each)."""
+    rows = conn.execute("SELECT time FROM slots WHERE hospital_id = ? AND date = ? ORDER BY time",
+                        (closure.hospital_id, closure.date.isoformat())).fetchall()
+    return [SlotKey(closure.hospital_id, closure.date, t) for (t,) in rows if closure.covers(t)]
+
+
+def _awaiting_visit(conn: sqlite3.Connection, key: SlotKey) -> list[Appointment]:
+    rows = conn.execute(f"SELECT {COLUMNS} FROM appointments WHERE hospital_id = ? AND "
+                        f"appointment_date = ? AND appointment_time = ? AND {AWAITING_VISIT}",
+                        _slot_params(key)).fetchall()
+    return [_appointment(row) for row in rows]
+
+
+def _audit(conn: sqlite3.Connection, entry: AuditEntry) -> None:
+    conn.execute(f"INSERT INTO audit ({AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 (entry.at.isoformat(), entry.actor, entry.action, *_slot_params(entry.slot),
+                  entry.appointment_id, json.dumps(entry.before), json.dumps(entry.after)))
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    for table, columns in ADDED_COLUMNS.items():
+        present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        for column in columns:
+            if column.split()[0] not in present:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
 
 
 def _count(conn: sqlite3.Connection, key: SlotKey) -> int:
@@ -511,6 +679,18 @@ def _census(slots: list[tuple], same_patient: list[tuple]) -> list[SlotCensus]:
                        tuple(sorted(shared.get((hospital_id, day, time_), []))),
                        max(0, stored - writes))
             for hospital_id, day, time_, name, counted, stored, writes in slots]
+
+
+def _closure_of(row: tuple) -> Closure:
+    id_, hospital_id, day, start, end, reason = row
+    return Closure(id_, hospital_id, date.fromisoformat(day), reason, start, end)
+
+
+def _audit_entry(row: tuple) -> AuditEntry:
+    at, actor, action, hospital_id, day, time_, appointment_id, before, after = row
+    return AuditEntry(datetime.fromisoformat(at), actor, action,
+                      SlotKey(hospital_id, date.fromisoformat(day), time_), appointment_id,
+                      json.loads(before), json.loads(after))
 
 
 def _search_filter(query: AppointmentQuery) -> tuple[str, tuple]:

@@ -15,12 +15,15 @@ import pytest
 from app.domain.errors import (
     AppointmentCancelled,
     AppointmentNotFound,
+    ClosureNotFound,
     DuplicateBooking,
+    HospitalClosed,
     IdempotencyKeyReused,
     InvalidTransition,
     SlotFull,
 )
-from app.domain.model import Appointment, AppointmentQuery, IdempotencyEntry, Slot
+from app.domain.model import Appointment, AppointmentQuery, IdempotencyEntry, Slot, SlotKey
+from app.domain.operations import Actor, Closure, SlotRules
 from tests.support.load import run_together
 
 pytestmark = pytest.mark.every_engine
@@ -28,6 +31,7 @@ pytestmark = pytest.mark.every_engine
 DAY = date(2026, 11, 26)
 GOMOTI_DAY = ("gomoti", DAY)
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+STAFF = Actor("admin", NOW)
 
 
 def slot(time="10:00", capacity=15, hospital=("gomoti", "Gomoti Hospital"), day=DAY) -> Slot:
@@ -308,3 +312,148 @@ def test_replay_reads_a_live_entry_and_writes_nothing(repository):
     assert repository.replay("key-r", "f1", NOW + timedelta(seconds=1)) is None   # expired
     assert repository.replay("key-unknown", "f1", since) is None
     assert repository.slot_count(slot().key) == 1
+
+
+# -- closures -------------------------------------------------------------------------------
+
+def closure(start=None, end=None, reason="Doctors' strike", closure_id="c1") -> Closure:
+    return Closure(closure_id, "gomoti", DAY, reason, start, end)
+
+
+def keys(*times) -> list[SlotKey]:
+    return [SlotKey("gomoti", DAY, t) for t in times]
+
+
+def test_a_closure_refuses_bookings_in_its_slots_and_cancels_nothing(repository):
+    booked = book(repository, slot("14:00"), 1)
+    assert repository.add_closure(closure("14:00", "15:00"), keys("14:00", "14:30"), STAFF) == 1
+    with pytest.raises(HospitalClosed) as refused:
+        book(repository, slot("14:30"), 2)
+    assert refused.value.message == "Hospital closed on 2026-11-26: Doctors' strike"
+    book(repository, slot("15:00"), 3)                       # outside the range
+    assert repository.get(booked.id)[0].status == "booked"
+    assert repository.slot_rules("gomoti", DAY) == {
+        k: SlotRules(closed="Doctors' strike") for k in keys("14:00", "14:30")}
+    assert repository.closures("gomoti", DAY) == [closure("14:00", "15:00")]
+
+
+def test_rescheduling_into_a_closed_slot_is_refused(repository):
+    made = book(repository, slot("10:00"), 1)
+    repository.add_closure(closure(), keys("11:00"), STAFF)
+    with pytest.raises(HospitalClosed):
+        repository.reschedule(made.id, slot("11:00"))
+    assert repository.get(made.id)[0].appointment_time == "10:00"
+
+
+def test_removing_a_closure_reopens_what_no_other_closure_covers(repository):
+    repository.add_closure(closure(closure_id="day"), keys("10:00", "11:00"), STAFF)
+    repository.add_closure(closure("11:00", "12:00", "Flood", "flood"), keys("11:00"), STAFF)
+    assert repository.remove_closure("day", STAFF).id == "day"
+    assert repository.slot_rules("gomoti", DAY) == {keys("11:00")[0]: SlotRules(closed="Flood")}
+    book(repository, slot("10:00"), 1)
+    with pytest.raises(ClosureNotFound):
+        repository.remove_closure("day", STAFF)
+
+
+def test_bulk_cancel_cancels_bookings_awaiting_their_visit_only(repository):
+    waiting = [book(repository, slot("10:00"), n) for n in range(3)]
+    repository.set_status(waiting[0].id, "booked", "checked_in")
+    repository.add_closure(closure(), keys("10:00", "10:30"), STAFF)
+    cancelled = repository.cancel_closed("c1", STAFF)
+    assert sorted(a.id for a in cancelled) == sorted(a.id for a in waiting[1:])
+    assert {a.status for a in cancelled} == {"cancelled"}
+    assert repository.get(waiting[0].id)[0].status == "checked_in"
+    assert repository.slot_count(slot("10:00").key) == 1
+    with pytest.raises(ClosureNotFound):
+        repository.cancel_closed("nope", STAFF)
+
+
+# -- capacity overrides -----------------------------------------------------------------------
+
+def test_a_lowered_capacity_refuses_at_the_new_capacity_and_cancels_nothing(repository):
+    for n in range(4):
+        book(repository, slot("10:00"), n)
+    assert repository.set_capacity(keys("10:00", "10:30"), 2, STAFF) == dict(
+        zip(keys("10:00", "10:30"), [4, 0], strict=True))
+    with pytest.raises(SlotFull) as refused:
+        book(repository, slot("10:00"), 9)
+    assert refused.value.extra == {"current_bookings": 4, "max_capacity": 2}
+    book(repository, slot("10:30"), 10)
+    book(repository, slot("10:30"), 11)
+    with pytest.raises(SlotFull):
+        book(repository, slot("10:30"), 12)
+    assert repository.slot_count(slot("10:00").key) == 4
+
+
+def test_a_raised_or_cleared_capacity_is_the_one_in_force(repository):
+    repository.set_capacity(keys("10:00"), 20, STAFF)
+    assert repository.slot_rules("gomoti") == {keys("10:00")[0]: SlotRules(capacity=20)}
+    for n in range(16):
+        book(repository, slot("10:00"), n)        # beyond the slot's own 15
+    repository.set_capacity(keys("10:00"), None, STAFF)
+    assert repository.slot_rules("gomoti") == {}
+    with pytest.raises(SlotFull) as refused:
+        book(repository, slot("10:00"), 99)
+    assert refused.value.extra == {"current_bookings": 16, "max_capacity": 15}
+
+
+def test_bookers_racing_a_capacity_change_never_exceed_the_capacity_in_force(repository):
+    target = slot(capacity=15)
+    lowered = []
+
+    def act(n):
+        if n == 6:
+            lowered.append(repository.set_capacity([target.key], 4, STAFF)[target.key])
+            return None
+        return book(repository, target, n)
+
+    run_together(act, 20)
+    # Bookings committed before the change stay; none committed after it while over 4.
+    assert repository.slot_count(target.key) == max(4, lowered[0])
+
+
+# -- the audit trail --------------------------------------------------------------------------
+
+def actions(entries) -> list[tuple]:
+    return [(e.actor, e.action, e.before, e.after) for e in entries]
+
+
+def test_every_appointment_change_appends_its_entry(repository):
+    made = book(repository, slot("10:00"), 1)
+    repository.reschedule(made.id, slot("11:00"), STAFF)
+    repository.set_status(made.id, "booked", "checked_in", STAFF)
+    other = book(repository, slot("11:00"), 2)
+    repository.cancel(other.id)
+    assert actions(repository.audit_trail(appointment_id=made.id)) == [
+        ("patient", "book", {}, {"status": "booked"}),
+        ("admin", "reschedule", {"slot": "gomoti 2026-11-26 10:00"},
+         {"slot": "gomoti 2026-11-26 11:00"}),
+        ("admin", "status", {"status": "booked"}, {"status": "checked_in"})]
+    assert [e.action for e in repository.audit_trail(slot=slot("11:00").key)] == [
+        "reschedule", "status", "book", "cancel"]
+
+
+def test_every_slot_change_appends_its_entry(repository):
+    made = book(repository, slot("10:00"), 1)
+    repository.set_capacity(keys("10:00"), 5, STAFF)
+    repository.add_closure(closure(), keys("10:00"), STAFF)
+    repository.cancel_closed("c1", STAFF)
+    repository.remove_closure("c1", STAFF)
+    assert actions(repository.audit_trail(slot=slot("10:00").key))[1:] == [
+        ("admin", "capacity", {"capacity": None}, {"capacity": 5}),
+        ("admin", "close", {"closed": None}, {"closed": "Doctors' strike", "closure_id": "c1"}),
+        ("admin", "bulk_cancel", {"status": "booked"},
+         {"reason": "Doctors' strike", "status": "cancelled"}),
+        ("admin", "reopen", {"closed": "Doctors' strike"}, {"closed": None, "closure_id": None})]
+    assert repository.audit_trail(slot=slot("10:00").key)[3].appointment_id == made.id
+
+
+def test_refused_changes_leave_no_entry_and_entries_hold_no_patient_data(repository):
+    made = book(repository, slot("10:00", capacity=1), 1)
+    for refused in (lambda: book(repository, slot("10:00", capacity=1), 2),
+                    lambda: repository.set_status(made.id, "checked_in", "completed", STAFF)):
+        with pytest.raises((SlotFull, InvalidTransition)):
+            refused()
+    trail = repository.audit_trail(slot=slot("10:00").key)
+    assert [e.action for e in trail] == ["book"]
+    assert made.patient_phone not in repr(trail) and made.patient_name not in repr(trail)

@@ -6,11 +6,14 @@ Engines differ on one point by design: a slot row that does not account for appo
 so that check is proven per engine (tests/integration/test_sqlite_backup.py, mongomock).
 """
 
+from datetime import UTC, datetime
+
 import pytest
 
 from app.config import Settings
 from app.config.hospitals import load_hospitals
 from app.domain.model import SlotCensus, SlotKey
+from app.domain.operations import Actor
 from app.service import BookingService
 from tests.contract.test_repository_contract import DAY, book, slot
 
@@ -70,3 +73,25 @@ def test_check_store_reports_over_capacity_and_the_same_patient(repository, stor
     over, = [f for f in report.findings if f.check == "over capacity"]
     assert over.detail == "19 seats taken, capacity 15"
     assert repository.slot_count(slot("12:00").key) == 19      # reported, never "fixed"
+
+
+def test_check_store_judges_over_capacity_by_the_capacity_in_force(repository):
+    for n in range(4):
+        book(repository, slot("10:00"), n)
+        book(repository, slot("11:00"), 10 + n)
+    staff = Actor("admin", datetime(2026, 11, 25, tzinfo=UTC))
+    repository.set_capacity([slot("10:00").key], 3, staff)     # lowered below its 4 bookings
+    repository.set_capacity([slot("11:00").key], 0, staff)     # no seat at all
+    report = service_on(repository).check_store()
+    assert sorted((f.key.time, f.detail) for f in report.findings) == [
+        ("10:00", "4 seats taken, capacity 3"), ("11:00", "4 seats taken, capacity 0")]
+    repository.set_capacity([slot("10:00").key, slot("11:00").key], 20, staff)
+    assert service_on(repository).check_store().clean
+
+
+def test_check_store_accepts_a_slot_raised_above_the_configured_capacity(repository, store):
+    store.write_legacy("gomoti", "Gomoti Hospital", DAY, "12:00", 19)
+    staff = Actor("admin", datetime(2026, 11, 25, tzinfo=UTC))
+    repository.set_capacity([slot("12:00").key], 20, staff)
+    report = service_on(repository).check_store()
+    assert "over capacity" not in {f.check for f in report.findings}

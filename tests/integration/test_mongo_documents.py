@@ -17,7 +17,8 @@ from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 from app.domain.errors import IdempotencyKeyReused
-from app.domain.model import Appointment, AppointmentQuery, IdempotencyEntry
+from app.domain.model import Appointment, AppointmentQuery, IdempotencyEntry, SlotKey
+from app.domain.operations import Closure, SlotRules
 from app.storage.mongo import (
     MongoRepository,
     appointment_document,
@@ -332,3 +333,51 @@ def test_old_duplicates_warning_names_the_error_and_what_to_do(db, caplog):
     create_indexes(db)
     assert "one_patient_per_slot index not built (DuplicateKeyError); resolve duplicate " \
         "bookings" in [r.getMessage() for r in caplog.records]
+
+
+# -- hospital operations: what the reads find ------------------------------------------------
+
+def test_slot_rules_read_slot_documents_by_display_name_with_an_override_or_a_closure(db, repo):
+    def slot_document(time, day=MIDNIGHT, hospital="Gomoti Hospital", **rules):
+        return {"_id": f"{hospital}|{day.date().isoformat()}|{time}", "hospital": hospital,
+                "appointment_date": day, "appointment_time": time, "version": 3, **rules}
+
+    db.slots.insert_many([
+        slot_document("10:00", capacity=5), slot_document("10:30", closed="Flood"),
+        slot_document("11:00"),                                          # only booked: no rule
+        slot_document("11:30", capacity=None, closed=None),              # both cleared
+        slot_document("10:00", day=MIDNIGHT + timedelta(days=1), capacity=2),
+        slot_document("10:00", hospital="Moon Hospital", capacity=9)])
+    key = lambda t, d=DAY: SlotKey("gomoti", d, t)      # noqa: E731
+    assert repo.slot_rules("gomoti", DAY) == {key("10:00"): SlotRules(capacity=5),
+                                              key("10:30"): SlotRules(closed="Flood")}
+    assert list(repo.slot_rules("gomoti")) == [key("10:00"), key("10:30"),
+                                               key("10:00", DAY + timedelta(days=1))]
+
+
+def test_closures_and_audit_entries_read_back_as_written(db, repo):
+    db.closures.insert_many([
+        {"_id": "b", "hospital_id": "gomoti", "date": "2026-11-26", "start": "14:00",
+         "end": "15:00", "reason": "Strike"},
+        {"_id": "a", "hospital_id": "gomoti", "date": "2026-11-26", "start": None, "end": None,
+         "reason": "Flood"},
+        {"_id": "c", "hospital_id": "moon", "date": "2026-11-26", "start": None, "end": None,
+         "reason": "Other hospital"}])
+    assert [c.id for c in repo.closures("gomoti", DAY)] == ["a", "b"]
+    assert repo.closures("gomoti")[1] == Closure("b", "gomoti", DAY, "Strike", "14:00", "15:00")
+    db.audit.insert_many([
+        {"at": NOW + timedelta(seconds=s), "actor": actor, "action": action,
+         "hospital_id": "gomoti", "date": "2026-11-26", "time": "10:00", "appointment_id": "x",
+         "before": {}, "after": {"status": "booked"}}
+        for s, actor, action in [(2, "admin", "status"), (1, "patient", "book")]])
+    trail = repo.audit_trail(appointment_id="x")
+    assert [(e.actor, e.action) for e in trail] == [("patient", "book"), ("admin", "status")]
+    assert repo.audit_trail(slot=SlotKey("gomoti", DAY, "10:00")) == trail
+    assert repo.audit_trail(slot=SlotKey("gomoti", DAY, "10:30")) == []
+
+
+def test_operations_indexes_exist(db):
+    create_indexes(db)
+    assert "slots_by_day" in db.slots.index_information()
+    assert "closures_by_day" in db.closures.index_information()
+    assert {"audit_by_appointment", "audit_by_slot"} <= set(db.audit.index_information())

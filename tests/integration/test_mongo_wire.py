@@ -196,14 +196,23 @@ def answer_count(request, n: int) -> None:
     request.ok(**cursor(*([{"_id": 1, "n": n}] if n else [])))
 
 
+def slot_written(request, capacity=None, closed=None) -> None:
+    """Answer the slot write (findAndModify, upsert, new): the slot with what it holds."""
+    rules = {k: v for k, v in {"capacity": capacity, "closed": closed}.items() if v is not None}
+    request.ok(value={"_id": request["query"]["_id"], **rules},
+               lastErrorObject={"n": 1, "updatedExisting": True})
+
+
 def drive_booking(wire: Wire, count: int = 0, first=None):
-    """Answer a booking's statements up to (not including) commit; returns (update, insert)."""
-    update = first or wire.next("update", "slots")
-    update.ok(n=1, nModified=0, upserted=[{"index": 0, "_id": "slot"}])
+    """Answer a booking's statements up to its audit entry (commit, or the Idempotency-Key's
+    entry, comes next); returns (slot write, insert)."""
+    update = first or wire.next("findAndModify", "slots")
+    slot_written(update)
     answer_count(wire.next("aggregate", "appointments"), count)
     wire.next("find", "appointments").ok(**cursor())
     insert = wire.next("insert", "appointments")
     insert.ok(n=1)
+    wire.next("insert", "audit").ok(n=1)
     return update, insert
 
 
@@ -213,7 +222,7 @@ def test_prepare_checks_hello_and_creates_the_indexes(seen, mongo_repo):
     # The driver's own handshake is `ismaster` (the reply has no helloOk): `hello` is the app's.
     assert seen["hello"] and {request["$db"] for request in seen["hello"]} == {"admin"}
     assert {request["createIndexes"] for request in seen["createIndexes"]} == {
-        "appointments", "idempotency_keys"}
+        "appointments", "idempotency_keys", "slots", "closures", "audit"}
     specs = {index["name"]: index for request in seen["createIndexes"]
              for index in request["indexes"]}
     assert specs["slot_status"]["key"] == {"hospital": 1, "appointment_date": 1,
@@ -232,18 +241,18 @@ def test_a_booking_is_one_snapshot_transaction_slot_write_first(wire, mongo_repo
     made = appointment()
     result = wire.call(mongo_repo.book, SLOT, made, "token-hash")
 
-    update = wire.next("update", "slots")
+    update = wire.next("findAndModify", "slots")
     assert update["startTransaction"] is True
     assert update["readConcern"] == {"level": "snapshot"}
     assert update["autocommit"] is False
-    [statement] = update["updates"]
-    assert statement["q"] == {"_id": "Gomoti Hospital|2026-11-26|10:00"}
-    assert statement["upsert"] is True
-    assert statement["u"]["$inc"] == {"version": 1}
-    assert statement["u"]["$setOnInsert"] == {"hospital": "Gomoti Hospital",
-                                              "appointment_date": MIDNIGHT,
-                                              "appointment_time": "10:00"}
-    update.ok(n=1, nModified=0, upserted=[{"index": 0, "_id": statement["q"]["_id"]}])
+    assert update["query"] == {"_id": "Gomoti Hospital|2026-11-26|10:00"}
+    assert (update["upsert"], update["new"]) == (True, True)
+    assert update["update"]["$inc"] == {"version": 1}
+    assert update["update"]["$setOnInsert"] == {"hospital": "Gomoti Hospital",
+                                                "appointment_date": MIDNIGHT,
+                                                "appointment_time": "10:00"}
+    assert update["fields"] == {"capacity": 1, "closed": 1}     # what the slot holds
+    slot_written(update)
 
     count = wire.next("aggregate", "appointments")
     assert count["pipeline"][0] == {"$match": SLOT_FILTER}
@@ -263,10 +272,17 @@ def test_a_booking_is_one_snapshot_transaction_slot_write_first(wire, mongo_repo
         "created_at": FIXED_NOW.replace(tzinfo=None)}
     insert.ok(n=1)
 
+    audit = wire.next("insert", "audit")
+    [entry] = audit["documents"]
+    assert {k: v for k, v in entry.items() if k not in ("_id", "at")} == {
+        "actor": "patient", "action": "book", "hospital_id": "gomoti", "date": "2026-11-26",
+        "time": "10:00", "appointment_id": made.id, "before": {}, "after": {"status": "booked"}}
+    audit.ok(n=1)
+
     commit = wire.next("commitTransaction")
     assert commit.namespace == "admin"
     assert commit["writeConcern"] == {"w": "majority"}
-    for statement in (count, duplicate, insert, commit):
+    for statement in (count, duplicate, insert, audit, commit):
         assert statement["lsid"] == update["lsid"]
         assert statement["txnNumber"] == update["txnNumber"]
         assert statement["autocommit"] is False
@@ -277,13 +293,13 @@ def test_a_booking_is_one_snapshot_transaction_slot_write_first(wire, mongo_repo
 
 def test_write_conflict_aborts_and_retries_in_a_new_transaction(wire, mongo_repo):
     result = wire.call(mongo_repo.book, SLOT, appointment(), "h")
-    first = wire.next("update", "slots")
+    first = wire.next("findAndModify", "slots")
     first.replies(WRITE_CONFLICT)
     abort = wire.next("abortTransaction")
     assert abort["txnNumber"] == first["txnNumber"]
     abort.replies({"ok": 0, "code": 251, "codeName": "NoSuchTransaction", "errmsg": "aborted"})
 
-    retry = wire.next("update", "slots")
+    retry = wire.next("findAndModify", "slots")
     assert retry["txnNumber"] == first["txnNumber"] + 1
     assert retry["startTransaction"] is True
     assert retry["readConcern"] == {"level": "snapshot"}
@@ -352,7 +368,7 @@ def test_unknown_commit_result_retries_the_commit_not_the_insert(wire, mongo_rep
 
 def test_full_slot_aborts_and_raises_slot_full(wire, mongo_repo):
     result = wire.call(mongo_repo.book, SLOT, appointment(), "h")
-    wire.next("update", "slots").ok(n=1, nModified=1)
+    slot_written(wire.next("findAndModify", "slots"))
     answer_count(wire.next("aggregate", "appointments"), 15)
     wire.next("abortTransaction").ok()
     refused = result.exception(timeout=RECV_S)
@@ -363,7 +379,7 @@ def test_full_slot_aborts_and_raises_slot_full(wire, mongo_repo):
 
 def test_same_patient_in_the_slot_aborts_with_duplicate_booking(wire, mongo_repo):
     result = wire.call(mongo_repo.book, SLOT, appointment(), "h")
-    wire.next("update", "slots").ok(n=1, nModified=1)
+    slot_written(wire.next("findAndModify", "slots"))
     answer_count(wire.next("aggregate", "appointments"), 3)
     wire.next("find", "appointments").ok(**cursor({"_id": "earlier"}))
     wire.next("abortTransaction").ok()
@@ -403,15 +419,16 @@ def test_cancel_writes_the_slot_in_the_same_transaction(wire, mongo_repo):
                        "appointment_date": MIDNIGHT, "appointment_time": "10:00",
                        "status": "booked", "patient_name": "P", "patient_phone": "1",
                        "created_at": FIXED_NOW}))
-    touch = wire.next("update", "slots")
-    assert touch["updates"][0]["q"] == {"_id": "Gomoti Hospital|2026-11-26|10:00"}
-    touch.ok(n=1, nModified=1)
+    touch = wire.next("findAndModify", "slots")
+    assert touch["query"] == {"_id": "Gomoti Hospital|2026-11-26|10:00"}
+    slot_written(touch)
     cancel = wire.next("update", "appointments")
     [statement] = cancel["updates"]
     assert (statement["q"], statement["u"]) == ({"_id": made.id},
                                                 {"$set": {"status": "cancelled"}})
     assert not statement.get("upsert")
     cancel.ok(n=1, nModified=1)
+    wire.next("insert", "audit").ok(n=1)
     wire.next("commitTransaction").ok()
     cancelled, freed = result.result(timeout=RECV_S)
     assert (cancelled.status, freed) == ("cancelled", True)
@@ -433,7 +450,7 @@ def test_http_booking_answers_201_with_what_was_inserted(wire, http):
 
 def test_http_full_slot_is_409_with_the_documents_body(wire, http):
     response = wire.call(http.post, "/api/appointments", json=GOOD)
-    wire.next("update", "slots").ok(n=1, nModified=1)
+    slot_written(wire.next("findAndModify", "slots"))
     answer_count(wire.next("aggregate", "appointments"), 19)     # legacy over-capacity slot
     wire.next("abortTransaction").ok()
     answer = response.result(timeout=RECV_S)
@@ -513,7 +530,7 @@ def test_primary_that_stops_answering_is_store_unavailable_within_the_timeout(wi
     repo.prepare()
     started = time.monotonic()
     result = wire.call(repo.book, SLOT, appointment(), "h")
-    wire.next("update", "slots")                     # received, never answered
+    wire.next("findAndModify", "slots")              # received, never answered
     assert isinstance(result.exception(timeout=RECV_S), StoreUnavailable)
     assert 0.9 < time.monotonic() - started < WITHIN_S
     wire.quiet()     # the deadline is spent: not even an abortTransaction follows

@@ -38,6 +38,7 @@ from tests.integration.test_mongo_wire import (
     free_port,
     replica_set_hello,
     repository_on,
+    slot_written,
     standalone_hello,
     start_mock,
 )
@@ -120,14 +121,24 @@ def same_transaction(first, *later) -> None:
         assert "startTransaction" not in statement.doc
 
 
-def touch(wire, key: str):
-    update = wire.next("update", "slots")
-    [statement] = update["updates"]
-    assert statement["q"] == {"_id": key}
-    assert statement["upsert"] is True
-    assert statement["u"]["$inc"] == {"version": 1}
-    update.ok(n=1, nModified=1)
+def touch(wire, key: str, **rules):
+    update = wire.next("findAndModify", "slots")
+    assert update["query"] == {"_id": key}
+    assert update["upsert"] is True
+    assert update["update"]["$inc"] == {"version": 1}
+    slot_written(update, **rules)
     return update
+
+
+def audited(wire, action: str, **expected):
+    """The change's audit entry, in its transaction: ids, statuses and slots only."""
+    audit = wire.next("insert", "audit")
+    [entry] = audit["documents"]
+    assert entry["action"] == action
+    assert {k: entry[k] for k in expected} == expected
+    assert not {"patient_name", "patient_phone", "token_hash"} & entry.keys()
+    audit.ok(n=1)
+    return audit
 
 
 # -- cancel --------------------------------------------------------------------------------------
@@ -140,9 +151,11 @@ def test_cancel_writes_the_slot_then_the_status_in_one_transaction(wire):
     assert (statement["q"], statement["u"]) == ({"_id": APPOINTMENT_ID},
                                                 {"$set": {"status": "cancelled"}})
     update.ok(n=1, nModified=1)
+    audit = audited(wire, "cancel", actor="admin", appointment_id=APPOINTMENT_ID,
+                    before={"status": "booked"}, after={"status": "cancelled"})
     commit = wire.next("commitTransaction")
     assert commit["writeConcern"] == {"w": "majority"}
-    same_transaction(fetch, slot, update, commit)
+    same_transaction(fetch, slot, update, audit, commit)
     commit.ok()
     answer = response.result(timeout=RECV_S)
     assert (answer.status_code, answer.json["seat_freed"]) == (200, True)
@@ -165,6 +178,7 @@ def test_cancel_of_a_legacy_appointment_writes_its_slot_by_display_name(wire):
     response, _ = patch(wire, {"status": "cancelled"}, legacy)
     touch(wire, SOURCE_KEY)
     wire.next("update", "appointments").ok(n=1, nModified=1)
+    audited(wire, "cancel", hospital_id="gomoti", before={"status": "confirmed"})
     wire.next("commitTransaction").ok()
     answer = response.result(timeout=RECV_S)
     assert (answer.status_code, answer.json["seat_freed"]) == (200, True)
@@ -189,8 +203,11 @@ def test_reschedule_writes_both_slots_counts_the_target_then_moves(wire):
     assert statement["u"] == {"$set": {"hospital_id": "gomoti", "hospital": "Gomoti Hospital",
                                        "appointment_date": MIDNIGHT, "appointment_time": "11:00"}}
     move.ok(n=1, nModified=1)
+    audit = audited(wire, "reschedule", time="11:00",
+                    before={"slot": "gomoti 2026-11-26 10:00"},
+                    after={"slot": "gomoti 2026-11-26 11:00"})
     commit = wire.next("commitTransaction")
-    same_transaction(fetch, source, target, count, duplicate, move, commit)
+    same_transaction(fetch, source, target, count, duplicate, move, audit, commit)
     commit.ok()
     answer = response.result(timeout=RECV_S)
     assert answer.status_code == 200, answer.json
@@ -235,7 +252,7 @@ def test_reschedule_conflict_retries_the_whole_move_once(wire):
     retries, waited = (mongo_metric("store_transaction_retries_total"),
                        mongo_metric("store_wait_seconds_sum"))
     response, first = patch(wire, MOVE, stored())
-    wire.next("update", "slots").replies(WRITE_CONFLICT)
+    wire.next("findAndModify", "slots").replies(WRITE_CONFLICT)
     wire.next("abortTransaction").ok()
     retry = transaction_fetch(wire, stored())
     assert retry["txnNumber"] == first["txnNumber"] + 1
@@ -244,6 +261,7 @@ def test_reschedule_conflict_retries_the_whole_move_once(wire):
     answer_count(wire.next("aggregate", "appointments"), 0)
     wire.next("find", "appointments").ok(**cursor())
     wire.next("update", "appointments").ok(n=1, nModified=1)
+    audited(wire, "reschedule")
     wire.next("commitTransaction").ok()
     assert response.result(timeout=RECV_S).status_code == 200
     wire.quiet()             # exactly one move
@@ -354,8 +372,10 @@ def test_check_in_sets_the_status_in_one_transaction_without_touching_the_slot(w
     assert (statement["q"], statement["u"]) == ({"_id": APPOINTMENT_ID},
                                                 {"$set": {"status": "checked_in"}})
     update.ok(n=1, nModified=1)
+    audit = audited(wire, "status", actor="admin", before={"status": "booked"},
+                    after={"status": "checked_in"})
     commit = wire.next("commitTransaction")
-    same_transaction(fetch, update, commit)
+    same_transaction(fetch, update, audit, commit)
     commit.ok()
     answer = response.result(timeout=RECV_S)
     assert (answer.status_code, answer.json["appointment"]["status"]) == (200, "checked_in")
@@ -377,6 +397,9 @@ def test_a_status_changed_meanwhile_aborts_with_409_and_writes_nothing(wire):
 
 def test_slot_availability_counts_the_slot_with_the_documents_query(wire):
     response = wire.call(wire.client.get, "/api/appointments/availability/gomoti/2026-11-26/10:00")
+    rules = wire.next("find", "slots")                # the slot's override or closure, if any
+    assert "txnNumber" not in rules.doc
+    rules.ok(cursor={"id": 0, "ns": "hospital_booking.slots", "firstBatch": []})
     count = wire.next("aggregate", "appointments")
     assert "txnNumber" not in count.doc
     assert count["pipeline"][0] == {"$match": SLOT_FILTER}
@@ -486,7 +509,7 @@ def test_a_connected_primary_that_stops_answering_is_503_within_the_timeout(prim
     started = time.monotonic()
     try:
         result = wire.call(repo.book, SLOT, appointment(), "h")
-        wire.next("update", "slots")                     # received, never answered
+        wire.next("findAndModify", "slots")              # received, never answered
         assert isinstance(result.exception(timeout=RECV_S), StoreUnavailable)
         assert time.monotonic() - started < 3.0
     finally:
@@ -500,3 +523,70 @@ def test_a_prepared_repository_does_not_check_the_server_again_per_write(wire):
     wire.next("commitTransaction").ok()
     assert response.result(timeout=RECV_S).status_code == 200
     assert (len(SEEN["hello"]), len(SEEN["createIndexes"])) == checks
+# -- hospital operations -------------------------------------------------------------------------
+
+SLOT_KEY = "Gomoti Hospital|2026-11-26|10:00"
+
+
+def test_a_booking_takes_the_capacity_its_slot_write_returns(wire):
+    response = wire.call(wire.client.post, "/api/appointments", json=GOOD)
+    touch(wire, SLOT_KEY, capacity=2)
+    answer_count(wire.next("aggregate", "appointments"), 2)
+    wire.next("abortTransaction").ok()
+    answer = response.result(timeout=RECV_S)
+    assert (answer.status_code, answer.json) == (409, {
+        "error": "Slot is fully booked", "current_bookings": 2, "max_capacity": 2})
+    wire.quiet()             # no insert, no audit entry
+
+
+def test_a_booking_into_a_closed_slot_aborts_before_counting(wire):
+    response = wire.call(wire.client.post, "/api/appointments", json=GOOD)
+    touch(wire, SLOT_KEY, closed="Flood")
+    wire.next("abortTransaction").ok()
+    answer = response.result(timeout=RECV_S)
+    assert (answer.status_code, answer.json) == (
+        400, {"error": "Hospital closed on 2026-11-26: Flood"})
+    wire.quiet()
+
+
+def test_a_capacity_change_writes_the_slot_then_its_entry_in_one_transaction(wire):
+    response = wire.call(wire.client.put, "/api/admin/capacity", headers=ADMIN, json={
+        "hospital": "gomoti", "date": "2026-11-26", "time": "10:00", "capacity": 3})
+    slot = touch(wire, SLOT_KEY, capacity=9)
+    assert slot["startTransaction"] is True
+    change = wire.next("update", "slots")
+    [statement] = change["updates"]
+    assert (statement["q"], statement["u"]) == ({"_id": SLOT_KEY}, {"$set": {"capacity": 3}})
+    change.ok(n=1, nModified=1)
+    audit = audited(wire, "capacity", actor="admin", before={"capacity": 9},
+                    after={"capacity": 3}, appointment_id=None)
+    count = wire.next("aggregate", "appointments")
+    answer_count(count, 4)
+    commit = wire.next("commitTransaction")
+    same_transaction(slot, change, audit, count, commit)
+    commit.ok()
+    answer = response.result(timeout=RECV_S)
+    assert answer.json["over_capacity"] == ["10:00"]
+    wire.quiet()
+
+
+def test_a_closure_is_stored_with_its_slots_closed_in_one_transaction(wire):
+    response = wire.call(wire.client.post, "/api/admin/closures", headers=ADMIN, json={
+        "hospital": "gomoti", "date": "2026-11-26", "reason": "Flood", "start": "10:00",
+        "end": "10:30"})
+    stored = wire.next("insert", "closures")
+    [closure] = stored["documents"]
+    assert {k: v for k, v in closure.items() if k != "_id"} == {
+        "hospital_id": "gomoti", "date": "2026-11-26", "start": "10:00", "end": "10:30",
+        "reason": "Flood"}
+    stored.ok(n=1)
+    touch(wire, SLOT_KEY)
+    close = wire.next("update", "slots")
+    assert close["updates"][0]["u"] == {"$set": {"closed": "Flood"}}
+    close.ok(n=1, nModified=1)
+    audited(wire, "close", after={"closed": "Flood", "closure_id": closure["_id"]})
+    answer_count(wire.next("aggregate", "appointments"), 6)
+    wire.next("commitTransaction").ok()
+    answer = response.result(timeout=RECV_S)
+    assert (answer.status_code, answer.json["active_bookings"]) == (201, 6)
+    wire.quiet()

@@ -20,6 +20,7 @@ import pytest
 
 from app.domain.errors import SlotFull, StoreUnavailable
 from app.domain.model import Appointment, Slot
+from app.domain.operations import SlotRules
 from app.storage import sqlite as engine
 from app.storage.sqlite import SqliteRepository
 from tests.support.load import run_together
@@ -80,7 +81,8 @@ def test_with_the_slot_row_written_first_racers_queue_and_losers_hear_full(defer
 
 
 def test_control_without_the_slot_row_losers_get_503_instead_of_full(deferred, monkeypatch):
-    monkeypatch.setattr(engine, "_touch_slot", lambda conn, key: None)
+    # No slot write: no capacity override or closure either (none is set here).
+    monkeypatch.setattr(engine, "_touch_slot", lambda conn, key: SlotRules())
     outcome = race_for_the_last_seat(deferred)
     assert outcome == ["NoneType"] + [StoreUnavailable.__name__] * (RACERS - 1)
     assert deferred.slot_count(LAST_SEAT.key) == 1

@@ -155,3 +155,19 @@ def test_writes_and_reads_stop_when_the_file_is_deleted_or_replaced(tmp_path):
     path.unlink()
     with pytest.raises(StoreUnavailable):
         repo.book(SLOT, appointment(3), "h")
+
+
+def test_a_store_from_before_overrides_and_closures_gains_their_columns(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE slots (hospital_id TEXT NOT NULL, date TEXT NOT NULL, "
+                     "time TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 0, "
+                     "PRIMARY KEY (hospital_id, date, time)) WITHOUT ROWID")
+        conn.execute("INSERT INTO slots VALUES ('gomoti', '2026-11-26', '10:00', 7)")
+    repo = SqliteRepository(path)
+    repo.book(SLOT, appointment(1), "hash")
+    assert repo.slot_count(SLOT.key) == 1
+    SqliteRepository(path).close()          # preparing again changes nothing
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT version, capacity, closed FROM slots").fetchall() == [
+            (8, None, None)]

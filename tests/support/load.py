@@ -1,5 +1,6 @@
 """Storms: many threads, released together by a barrier, each on its own HTTP connection."""
 
+import functools
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -7,6 +8,9 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import requests
+
+from app.config import Settings
+from app.config.hospitals import load_hospitals
 
 DHAKA = ZoneInfo("Asia/Dhaka")
 FRIDAY = 4
@@ -25,9 +29,18 @@ class Outcome:
 
 
 def open_day(offset: int) -> date:
-    """A day the shipped hospitals are open, `offset` or more days after today in Dhaka."""
+    """A day the shipped hospitals are open (no Friday, no fixed closed date), `offset` or more
+    days after today in Dhaka."""
     day = datetime.now(DHAKA).date() + timedelta(days=offset)
-    return day + timedelta(days=1) if day.weekday() == FRIDAY else day
+    while day.weekday() == FRIDAY or day in _shipped_closed_dates():
+        day += timedelta(days=1)
+    return day
+
+
+@functools.cache
+def _shipped_closed_dates() -> set[date]:
+    hospitals = load_hospitals(Settings().hospitals_config).all()
+    return {day for h in hospitals for day, _ in h.closed_dates}
 
 
 def booking(hospital: str, day: date, time: str, n: int) -> dict:

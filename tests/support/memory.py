@@ -1,4 +1,5 @@
-"""An in-memory Repository: dicts under one lock, the lock standing in for the transaction.
+"""An in-memory Repository: dicts under one lock, the lock standing in for the transaction
+(every check comes before the first write, so a refused change leaves nothing behind).
 
 It passes the same contract suite as SQLite and MongoDB (tests/contract), which keeps it honest,
 so the service can be unit-tested on it in milliseconds, with no Flask and no files.
@@ -13,6 +14,7 @@ from app.domain.capacity import ensure_seat_free
 from app.domain.errors import (
     AppointmentCancelled,
     AppointmentNotFound,
+    ClosureNotFound,
     DuplicateBooking,
     IdempotencyKeyReused,
     InvalidTransition,
@@ -26,8 +28,10 @@ from app.domain.model import (
     SlotCensus,
     SlotKey,
 )
-from app.domain.policy import COUNTED_STATUSES, IDEMPOTENCY_KEY_LIFETIME
-from app.storage.base import Repository
+from app.domain.operations import AuditEntry, Closure, SlotRules, change, slot_label
+from app.domain.policy import COUNTED_STATUSES, IDEMPOTENCY_KEY_LIFETIME, NOT_AWAITING_VISIT
+from app.domain.schedule import capacity_in_force, ensure_slot_open
+from app.storage.base import Repository, acting
 
 
 class MemoryRepository(Repository):
@@ -36,8 +40,11 @@ class MemoryRepository(Repository):
         self.appointments: dict[str, Appointment] = {}
         self.token_hashes: dict[str, str | None] = {}
         self.idempotency: dict[str, IdempotencyEntry] = {}
+        self.slots: dict[SlotKey, SlotRules] = {}
+        self.closure_table: dict[str, Closure] = {}
+        self.audit: list[AuditEntry] = []
 
-    def book(self, slot, appointment, token_hash, idempotency=None):
+    def book(self, slot, appointment, token_hash, idempotency=None, by=None):
         with self._transaction:
             if idempotency is not None:
                 earlier = self._live_entry(idempotency)
@@ -47,18 +54,19 @@ class MemoryRepository(Repository):
             self.put(appointment, token_hash)
             if idempotency is not None:
                 self.idempotency[idempotency.key_hash] = idempotency
+            self.audit.append(change(acting(by), "book", slot.key, appointment.id,
+                                     after={"status": appointment.status}))
         return None
 
-    def cancel(self, appointment_id):
+    def cancel(self, appointment_id, by=None):
         with self._transaction:
             appointment = self._fetch(appointment_id)
             if appointment.status not in COUNTED_STATUSES:
                 return appointment, False
-            cancelled = self.appointments[appointment_id] = replace(appointment,
-                                                                    status=CANCELLED)
-        return cancelled, True
+            return self._set_status(appointment, CANCELLED, change(acting(by), "cancel",
+                                                                   appointment.slot_key)), True
 
-    def reschedule(self, appointment_id, target):
+    def reschedule(self, appointment_id, target, by=None):
         with self._transaction:
             appointment = self._fetch(appointment_id)
             if appointment.status not in COUNTED_STATUSES:
@@ -67,15 +75,75 @@ class MemoryRepository(Repository):
                 return appointment
             self._claim_seat(target, appointment.patient_phone)
             moved = self.appointments[appointment_id] = appointment.in_slot(target)
+            self.audit.append(change(acting(by), "reschedule", target.key, appointment_id,
+                                     {"slot": slot_label(appointment.slot_key)},
+                                     {"slot": slot_label(target.key)}))
         return moved
 
-    def set_status(self, appointment_id, expected, status):
+    def set_status(self, appointment_id, expected, status, by=None):
         with self._transaction:
             appointment = self._fetch(appointment_id)
             if appointment.status != expected:
                 raise InvalidTransition(appointment.status, status)
-            changed = self.appointments[appointment_id] = replace(appointment, status=status)
-        return changed
+            return self._set_status(appointment, status, change(acting(by), "status",
+                                                                appointment.slot_key))
+
+    # -- hospital operations -----------------------------------------------------------------
+
+    def add_closure(self, closure, slots, by):
+        with self._transaction:
+            self.closure_table[closure.id] = closure
+            for key in slots:
+                self._set_closed(key, closure.reason, by, {"closure_id": closure.id})
+            return sum(len(self._counted(lambda a, k=k: a.slot_key == k)) for k in slots)
+
+    def remove_closure(self, closure_id, by):
+        with self._transaction:
+            closure = self.closure_table.pop(self._closure(closure_id).id)
+            for key in self._closed_slots(closure):
+                still = next((c for c in self.closure_table.values()
+                              if (c.hospital_id, c.date) == (key.hospital_id, key.date)
+                              and c.covers(key.time)), None)
+                self._set_closed(key, still.reason if still else None, by,
+                                 {"closure_id": still.id if still else None}, "reopen")
+        return closure
+
+    def cancel_closed(self, closure_id, by):
+        with self._transaction:
+            closure = self._closure(closure_id)
+            return [self._set_status(a, CANCELLED, change(by, "bulk_cancel", key,
+                                                          after={"reason": closure.reason}))
+                    for key in self._closed_slots(closure)
+                    for a in list(self.appointments.values())
+                    if a.slot_key == key and a.status not in NOT_AWAITING_VISIT]
+
+    def set_capacity(self, slots, capacity, by):
+        with self._transaction:
+            for key in slots:
+                rules = self.slots.get(key, SlotRules())
+                self.slots[key] = replace(rules, capacity=capacity)
+                self.audit.append(change(by, "capacity", key, before={"capacity": rules.capacity},
+                                         after={"capacity": capacity}))
+            return {k: len(self._counted(lambda a, k=k: a.slot_key == k)) for k in slots}
+
+    def slot_rules(self, hospital_id, day=None):
+        with self._transaction:
+            return {k: r for k, r in sorted(self.slots.items(), key=lambda i: (i[0].date,
+                                                                               i[0].time))
+                    if k.hospital_id == hospital_id and day in (None, k.date)
+                    and r != SlotRules()}
+
+    def closures(self, hospital_id, day=None):
+        with self._transaction:
+            return sorted((c for c in self.closure_table.values()
+                           if c.hospital_id == hospital_id and day in (None, c.date)),
+                          key=lambda c: (c.date, c.start or "", c.id))
+
+    def audit_trail(self, appointment_id=None, slot=None):
+        with self._transaction:
+            if appointment_id is not None:
+                return [e for e in self.audit if e.appointment_id == appointment_id]
+            return [e for e in self.audit if e.slot == slot]
 
     def replay(self, key_hash, fingerprint, since):
         with self._transaction:
@@ -127,10 +195,36 @@ class MemoryRepository(Repository):
         self.token_hashes[appointment.id] = token_hash
 
     def _claim_seat(self, slot, phone: str) -> None:
+        rules = self.slots.setdefault(slot.key, SlotRules())
+        ensure_slot_open(slot.key, rules)
         in_slot = self._counted(lambda a: a.slot_key == slot.key)
-        ensure_seat_free(len(in_slot), slot.capacity)
+        ensure_seat_free(len(in_slot), capacity_in_force(slot.capacity, rules))
         if any(a.patient_phone == phone for a in in_slot):
             raise DuplicateBooking()
+
+    def _set_status(self, appointment: Appointment, status: str,
+                    entry: AuditEntry) -> Appointment:
+        changed = self.appointments[appointment.id] = replace(appointment, status=status)
+        self.audit.append(replace(entry, appointment_id=appointment.id,
+                                  before={"status": appointment.status},
+                                  after={**entry.after, "status": status}))
+        return changed
+
+    def _set_closed(self, key: SlotKey, reason: str | None, by, after: dict,
+                    action: str = "close") -> None:
+        rules = self.slots.get(key, SlotRules())
+        self.slots[key] = replace(rules, closed=reason)
+        self.audit.append(change(by, action, key, before={"closed": rules.closed},
+                                 after={"closed": reason, **after}))
+
+    def _closure(self, closure_id: str) -> Closure:
+        if closure_id not in self.closure_table:
+            raise ClosureNotFound()
+        return self.closure_table[closure_id]
+
+    def _closed_slots(self, closure: Closure) -> list[SlotKey]:
+        return sorted((k for k in self.slots if (k.hospital_id, k.date) == (
+            closure.hospital_id, closure.date) and closure.covers(k.time)), key=lambda k: k.time)
 
     def _counted(self, wanted) -> list[Appointment]:
         """Appointments holding a seat that `wanted` accepts (call inside the lock)."""

@@ -14,11 +14,12 @@ NOW = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)
 
 
 def test_closed_day_is_named_and_offers_no_slot():
-    assert day_offer(GOMOTI, FRIDAY, {}, NOW) == DayAvailability("gomoti", FRIDAY, is_open=False)
+    assert day_offer(GOMOTI, FRIDAY, {}, {}, NOW) == DayAvailability(
+        "gomoti", FRIDAY, is_open=False, closed_reason="Hospital closed on Fridays")
 
 
 def test_open_day_lists_every_slot_with_its_count_and_zero_where_none():
-    offer = day_offer(GOMOTI, THURSDAY, {"11:00": 4}, NOW)
+    offer = day_offer(GOMOTI, THURSDAY, {"11:00": 4}, {}, NOW)
     assert (offer.hospital_id, offer.date, offer.is_open) == ("gomoti", THURSDAY, True)
     assert tuple(s.time for s in offer.slots) == tuple(GOMOTI.slot_times())
     by_time = {s.time: s for s in offer.slots}
@@ -27,7 +28,7 @@ def test_open_day_lists_every_slot_with_its_count_and_zero_where_none():
 
 
 def test_slots_that_have_begun_keep_their_count_but_offer_nothing():
-    by_time = {s.time: s for s in day_offer(GOMOTI, THURSDAY, {"09:30": 2}, NOW).slots}
+    by_time = {s.time: s for s in day_offer(GOMOTI, THURSDAY, {"09:30": 2}, {}, NOW).slots}
     assert by_time["09:30"] == SlotAvailability("gomoti", THURSDAY, "09:30", 15, 2,
                                                 unbookable="started")
     assert (by_time["09:30"].available_slots, by_time["10:30"].unbookable) == (0, None)
