@@ -590,3 +590,35 @@ def test_a_closure_is_stored_with_its_slots_closed_in_one_transaction(wire):
     answer = response.result(timeout=RECV_S)
     assert (answer.status_code, answer.json["active_bookings"]) == (201, 6)
     wire.quiet()
+
+
+def test_bulk_cancel_writes_each_slot_then_cancels_and_audits_its_bookings(wire):
+    closure = {"_id": "c1", "hospital_id": "gomoti", "date": "2026-11-26", "start": "10:00",
+               "end": "10:30", "reason": "Flood"}
+    response = wire.call(wire.client.post, "/api/admin/closures/c1/cancel-bookings",
+                         headers=ADMIN)
+    found = wire.next("find", "closures")
+    assert (found["filter"], found["startTransaction"]) == ({"_id": "c1"}, True)
+    found.ok(cursor={"id": 0, "ns": "hospital_booking.closures", "firstBatch": [closure]})
+    slots = wire.next("find", "slots")
+    assert slots["filter"] == {"hospital": "Gomoti Hospital", "appointment_date": MIDNIGHT}
+    slots.ok(cursor={"id": 0, "ns": "hospital_booking.slots", "firstBatch": [
+        {"_id": SLOT_KEY, "appointment_time": "10:00"},
+        {"_id": "Gomoti Hospital|2026-11-26|10:30", "appointment_time": "10:30"}]})
+    touch(wire, SLOT_KEY, closed="Flood")                # 10:30 is outside the closure
+    waiting = wire.next("find", "appointments")
+    assert waiting["filter"]["status"] == {"$nin": ["cancelled", "checked_in", "completed",
+                                                    "no_show"]}
+    waiting.ok(**cursor(stored()))
+    cancel = wire.next("update", "appointments")
+    assert cancel["updates"][0]["u"] == {"$set": {"status": "cancelled"}}
+    cancel.ok(n=1, nModified=1)
+    audit = audited(wire, "bulk_cancel", actor="admin", appointment_id=APPOINTMENT_ID,
+                    after={"reason": "Flood", "status": "cancelled"})
+    commit = wire.next("commitTransaction")
+    same_transaction(found, slots, cancel, audit, commit)
+    commit.ok()
+    answer = response.result(timeout=RECV_S)
+    assert answer.json == {"closure_id": "c1", "cancelled": 1,
+                           "appointment_ids": [APPOINTMENT_ID]}
+    wire.quiet()
