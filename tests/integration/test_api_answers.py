@@ -33,7 +33,8 @@ def test_closed_day_is_answered_without_asking_the_store(client, repository, mon
     monkeypatch.setattr(repository, "day_counts", store_down)
     response = client.get("/api/hospitals/gomoti/availability?date=2026-11-27")   # a Friday
     assert (response.status_code, response.json) == (200, {
-        "hospital_id": "gomoti", "date": "2026-11-27", "is_open": False, "slots": []})
+        "hospital_id": "gomoti", "date": "2026-11-27", "is_open": False,
+        "closed_reason": "Hospital closed on Fridays", "slots": []})
 
 
 def test_open_day_names_the_hospital_and_counts_zero_where_nobody_booked(client):
