@@ -63,6 +63,7 @@ class Seats(Schema):
     available_slots = fields.Integer(required=True)
     is_available = fields.Boolean(required=True)
     status = fields.String(required=True, validate=validate.OneOf(SLOT_STATES))
+    closed_reason = fields.String(metadata={"description": "Only on a closed slot: why."})
 
 
 class SlotAvailability(Seats):
@@ -79,6 +80,9 @@ class DayAvailability(Schema):
     hospital_id = fields.String(required=True)
     date = fields.Date(required=True)
     is_open = fields.Boolean(required=True)
+    closed_reason = fields.String(metadata={
+        "description": "Only on a closed day: the answer a booking would get.",
+        "example": "Hospital closed on 2026-12-16: Victory Day"})
     slots = fields.List(fields.Nested(DaySlot), required=True)
 
 
@@ -137,3 +141,73 @@ class NotReady(Error):
 
     reason = fields.String(required=True, metadata={
         "example": "the database file var/booking.sqlite3 was deleted"})
+
+
+class StoredClosure(Schema):
+    id = fields.String(required=True)
+    hospital_id = fields.String(required=True, metadata={"example": "gomoti"})
+    date = fields.Date(required=True)
+    start = fields.String(required=True, allow_none=True, metadata={
+        "description": "null: the whole day", "example": "14:00"})
+    end = fields.String(required=True, allow_none=True, metadata={"example": "17:00"})
+    reason = fields.String(required=True, metadata={"example": "Power cut"})
+
+
+class ClosureAdded(Schema):
+    closure = fields.Nested(StoredClosure, required=True)
+    active_bookings = fields.Integer(required=True, metadata={
+        "description": "Bookings the closed slots hold; none is cancelled."})
+
+
+class ClosureEnvelope(Schema):
+    closure = fields.Nested(StoredClosure, required=True)
+
+
+class ClosureList(Schema):
+    closures = fields.List(fields.Nested(StoredClosure), required=True)
+
+
+class BulkCancelled(Schema):
+    closure_id = fields.String(required=True)
+    cancelled = fields.Integer(required=True)
+    appointment_ids = fields.List(fields.String(), required=True)
+
+
+class CapacitySlot(Seats):
+    date = fields.Date(required=True)
+    time = fields.String(required=True, validate=validate.Regexp(TIME_PATTERN))
+
+
+class CapacitySet(Schema):
+    capacity = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "null: back to the hospital's configured capacity"})
+    slots = fields.List(fields.Nested(CapacitySlot), required=True)
+    over_capacity = fields.List(fields.String(), required=True, metadata={
+        "description": "Times of the slots holding more bookings than the new capacity."})
+
+
+class Override(Schema):
+    hospital_id = fields.String(required=True)
+    date = fields.Date(required=True)
+    time = fields.String(required=True, validate=validate.Regexp(TIME_PATTERN))
+    capacity = fields.Integer(required=True)
+
+
+class OverrideList(Schema):
+    overrides = fields.List(fields.Nested(Override), required=True)
+
+
+class AuditEntry(Schema):
+    at = fields.DateTime(required=True)
+    actor = fields.String(required=True, validate=validate.OneOf(["patient", "admin", "cli"]))
+    action = fields.String(required=True, metadata={"example": "book"})
+    hospital_id = fields.String(required=True)
+    date = fields.Date(required=True)
+    time = fields.String(required=True)
+    appointment_id = fields.String(required=True, allow_none=True)
+    before = fields.Dict(required=True)
+    after = fields.Dict(required=True)
+
+
+class AuditTrail(Schema):
+    entries = fields.List(fields.Nested(AuditEntry), required=True)

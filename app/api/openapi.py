@@ -97,6 +97,12 @@ ADMIN_DOWN = json_answer("The store cannot answer now, or the server has no ADMI
                          "(staff routes are closed); nothing was written.", headers=RETRY_AFTER,
                          admin_not_configured={
                              "error": "Admin access is not configured on this server"})
+NO_KEY = json_answer("The admin key is missing or wrong.")
+STAFF_READ_REFUSALS = {"400": INVALID, "401": NO_KEY, "404": NO_HOSPITAL, "503": ADMIN_DOWN}
+STAFF_WRITE_REFUSALS = {**STAFF_READ_REFUSALS, "413": TOO_LARGE, "415": WRONG_TYPE}
+STAFF_CLOSURE_REFUSALS = {"401": NO_KEY, "404": json_answer(
+    "No such closure.", not_found={"error": "Closure not found"}), "503": ADMIN_DOWN}
+CLOSURE_ID = path_parameter("closure_id", "The closure's id.")
 HOSPITAL = path_parameter("hospital", "Hospital id (`gomoti`) or display name.", example="gomoti")
 APPOINTMENT_ID = path_parameter("appointment_id", "The appointment's id.")
 BOOKING_EXAMPLE = {"hospital": "gomoti", "date": "2026-12-01", "appointment_time": "10:00",
@@ -188,6 +194,48 @@ OPERATIONS = {
                           transition={"error": "Cannot change status from cancelled to "
                                       "checked_in", "current_status": "cancelled"}),
                       "413": TOO_LARGE, "415": WRONG_TYPE, "503": ADMIN_DOWN}}},
+    "admin.add_closure": {"post": {
+        "tags": ["staff"], "security": STAFF,
+        "requestBody": body(schemas.ClosureSchema, afternoon={
+            "hospital": "gomoti", "date": "2026-12-01", "start": "14:00", "end": "17:00",
+            "reason": "Power cut"}),
+        "responses": {"201": json_answer("Closed at once for every worker; the bookings it "
+                                         "holds are counted, none cancelled.",
+                                         answers.ClosureAdded),
+                      **STAFF_WRITE_REFUSALS}}},
+    "admin.list_closures": {"get": {
+        "tags": ["staff"], "security": STAFF,
+        "parameters": [{"in": "query", "schema": schemas.HospitalDaySchema}],
+        "responses": {"200": json_answer("The hospital's closures by date.",
+                                         answers.ClosureList), **STAFF_READ_REFUSALS}}},
+    "admin.remove_closure": {"delete": {
+        "tags": ["staff"], "security": STAFF, "parameters": [CLOSURE_ID],
+        "responses": {"200": json_answer("Removed; its slots reopen unless another closure "
+                                         "covers them.", answers.ClosureEnvelope),
+                      **STAFF_CLOSURE_REFUSALS}}},
+    "admin.cancel_closed": {"post": {
+        "tags": ["staff"], "security": STAFF, "parameters": [CLOSURE_ID],
+        "responses": {"200": json_answer("The bookings awaiting their visit in the closure's "
+                                         "slots are cancelled, its reason recorded.",
+                                         answers.BulkCancelled), **STAFF_CLOSURE_REFUSALS}}},
+    "admin.set_capacity": {"put": {
+        "tags": ["staff"], "security": STAFF,
+        "requestBody": body(schemas.CapacitySchema, doctor_away={
+            "hospital": "gomoti", "date": "2026-12-01", "capacity": 5}, one_slot={
+            "hospital": "gomoti", "date": "2026-12-01", "time": "10:00", "capacity": 3}),
+        "responses": {"200": json_answer("The slots with the capacity in force and their true "
+                                         "counts; nothing is cancelled.", answers.CapacitySet),
+                      **STAFF_WRITE_REFUSALS}}},
+    "admin.list_capacity": {"get": {
+        "tags": ["staff"], "security": STAFF,
+        "parameters": [{"in": "query", "schema": schemas.HospitalDaySchema}],
+        "responses": {"200": json_answer("The capacity overrides.", answers.OverrideList),
+                      **STAFF_READ_REFUSALS}}},
+    "admin.audit_trail": {"get": {
+        "tags": ["staff"], "security": STAFF,
+        "parameters": [{"in": "query", "schema": schemas.AuditQuerySchema}],
+        "responses": {"200": json_answer("The trail, oldest first.", answers.AuditTrail),
+                      **STAFF_READ_REFUSALS}}},
     "health.health": {"get": {
         "tags": ["operations"],
         "responses": {"200": json_answer("Liveness: this process answers.", answers.Health)}}},
