@@ -56,7 +56,9 @@ def test_closing_a_day_with_bookings_counts_them_and_cancels_nothing(client):
     day = client.get(DAY_URL).json
     assert (day["is_open"], day["closed_reason"], day["slots"]) == (
         False, "Hospital closed on 2026-11-26: Doctors' strike", [])
-    assert client.get(SLOT_URL).status_code == 400
+    slot = client.get(SLOT_URL).json
+    assert (slot["status"], slot["closed_reason"], slot["current_bookings"]) == (
+        "closed", "Doctors' strike", 3)
 
 
 def test_bulk_cancel_is_explicit_and_records_the_reason(client):
