@@ -319,14 +319,14 @@ def test_a_step_down_mid_transaction_is_retried_in_a_new_transaction_within_the_
         wire, mongo_repo):
     started = time.monotonic()
     result = wire.call(mongo_repo.book, SLOT, appointment(), "h")
-    first = wire.next("update", "slots")
-    first.ok(n=1, nModified=0, upserted=[{"index": 0, "_id": "slot"}])
+    first = wire.next("findAndModify", "slots")
+    slot_written(first)
     wire.next("aggregate", "appointments").replies(NOT_WRITABLE_PRIMARY)
     # The driver forgets the primary; a heartbeat finds it again (the new primary).
     abort = wire.next("abortTransaction")
     assert abort["txnNumber"] == first["txnNumber"]
     abort.replies({"ok": 0, "code": 251, "codeName": "NoSuchTransaction", "errmsg": "aborted"})
-    retry = wire.next("update", "slots")
+    retry = wire.next("findAndModify", "slots")
     assert (retry["txnNumber"], retry["startTransaction"]) == (first["txnNumber"] + 1, True)
     drive_booking(wire, first=retry)
     wire.next("commitTransaction").ok()
