@@ -165,8 +165,9 @@ class ClosureSchema(StrictSchema):
     hospital = Text(required=True, validate=validate.Length(1, 200))
     date = fields.Date(required=True)
     reason = Text(required=True, validate=validate.Length(1, 200))
-    start = Text(load_default=None, validate=TIME)
-    end = Text(load_default=None, validate=TIME)
+    # Plain strings: a blank start/end is refused (not read as "the whole day").
+    start = fields.String(load_default=None, validate=TIME)
+    end = fields.String(load_default=None, validate=TIME)
 
     @post_load
     def whole_day_or_range(self, data, **kwargs):
@@ -183,7 +184,8 @@ class CapacitySchema(StrictSchema):
 
     hospital = Text(required=True, validate=validate.Length(1, 200))
     date = fields.Date(required=True)
-    time = Text(load_default=None, validate=TIME)
+    # A plain string: a blank time is refused (not read as "every slot").
+    time = fields.String(load_default=None, validate=TIME)
     capacity = fields.Integer(required=True, allow_none=True, strict=True,
                               validate=validate.Range(0, 10_000))
 

@@ -94,6 +94,7 @@ def test_rescheduling_into_a_closure_is_400(client):
 
 @pytest.mark.parametrize("change, field", [
     ({"start": "14:00"}, "_schema"), ({"start": "15:00", "end": "14:00"}, "_schema"),
+    ({"start": "", "end": ""}, "start"),
     ({"reason": ""}, "reason"), ({"date": "2026-11-24"}, "date"),
     ({"start": "17:00", "end": "18:00"}, "start"), ({"hospital": "nowhere"}, None)])
 def test_bad_closures_are_refused_and_write_nothing(client, change, field):
@@ -146,7 +147,8 @@ def test_a_whole_day_override_sets_every_slot_and_null_restores_the_default(clie
 
 
 @pytest.mark.parametrize("change", [{"capacity": -1}, {"capacity": "5"}, {"time": "10:10",
-                                                                          "capacity": 3}, {}])
+                                                                          "capacity": 3}, {},
+                                    {"time": "", "capacity": 3}])
 def test_bad_capacity_changes_are_400(client, change):
     assert capacity(client, **change).status_code == 400
 
