@@ -42,6 +42,13 @@ class Schedule(Schema):
     slot_minutes = fields.Integer(required=True)
     timezone = fields.String(required=True, metadata={"example": "Asia/Dhaka"})
     horizon_days = fields.Integer(required=True)
+    closed_dates = fields.List(fields.Nested(lambda: ClosedDate()), required=True, metadata={
+        "description": "Fixed closed dates (holidays) from the configuration."})
+
+
+class ClosedDate(Schema):
+    date = fields.Date(required=True)
+    reason = fields.String(required=True, metadata={"example": "Victory Day"})
 
 
 class Hospital(Schema):

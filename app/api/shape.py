@@ -101,5 +101,7 @@ def hospital(h: Hospital) -> dict:
             "slot_minutes": h.slot_minutes,
             "timezone": h.timezone.key,
             "horizon_days": h.horizon_days,
+            "closed_dates": [{"date": day.isoformat(), "reason": reason}
+                             for day, reason in h.closed_dates],
         },
     }

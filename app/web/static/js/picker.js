@@ -77,8 +77,10 @@ export class SlotPicker {
   }
 
   isOpen(isoDate) {
-    const {closed_weekdays: closed, closes, timezone} = this.hospital.schedule;
+    const {closed_weekdays: closed, closes, timezone, closed_dates: holidays = []} =
+      this.hospital.schedule;
     if (isoDate === this.days[0] && nowIn(timezone) >= closes) return false;   // today is over
+    if (holidays.some((h) => h.date === isoDate)) return false;               // a holiday
     return !closed.includes(WEEKDAYS[weekdayOf(isoDate)]) && !this.closedDays.has(isoDate);
   }
 
