@@ -6,9 +6,15 @@ Defaults chosen with `make bench` (figures in bench/results.json) and bench/tune
 
 import multiprocessing
 import os
+import tempfile
 
-from app.config import positive_number
-from app.domain.errors import ConfigError
+# prometheus_client decides when it is first imported whether it runs in multiprocess mode, and
+# importing anything from `app` imports it: the directory must be in the environment first.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="hospital-booking-metrics-")
+
+from app.config import positive_number  # noqa: E402
+from app.domain.errors import ConfigError  # noqa: E402
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 # gthread: a worker's threads share one store connection pool and queue on the write gate.
@@ -59,8 +65,11 @@ logconfig_dict = {
                                   "style": os.environ.get("LOG_FORMAT", "kv").lower()}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "structured",
                            "stream": "ext://sys.stderr"}},
-    "loggers": {name: {"level": loglevel.upper(), "handlers": ["stderr"], "propagate": False}
-                for name in ("gunicorn.error", "gunicorn.access")},
+    # A logging config makes gunicorn write access lines: keep them off unless ACCESS_LOG asks.
+    "loggers": {"gunicorn.error": {"level": loglevel.upper(), "handlers": ["stderr"],
+                                   "propagate": False},
+                "gunicorn.access": {"level": loglevel.upper() if accesslog else "CRITICAL",
+                                    "handlers": ["stderr"], "propagate": False}},
     "root": {"handlers": []},   # each worker's app adds its own (app.telemetry.logs)
 }
 

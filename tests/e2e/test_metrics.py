@@ -133,3 +133,24 @@ def _answers(server) -> bool:
         return requests.get(server.url + "/api/hospitals", timeout=2).status_code == 200
     except requests.RequestException:
         return False
+
+
+def test_make_runs_setup_counts_across_workers_and_keeps_the_access_log_off(tmp_path,
+                                                                            monkeypatch):
+    """As `make run` starts it: no PROMETHEUS_MULTIPROC_DIR and no ACCESS_LOG given.
+
+    Control: were prometheus_client imported before gunicorn's config sets the directory, every
+    worker would count in its own memory and a scrape would hold no booking counter at all."""
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    monkeypatch.delenv("ACCESS_LOG", raising=False)
+    server = start_server(tmp_path, workers=3, METRICS_KEY=KEY, LOG_LEVEL="INFO")
+    try:
+        seen = race(server.url, [[{"method": "POST", "path": "/api/appointments",
+                                   "json": booking("moon", open_day(4), "11:00", n)}]
+                                 for n in range(12)])
+        samples = scrape(server)
+    finally:
+        server.stop()
+    assert seen.count(201) == 12
+    assert value(samples, "booking_decisions_total", outcome="booked", hospital="moon") == 12
+    assert "gunicorn.access" not in server.log_path.read_text()
