@@ -8,6 +8,8 @@ TRANSITIONS = {BOOKED: (CHECKED_IN, NO_SHOW, CANCELLED), CHECKED_IN: (COMPLETED,
 #: Statuses only staff set, after the patient's part (book, cancel, move) is over.
 VISIT_STATUSES = (CHECKED_IN, COMPLETED, NO_SHOW)
 KNOWN = (BOOKED, CANCELLED, *VISIT_STATUSES)
+#: What a refused move is called in its error ("Cannot change status from ... to rescheduled").
+RESCHEDULED = "rescheduled"
 
 
 def check_transition(current: str, wanted: str, slot_started: bool) -> None:
@@ -17,6 +19,15 @@ def check_transition(current: str, wanted: str, slot_started: bool) -> None:
     if wanted == NO_SHOW and not slot_started:
         raise InvalidTransition(current, wanted,
                                 "A no-show can be recorded only once the slot has started")
+
+
+def ensure_patient_may_change(status: str, wanted: str) -> None:
+    """Raise InvalidTransition once a visit is recorded: it is staff's business from then on.
+
+    Each engine checks it again inside its cancel and move transaction, on the row it read
+    there, so a check-in committed after the service's own read still wins."""
+    if status in VISIT_STATUSES:
+        raise InvalidTransition(status, wanted)
 
 
 def _as_known(status: str) -> str:

@@ -12,13 +12,13 @@ from app.domain.capacity import DayAvailability, SlotAvailability
 from app.domain.errors import (
     AdminNotConfigured,
     AppointmentNotFound,
-    InvalidTransition,
     NotAuthenticated,
     UnknownHospital,
 )
 from app.domain.hospitals import Hospital, Hospitals
 from app.domain.model import (
     BOOKED,
+    CANCELLED,
     Appointment,
     AppointmentQuery,
     IdempotencyEntry,
@@ -166,14 +166,14 @@ class BookingService(HospitalOperations):
         return self._authorized(appointment_id, bearer)
 
     def cancel(self, command: CancelAppointment) -> Cancelled:
-        _not_visited(self._authorized(command.appointment_id, command.bearer), "cancelled")
+        _not_visited(self._authorized(command.appointment_id, command.bearer), CANCELLED)
         appointment, freed = self.repository.cancel(command.appointment_id,
                                                      self._actor(command.bearer))
         return Cancelled(appointment, freed)
 
     def reschedule(self, command: Reschedule) -> Appointment:
         current = _not_visited(self._authorized(command.appointment_id, command.bearer),
-                               "rescheduled")
+                               visits.RESCHEDULED)
         # Old-app appointments carry only the display name.
         hospital = self.hospitals.get(command.hospital or current.hospital_id or current.hospital)
         target = schedule.bookable_slot(hospital, command.date, command.appointment_time,
@@ -226,9 +226,8 @@ class BookingService(HospitalOperations):
 
 
 def _not_visited(appointment: Appointment, wanted: str) -> Appointment:
-    """A visit, once recorded, is staff's business: the patient can no longer change it."""
-    if appointment.status in visits.VISIT_STATUSES:
-        raise InvalidTransition(appointment.status, wanted)
+    """Refused before any transaction too, so the common refusal costs no write."""
+    visits.ensure_patient_may_change(appointment.status, wanted)
     return appointment
 
 

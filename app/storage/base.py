@@ -82,7 +82,8 @@ class Repository(ABC):
     def cancel(self, appointment_id: str, by: Actor | None = None) -> tuple[Appointment, bool]:
         """Cancel in one transaction that writes the slot; (appointment, whether a seat was freed).
 
-        Raises AppointmentNotFound.
+        Raises AppointmentNotFound, or InvalidTransition when the status read in that
+        transaction is a recorded visit (visits.ensure_patient_may_change).
         """
 
     @abstractmethod
@@ -90,8 +91,8 @@ class Repository(ABC):
                    ) -> Appointment:
         """Move an active booking into `target` in one transaction writing both slots.
 
-        Raises AppointmentNotFound, AppointmentCancelled, HospitalClosed, SlotFull or
-        DuplicateBooking.
+        Raises AppointmentNotFound, AppointmentCancelled, InvalidTransition (a recorded visit,
+        read in that transaction), HospitalClosed, SlotFull or DuplicateBooking.
         """
 
     @abstractmethod

@@ -27,6 +27,7 @@ from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
+from app.domain import visits
 from app.domain.capacity import ensure_seat_free
 from app.domain.errors import (
     AppointmentCancelled,
@@ -274,6 +275,7 @@ class MongoRepository(Repository):
             current = from_document(document)
             if current.status not in COUNTED_STATUSES:
                 return current, False
+            visits.ensure_patient_may_change(current.status, CANCELLED)
             entry = change(by, "cancel", self._key(document))
             return self._set_status(session, document, CANCELLED, entry), True
 
@@ -287,6 +289,7 @@ class MongoRepository(Repository):
             if document.get("status") not in COUNTED_STATUSES:
                 raise AppointmentCancelled()
             current, source = from_document(document), _slot_parts(document)
+            visits.ensure_patient_may_change(current.status, visits.RESCHEDULED)
             if source == self._legacy(target.key):
                 return current
             self._touch_slot(session, *source)

@@ -18,6 +18,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
+from app.domain import visits
 from app.domain.capacity import ensure_seat_free
 from app.domain.errors import (
     AppointmentCancelled,
@@ -383,6 +384,7 @@ class SqliteRepository(Repository):
             appointment = _fetch(conn, appointment_id)
             if appointment.status not in COUNTED_STATUSES:
                 return appointment, False
+            visits.ensure_patient_may_change(appointment.status, CANCELLED)
             _set_status(conn, appointment, CANCELLED, change(acting(by), "cancel",
                                                              appointment.slot_key))
         return replace(appointment, status=CANCELLED), True
@@ -392,6 +394,7 @@ class SqliteRepository(Repository):
             appointment = _fetch(conn, appointment_id)
             if appointment.status not in COUNTED_STATUSES:
                 raise AppointmentCancelled()
+            visits.ensure_patient_may_change(appointment.status, visits.RESCHEDULED)
             if appointment.slot_key == target.key:
                 return appointment
             _touch_slot(conn, appointment.slot_key)

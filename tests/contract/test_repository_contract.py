@@ -223,6 +223,30 @@ def test_racing_status_changes_let_exactly_one_win(repository):
     assert repository.get(made.id)[0].status == winners[0].status
 
 
+VISIT_PATHS = {"checked_in": [("booked", "checked_in")],
+               "completed": [("booked", "checked_in"), ("checked_in", "completed")],
+               "no_show": [("booked", "no_show")]}
+
+
+@pytest.mark.parametrize("visit", list(VISIT_PATHS))
+def test_a_recorded_visit_cannot_be_cancelled_or_moved_even_by_a_patient_who_read_it_booked(
+        repository, visit):
+    """The service checks the status it read; a visit recorded just after that read must still
+    win inside the cancel or move transaction (the patient's answer: 409)."""
+    made = book(repository, slot(), 1)
+    for expected, status in VISIT_PATHS[visit]:
+        repository.set_status(made.id, expected, status)
+    with pytest.raises(InvalidTransition) as cancel:
+        repository.cancel(made.id)
+    with pytest.raises(InvalidTransition) as move:
+        repository.reschedule(made.id, slot("11:00"))
+    assert cancel.value.extra == move.value.extra == {"current_status": visit}
+    assert repository.get(made.id)[0].status == visit
+    assert (repository.slot_count(slot().key), repository.slot_count(slot("11:00").key)) == (1, 0)
+    assert [e.action for e in repository.audit_trail(appointment_id=made.id)] == [
+        "book", *["status"] * len(VISIT_PATHS[visit])]
+
+
 # -- idempotency ------------------------------------------------------------------------------
 
 def test_same_key_replays_the_stored_entry_and_writes_nothing(repository):

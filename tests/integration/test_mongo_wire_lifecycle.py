@@ -393,6 +393,18 @@ def test_a_status_changed_meanwhile_aborts_with_409_and_writes_nothing(wire):
     wire.quiet()
 
 
+@pytest.mark.parametrize("body", [{"status": "cancelled"}, MOVE], ids=["cancel", "move"])
+def test_a_check_in_committed_meanwhile_aborts_a_cancel_or_move_with_409(wire, body):
+    response = wire.call(wire.client.patch, f"/api/appointments/{APPOINTMENT_ID}", json=body,
+                         headers=ADMIN)
+    owner_lookup(wire, stored())                            # booked when the service looked
+    transaction_fetch(wire, stored(status="checked_in"))    # checked in by staff since
+    wire.next("abortTransaction").ok()
+    answer = response.result(timeout=RECV_S)
+    assert (answer.status_code, answer.json["current_status"]) == (409, "checked_in")
+    wire.quiet()             # no slot write, no update, no audit entry, no commit
+
+
 # -- reads outside transactions ------------------------------------------------------------------
 
 def test_slot_availability_counts_the_slot_with_the_documents_query(wire):

@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import replace
 from datetime import datetime
 
+from app.domain import visits
 from app.domain.capacity import ensure_seat_free
 from app.domain.errors import (
     AppointmentCancelled,
@@ -63,6 +64,7 @@ class MemoryRepository(Repository):
             appointment = self._fetch(appointment_id)
             if appointment.status not in COUNTED_STATUSES:
                 return appointment, False
+            visits.ensure_patient_may_change(appointment.status, CANCELLED)
             return self._set_status(appointment, CANCELLED, change(acting(by), "cancel",
                                                                    appointment.slot_key)), True
 
@@ -71,6 +73,7 @@ class MemoryRepository(Repository):
             appointment = self._fetch(appointment_id)
             if appointment.status not in COUNTED_STATUSES:
                 raise AppointmentCancelled()
+            visits.ensure_patient_may_change(appointment.status, visits.RESCHEDULED)
             if appointment.slot_key == target.key:
                 return appointment
             self._claim_seat(target, appointment.patient_phone)
