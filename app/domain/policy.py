@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from app.domain.model import CANCELLED, CHECKED_IN, COMPLETED, NO_SHOW
+from app.domain.visits import KNOWN
 
 #: How long an Idempotency-Key replays its first answer (and blocks other bodies).
 IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
@@ -23,6 +24,9 @@ class EveryStatusBut:
 #: What holds a seat and so counts toward capacity: every status but cancelled, the old app's
 #: other statuses ("confirmed", ...) included. The admin list's status "booked" means this set.
 COUNTED_STATUSES = EveryStatusBut(CANCELLED)
+#: The counted statuses this API itself writes, listed: for filters that cannot say "not
+#: cancelled" (a MongoDB partial index accepts `$in`, never `$ne`).
+COUNTED_STATUSES_WE_WRITE = tuple(s for s in KNOWN if s in COUNTED_STATUSES)
 
 #: Statuses a closure's bulk cancel leaves alone: already cancelled, or visited (a patient
 #: checked in before an afternoon closure keeps their visit). Engines filter with "not in".

@@ -52,7 +52,12 @@ from app.domain.model import (
     SlotKey,
 )
 from app.domain.operations import Actor, AuditEntry, Closure, SlotRules, change, slot_label
-from app.domain.policy import COUNTED_STATUSES, IDEMPOTENCY_KEY_LIFETIME, NOT_AWAITING_VISIT
+from app.domain.policy import (
+    COUNTED_STATUSES,
+    COUNTED_STATUSES_WE_WRITE,
+    IDEMPOTENCY_KEY_LIFETIME,
+    NOT_AWAITING_VISIT,
+)
 from app.domain.schedule import capacity_in_force, ensure_slot_open
 from app.storage.base import BackupUnsupported, Repository, acting
 from app.telemetry.metrics import record_store_retry, record_store_wait
@@ -66,6 +71,17 @@ TRANSACTION = {"read_concern": ReadConcern("snapshot"),
                "write_concern": WriteConcern("majority"),
                "read_preference": ReadPreference.PRIMARY}
 COUNTED = {"$ne": COUNTED_STATUSES.excluded}     # the domain's COUNTED_STATUSES
+# One patient per slot, among the counted documents this API wrote (hospital_id set: legacy
+# ones may lack a phone). A partial index takes no `$ne`, so the statuses are listed ($in:
+# MongoDB 6.0 or later); a new name, since a changed filter cannot reuse an index's name.
+PATIENT_INDEX = "one_patient_per_slot_counted"
+PATIENT_INDEX_FILTER = {"status": {"$in": list(COUNTED_STATUSES_WE_WRITE)},
+                        "hospital_id": {"$exists": True}}
+#: What deployments before it built (status "booked" only): dropped once PATIENT_INDEX exists.
+BOOKED_ONLY_PATIENT_INDEX = "one_patient_per_slot"
+UNAUTHORIZED, INDEX_NOT_FOUND = 13, 27
+DROP_INDEX_MESSAGE = ("index %s is replaced and may go, but this user may not drop it: as the "
+                      "administrator, run db.%s.dropIndex(%r)")
 AWAITING_VISIT = {"$nin": list(NOT_AWAITING_VISIT)}   # what a closure's bulk cancel cancels
 SLOT_RULES = {"capacity": 1, "closed": 1}
 REFUSALS = {13: "Unauthorized", 18: "AuthenticationFailed", 85: "IndexOptionsConflict",
@@ -189,7 +205,7 @@ class MongoRepository(Repository):
             try:
                 anonymous[self._db_name].command("delete", "slots", deletes=PROBE_DELETE)
             except OperationFailure as exc:
-                if exc.code == 13:
+                if exc.code == UNAUTHORIZED:
                     return
                 raise
         raise ConfigError(OPEN_SERVER_MESSAGE)
@@ -585,17 +601,33 @@ def create_indexes(db) -> None:
 
 
 def _create_patient_index(db) -> None:
-    # Only documents this API wrote (hospital_id set): legacy ones may lack a phone.
+    """Build the index over every counted status, then drop the booked-only one it replaces
+    (kept while the new one cannot be built: it still guards the booked)."""
     try:
         db.appointments.create_index(
             [("hospital", ASCENDING), ("appointment_date", ASCENDING),
              ("appointment_time", ASCENDING), ("patient_phone", ASCENDING)],
-            name="one_patient_per_slot", unique=True,
-            partialFilterExpression={"status": BOOKED, "hospital_id": {"$exists": True}})
+            name=PATIENT_INDEX, unique=True, partialFilterExpression=PATIENT_INDEX_FILTER)
     except (DuplicateKeyError, OperationFailure) as exc:
         # The in-transaction check still refuses new duplicates; old ones need a person.
-        log.warning("one_patient_per_slot index not built (%s); resolve duplicate bookings",
+        log.warning("%s index not built (%s); resolve duplicate bookings", PATIENT_INDEX,
                     type(exc).__name__)
+        return
+    _drop_replaced_index(db.appointments, BOOKED_ONLY_PATIENT_INDEX)
+
+
+def _drop_replaced_index(collection, name: str) -> None:
+    """Drop `name` if present; without the dropIndex privilege, ask the administrator."""
+    if name not in collection.index_information():
+        return
+    try:
+        collection.drop_index(name)
+    except OperationFailure as exc:
+        if exc.code == UNAUTHORIZED:
+            # Harmless meanwhile: it refuses a subset of what its replacement refuses.
+            log.warning(DROP_INDEX_MESSAGE, name, collection.name, name)
+        elif exc.code != INDEX_NOT_FOUND:      # else another worker dropped it meanwhile
+            raise
 
 
 def without_credentials(uri: str) -> str:

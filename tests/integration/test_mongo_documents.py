@@ -190,15 +190,16 @@ def test_create_indexes_is_idempotent_and_defines_the_three_indexes(db):
     create_indexes(db)
     create_indexes(db)
     appointments = db.appointments.index_information()
-    assert set(appointments) == {"_id_", "slot_status", "one_patient_per_slot"}
+    assert set(appointments) == {"_id_", "slot_status", "one_patient_per_slot_counted"}
     assert appointments["slot_status"]["key"] == [
         ("hospital", 1), ("appointment_date", 1), ("appointment_time", 1), ("status", 1)]
-    patient = appointments["one_patient_per_slot"]
+    patient = appointments["one_patient_per_slot_counted"]
     assert patient["key"] == [("hospital", 1), ("appointment_date", 1),
                               ("appointment_time", 1), ("patient_phone", 1)]
     assert patient["unique"] is True
-    assert patient["partialFilterExpression"] == {"status": "booked",
-                                                  "hospital_id": {"$exists": True}}
+    assert patient["partialFilterExpression"] == {
+        "status": {"$in": ["booked", "checked_in", "completed", "no_show"]},
+        "hospital_id": {"$exists": True}}
     expiry = db.idempotency_keys.index_information()["expire_after_24h"]
     assert (expiry["key"], expiry["expireAfterSeconds"]) == ([("created_at", 1)], 86400)
     # mongomock stores the TTL but never expires documents: the repository's own check on
@@ -217,10 +218,42 @@ def test_patient_index_refuses_our_duplicates_but_not_legacy_or_cancelled_ones(d
     assert db.appointments.count_documents({}) == 4
 
 
+@pytest.mark.parametrize("visit", ["checked_in", "completed", "no_show"])
+def test_patient_index_refuses_a_second_seat_next_to_a_recorded_visit(db, visit):
+    create_indexes(db)
+    insert(db, ours(status=visit))
+    with pytest.raises(DuplicateKeyError):
+        db.appointments.insert_one(appointment_document(ours(), "h"))
+
+
+def create_booked_only_index(db) -> None:
+    """The patient index deployments built before it covered every counted status."""
+    db.appointments.create_index(
+        [("hospital", 1), ("appointment_date", 1), ("appointment_time", 1), ("patient_phone", 1)],
+        name="one_patient_per_slot", unique=True,
+        partialFilterExpression={"status": "booked", "hospital_id": {"$exists": True}})
+
+
+def test_an_existing_booked_only_index_is_replaced_by_the_counted_one(db):
+    create_booked_only_index(db)
+    create_indexes(db)
+    create_indexes(db)
+    assert set(db.appointments.index_information()) == {
+        "_id_", "slot_status", "one_patient_per_slot_counted"}
+
+
+def test_the_booked_only_index_stays_while_old_duplicates_block_its_replacement(db, caplog):
+    create_booked_only_index(db)
+    insert(db, ours(status="checked_in"), ours())       # the booked-only index let them in
+    create_indexes(db)
+    assert "one_patient_per_slot_counted index not built" in caplog.text
+    assert "one_patient_per_slot" in db.appointments.index_information()
+
+
 def test_old_duplicates_leave_the_patient_index_unbuilt_with_a_warning(db, caplog):
     db.appointments.insert_many([appointment_document(ours(), "h") for _ in range(2)])
     create_indexes(db)
-    assert "one_patient_per_slot index not built" in caplog.text
+    assert "one_patient_per_slot_counted index not built" in caplog.text
     assert "slot_status" in db.appointments.index_information()
     assert "expire_after_24h" in db.idempotency_keys.index_information()
 
@@ -331,8 +364,8 @@ def test_a_closed_repository_makes_a_fresh_client_when_used_again():
 def test_old_duplicates_warning_names_the_error_and_what_to_do(db, caplog):
     db.appointments.insert_many([appointment_document(ours(), "h") for _ in range(2)])
     create_indexes(db)
-    assert "one_patient_per_slot index not built (DuplicateKeyError); resolve duplicate " \
-        "bookings" in [r.getMessage() for r in caplog.records]
+    assert "one_patient_per_slot_counted index not built (DuplicateKeyError); resolve " \
+        "duplicate bookings" in [r.getMessage() for r in caplog.records]
 
 
 # -- hospital operations: what the reads find ------------------------------------------------

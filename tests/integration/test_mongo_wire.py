@@ -8,7 +8,8 @@ the transaction really serializes bookers is proven on a real replica set by the
 e2e suites (skipped here with the reason).
 
 mockupdb notes (1.8.1 with pymongo 4.x): the handshake is `ismaster`; `hello`, `endSessions`
-(without it MongoClient.close() hangs) and `createIndexes` are answered automatically; other
+(without it MongoClient.close() hangs), `createIndexes` and `listIndexes` (none: nothing to
+drop) are answered automatically; other
 requests are taken with `receives()` and checked by command name. BSON dates come back naive
 (UTC). Calls run in a worker thread whose exception is kept as raised (mockupdb's own `going()`
 rebuilds exceptions from their message and loses their attributes).
@@ -87,7 +88,8 @@ def by_name(name, replies=None, log=None):
 
 
 def start_mock(hello, seen=None) -> MockupDB:
-    """A running mock answering the handshake, `hello`, `endSessions` and `createIndexes`.
+    """A running mock answering the handshake, `hello`, `endSessions`, `createIndexes` and
+    `listIndexes` (no index, so prepare() drops none).
 
     `seen` (a dict) collects the `hello` and `createIndexes` commands the client sent.
     """
@@ -99,6 +101,7 @@ def start_mock(hello, seen=None) -> MockupDB:
     server.autoresponds(by_name("hello", reply, log=seen.setdefault("hello", [])))
     server.autoresponds(by_name("endSessions"))
     server.autoresponds(by_name("createIndexes", log=seen.setdefault("createIndexes", [])))
+    server.autoresponds(by_name("listIndexes", cursor()))
     return server
 
 
@@ -227,12 +230,13 @@ def test_prepare_checks_hello_and_creates_the_indexes(seen, mongo_repo):
              for index in request["indexes"]}
     assert specs["slot_status"]["key"] == {"hospital": 1, "appointment_date": 1,
                                            "appointment_time": 1, "status": 1}
-    patient = specs["one_patient_per_slot"]
+    patient = specs["one_patient_per_slot_counted"]
     assert patient["unique"] is True
     assert patient["key"] == {"hospital": 1, "appointment_date": 1, "appointment_time": 1,
                               "patient_phone": 1}
-    assert patient["partialFilterExpression"] == {"status": "booked",
-                                                  "hospital_id": {"$exists": True}}
+    assert patient["partialFilterExpression"] == {
+        "status": {"$in": ["booked", "checked_in", "completed", "no_show"]},
+        "hospital_id": {"$exists": True}}
     assert specs["expire_after_24h"]["key"] == {"created_at": 1}
     assert specs["expire_after_24h"]["expireAfterSeconds"] == 24 * 3600
 
@@ -459,6 +463,44 @@ def test_http_full_slot_is_409_with_the_documents_body(wire, http):
 
 
 # -- start-up checks and the 503 paths -------------------------------------------------------------
+
+BOOKED_ONLY = {"v": 2, "name": "one_patient_per_slot", "unique": True,
+               "key": {"hospital": 1, "appointment_date": 1, "appointment_time": 1,
+                       "patient_phone": 1}}
+
+
+def prepare_dropping(reply: dict) -> list[dict]:
+    """prepare() on a store with the booked-only index, `reply` answering its drop."""
+    server, drops = start_mock(replica_set_hello), []
+    server.autoresponds(by_name("listIndexes", cursor({"v": 2, "key": {"_id": 1},
+                                                       "name": "_id_"}, BOOKED_ONLY)))
+    server.autoresponds(by_name("dropIndexes", reply, log=drops))
+    repo = repository_on(server)
+    try:
+        repo.prepare()
+    finally:
+        repo.close()
+        server.stop()
+    return drops
+
+
+def test_prepare_drops_the_booked_only_index_its_replacement_covers():
+    drops = prepare_dropping({"ok": 1})
+    assert [(d["dropIndexes"], d["index"]) for d in drops] == [
+        ("appointments", "one_patient_per_slot")]
+
+
+def test_an_index_another_worker_dropped_meanwhile_is_not_an_error():
+    assert len(prepare_dropping({"ok": 0, "code": 27, "codeName": "IndexNotFound",
+                                 "errmsg": "index not found"})) == 1
+
+
+def test_a_user_who_may_not_drop_the_index_starts_and_asks_the_administrator(caplog):
+    prepare_dropping({"ok": 0, "code": 13, "codeName": "Unauthorized",
+                      "errmsg": "not authorized to execute command dropIndexes"})
+    assert "as the administrator, run db.appointments.dropIndex('one_patient_per_slot')" in \
+        caplog.text
+
 
 def test_standalone_server_is_refused_at_start_up_naming_the_init_script():
     server = start_mock(standalone_hello)

@@ -462,6 +462,7 @@ def test_the_client_names_itself_to_the_server():
     server.autoresponds(by_name("hello", replica_set_hello(server)))
     server.autoresponds(by_name("endSessions"))
     server.autoresponds(by_name("createIndexes"))
+    server.autoresponds(by_name("listIndexes", cursor()))
     try:
         MongoRepository.connect(server.uri, "hospital_booking", 2.0,
                                 hospital_names={"gomoti": "Gomoti Hospital"}).close()

@@ -79,6 +79,20 @@ def test_unique_index_backs_the_duplicate_check(repository):
             (appointment(1).patient_phone,))
 
 
+@pytest.mark.parametrize("held", ["checked_in", "completed", "no_show"])
+def test_unique_index_covers_every_seat_holding_status_but_not_a_cancelled_one(repository, held):
+    """Like Mongo's one_patient_per_slot_counted: every counted status, not just booked."""
+    same_patient = ("INSERT INTO appointments (id, hospital_id, hospital, appointment_date, "
+                    "appointment_time, status, patient_name, patient_phone, created_at) "
+                    "VALUES (?, 'gomoti', 'G', '2026-11-26', '10:00', ?, 'n', ?, 't')")
+    phone = appointment(1).patient_phone
+    conn = repository._connection()
+    conn.execute(same_patient, ("first", held, phone))
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute(same_patient, ("second", "booked", phone))
+    conn.execute(same_patient, ("cancelled", "cancelled", phone))
+
+
 def test_writer_waiting_past_the_timeout_gets_store_unavailable(tmp_path):
     repo = SqliteRepository(tmp_path / "db.sqlite3", busy_timeout=0.3)
     holder = os.open(tmp_path / "db.sqlite3.lock", os.O_RDWR | os.O_CREAT)

@@ -45,7 +45,7 @@ def test_legacy_objectid_strings_are_looked_up_both_ways():
     ("E11000 duplicate key error collection: hospital_booking.idempotency_keys index: _id_",
      IdempotencyKeyInFlight),
     ("E11000 duplicate key error collection: hospital_booking.appointments index: "
-     "one_patient_per_slot", DuplicateBooking),
+     "one_patient_per_slot_counted", DuplicateBooking),
 ])
 def test_duplicate_keys_map_to_the_domain_error(message, error):
     assert isinstance(mongo._duplicate(DuplicateKeyError(message, 11000)), error)
