@@ -10,8 +10,9 @@ from app.domain.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 TRUE_WORDS = ("1", "true", "yes", "on")
-#: A shorter admin key could be guessed; every admin route trusts it.
-ADMIN_KEY_MIN_CHARS = 32
+#: A shorter bearer key could be guessed: ADMIN_API_KEY opens every admin route, METRICS_KEY
+#: /metrics.
+KEY_MIN_CHARS = 32
 
 
 def positive_number(env, name: str, default, kind=int, zero_ok=False):
@@ -56,12 +57,8 @@ class Settings:
     forwarded_allow_ips: str = "127.0.0.1,::1"
 
     def __post_init__(self):
-        key = self.admin_api_key
-        if key is not None and len(key) < ADMIN_KEY_MIN_CHARS:
-            raise ConfigError(
-                f"ADMIN_API_KEY is {len(key)} characters; it must have at least "
-                f"{ADMIN_KEY_MIN_CHARS}. Make one with: python3 -c 'import secrets; "
-                "print(secrets.token_urlsafe(32))'")
+        _check_key_length("ADMIN_API_KEY", self.admin_api_key)
+        _check_key_length("METRICS_KEY", self.metrics_key)
 
     @classmethod
     def from_env(cls, env=None, **overrides) -> "Settings":
@@ -102,6 +99,14 @@ class Settings:
     def cors_origin_list(self) -> list[str] | str:
         origins = [o.strip() for o in self.cors_origins.split(",") if o.strip()]
         return "*" if origins in ([], ["*"]) else origins
+
+
+def _check_key_length(name: str, key: str | None) -> None:
+    """Stop start-up, in one line naming `name`, on a key short enough to guess."""
+    if key is not None and len(key) < KEY_MIN_CHARS:
+        raise ConfigError(
+            f"{name} is {len(key)} characters; it must have at least {KEY_MIN_CHARS}. "
+            "Make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'")
 
 
 def _path_or_none(value: str | None) -> Path | None:

@@ -105,6 +105,12 @@ def test_metrics_need_the_operators_key(metered, tmp_path):
     assert requests.get(metered.url + "/metrics", headers=wrong, timeout=10).status_code == 401
 
 
+def test_a_short_metrics_key_stops_start_up_naming_the_problem(tmp_path):
+    with pytest.raises(RuntimeError) as caught:
+        start_server(tmp_path, workers=1, METRICS_KEY="guessable").stop()    # if it started
+    assert "METRICS_KEY is 9 characters; it must have at least 32" in str(caught.value)
+
+
 def test_metrics_are_not_served_without_a_key(tmp_path):
     server = start_server(tmp_path, workers=1)
     try:
