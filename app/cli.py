@@ -24,7 +24,7 @@ BACKUP_DIR = click.option(
 
 def register_cli(app: Flask) -> None:
     for command in (init_store, check_store, backup_store, restore_store, openapi, closures,
-                    capacity, export_day):
+                    capacity, export_day, normalize_phones):
         app.cli.add_command(command)
 
 
@@ -139,3 +139,19 @@ def _fail(message: str):
 
 def _stamp() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+@click.command("normalize-phones")
+@with_appcontext
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1))
+def normalize_phones(batch_size):
+    """Store every appointment's phone as E.164 (idempotent; never deletes anything)."""
+    report = booking_service().normalize_stored_phones(batch_size)
+    click.echo(f"phones: {report.scanned} scanned, {report.normalized} normalized, "
+               f"{len(report.unparsed)} could not be read, "
+               f"{len(report.left_as_duplicates)} left as they would duplicate a patient "
+               "in their slot")
+    for label, ids in (("could not be read", report.unparsed),
+                       ("left as duplicates", report.left_as_duplicates)):
+        for appointment_id in ids:
+            click.echo(f"{label}: appointment {appointment_id}")

@@ -18,13 +18,14 @@ from app.domain.model import CANCELLED
 from app.domain.visits import KNOWN, VISIT_STATUSES
 
 TIME = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Must be a time as HH:MM.")
-PHONE_CHARS = re.compile(r"^\+?[0-9][0-9 ()\-.]*$")
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Control (Cc) and format (Cf) characters: NUL, BEL/ESC, bidi overrides, zero-width spaces.
 HIDDEN_CATEGORIES = {"Cc", "Cf"}
 # Zero-width (non-)joiners shape Bangla and other scripts: allowed between two characters.
 JOINERS = {"\u200c", "\u200d"}
 LINE_BREAKS = {"\n", "\r", "\t"}
+# Checked as a number (app.domain.phones) once the hospital, and so its region, is known.
+PHONE = validate.Length(1, 40)
 
 
 class Text(fields.String):
@@ -70,17 +71,6 @@ class Day(fields.Date):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-class Phone(Text):
-    """Digits with an optional leading +, 7 to 15 digits (E.164); stored without separators."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs)
-        digits = re.sub(r"\D", "", text)
-        if not PHONE_CHARS.match(text) or not 7 <= len(digits) <= 15:
-            raise ValidationError("Must be a phone number such as +8801712345678.")
-        return ("+" if text.startswith("+") else "") + digits
-
-
 class StrictSchema(Schema):
     class Meta:
         unknown = EXCLUDE
@@ -101,9 +91,11 @@ class BookingSchema(StrictSchema):
         "description": "A slot start on the hospital's grid that has not begun.",
         "example": "10:00"})
     patient_name = Text(required=True, validate=validate.Length(1, 200))
-    patient_phone = Phone(required=True, metadata={
-        "description": "7 to 15 digits with an optional leading +; spaces, dots, dashes and "
-                       "brackets are ignored. One active booking per phone per slot.",
+    patient_phone = Text(required=True, validate=PHONE, metadata={
+        "description": "A phone number, national (read in the hospital's region, e.g. "
+                       "01712345678 in Bangladesh) or with its country code; stored as E.164. "
+                       "One active booking per phone per slot, and at most the hospital's "
+                       "max_active_per_patient upcoming ones.",
         "example": "+8801712345678"})
     patient_email = fields.Email(load_default=None, allow_none=True,
                                  validate=validate.Length(max=254))
@@ -146,6 +138,7 @@ class AppointmentSearchSchema(StrictSchema):
     date = Day(required=True)
     time = Text(validate=TIME)
     status = Text(validate=validate.OneOf(KNOWN))
+    phone = Text(validate=PHONE)
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
     offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000))
 

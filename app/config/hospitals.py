@@ -6,12 +6,14 @@ from datetime import time as clock_time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
+
 from app.domain.errors import ConfigError
 from app.domain.hospitals import WEEKDAYS, Hospital, Hospitals
 
 REQUIRED_KEYS = ("id", "name", "max_per_slot", "closed_weekdays", "opens", "closes",
                  "slot_minutes", "timezone", "horizon_days")
-OPTIONAL_KEYS = ("contact", "closed_dates")
+OPTIONAL_KEYS = ("contact", "closed_dates", "phone_region", "max_active_per_patient")
 # A misspelt key must stop start-up: `closed_weekday` ignored would open a hospital on Fridays.
 HOSPITAL_KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
 TOP_LEVEL_KEYS = ("defaults", "hospital")
@@ -68,6 +70,9 @@ def _build_hospital(raw: dict) -> Hospital:
         horizon_days=_positive_int(raw, "horizon_days"),
         contact=_text(raw, "contact", DEFAULT_CONTACT),
         closed_dates=_closed_dates(raw.get("closed_dates", [])),
+        phone_region=_phone_region(raw.get("phone_region", Hospital.phone_region)),
+        max_active_per_patient=_cap(raw.get("max_active_per_patient",
+                                            Hospital.max_active_per_patient)),
     )
 
 
@@ -110,6 +115,18 @@ def _positive_int(raw: dict, key: str) -> int:
     value = raw[key]
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise ValueError(f"{key} must be a positive integer, got {value!r}")
+    return value
+
+
+def _phone_region(value) -> str:
+    if value not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(f"phone_region must be a region code such as 'BD', got {value!r}")
+    return value
+
+
+def _cap(value) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"max_active_per_patient must be 0 (no cap) or more, got {value!r}")
     return value
 
 

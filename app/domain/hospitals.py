@@ -25,6 +25,10 @@ class Hospital:
     contact: str = ""
     #: Fixed closed dates (holidays) from the config, each with its reason.
     closed_dates: tuple[tuple[date, str], ...] = ()
+    #: Where a patient's national phone spelling ("01811111111") is read (ISO 3166 code).
+    phone_region: str = "BD"
+    #: Upcoming, not-cancelled appointments one phone may hold here (0: no cap).
+    max_active_per_patient: int = 2
 
     def slot_times(self) -> tuple[str, ...]:
         """Start times ("HH:MM") of every slot of an open day."""

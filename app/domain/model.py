@@ -84,13 +84,25 @@ class IdempotencyEntry:
 
 
 @dataclass(frozen=True)
+class StoredPhone:
+    """One stored appointment's phone as written (maybe by the old app), for normalizing it;
+    `hospital` is its hospital id, or the display name of an old app's document."""
+
+    appointment_id: str
+    hospital: str
+    phone: str
+
+
+@dataclass(frozen=True)
 class AppointmentQuery:
-    """One page of a hospital day's appointments; status "booked" means COUNTED_STATUSES."""
+    """One page of a hospital day's appointments; status "booked" means COUNTED_STATUSES;
+    `phone` is E.164."""
 
     hospital_id: str
     date: date
     time: str | None = None
     status: str | None = None
+    phone: str | None = None
     limit: int = 50
     offset: int = 0
 

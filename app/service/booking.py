@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from app.domain import schedule, store_check, visits
+from app.domain import phones, schedule, store_check, visits
 from app.domain.capacity import DayAvailability, SlotAvailability
 from app.domain.errors import (
     AdminNotConfigured,
@@ -24,6 +24,7 @@ from app.domain.model import (
     IdempotencyEntry,
     Slot,
     SlotKey,
+    StoredPhone,
 )
 from app.domain.operations import ADMIN, PATIENT, Actor
 from app.domain.policy import IDEMPOTENCY_KEY_LIFETIME
@@ -37,7 +38,7 @@ from app.service.commands import (
     Reschedule,
 )
 from app.service.operations import HospitalOperations
-from app.service.results import AppointmentPage, Booked, Cancelled
+from app.service.results import AppointmentPage, Booked, Cancelled, PhoneReport
 from app.storage.base import BackupInfo, Repository
 
 
@@ -61,6 +62,36 @@ class BookingService(HospitalOperations):
 
     def prepare_store(self) -> None:
         self.repository.prepare()
+
+    def normalize_stored_phones(self, batch_size: int = 500) -> PhoneReport:
+        """Rewrite every stored phone as E.164, a batch at a time (idempotent, deletes nothing);
+        the ids whose phone cannot be read, or would duplicate a patient in its slot, stay."""
+        scanned, normalized, unparsed, duplicates = 0, 0, [], []
+        for batch in self.repository.phone_batches(batch_size):
+            changes, unreadable = self._phone_changes(batch)
+            kept = self.repository.set_phones(changes)
+            scanned, normalized = scanned + len(batch), normalized + len(changes) - len(kept)
+            unparsed += unreadable
+            duplicates += kept
+        return PhoneReport(scanned, normalized, tuple(unparsed), tuple(duplicates))
+
+    def _phone_changes(self, batch: list[StoredPhone]) -> tuple[dict[str, str], list[str]]:
+        """The new phone per appointment id that needs one, and the ids that cannot be read."""
+        changes, unreadable = {}, []
+        for stored in batch:
+            number = phones.e164(stored.phone, self._phone_region(stored.hospital))
+            if number is None:
+                unreadable.append(stored.appointment_id)
+            elif number != stored.phone:
+                changes[stored.appointment_id] = number
+        return changes, unreadable
+
+    def _phone_region(self, hospital_ref: str) -> str:
+        """The hospital's region; for a hospital no longer configured, the default one."""
+        try:
+            return self.hospitals.get(hospital_ref).phone_region
+        except UnknownHospital:
+            return Hospital.phone_region
 
     def list_hospitals(self) -> list[Hospital]:
         return self.hospitals.all()
@@ -133,7 +164,8 @@ class BookingService(HospitalOperations):
         hospital = self.hospitals.get(command.hospital)
         slot = schedule.bookable_slot(hospital, command.date, command.appointment_time,
                                       self._now())
-        appointment = self._new_appointment(slot, command)
+        phone = phones.patient_phone(command.patient_phone, hospital.phone_region)
+        appointment = self._new_appointment(slot, command, phone)
         token = secrets.token_urlsafe(32)
         entry = self._idempotency_entry(command, appointment, token)
         earlier = self.repository.book(slot, appointment, tokens.secret_hash(token), entry,
@@ -142,11 +174,11 @@ class BookingService(HospitalOperations):
             return _replayed(earlier, command.idempotency_key)
         return Booked(appointment, token)
 
-    def _new_appointment(self, slot: Slot, command: BookSlot) -> Appointment:
+    def _new_appointment(self, slot: Slot, command: BookSlot, phone: str) -> Appointment:
         return Appointment(
             id=uuid.uuid4().hex, hospital_id=slot.hospital_id, hospital=slot.hospital_name,
             date=slot.date, appointment_time=slot.time, status=BOOKED,
-            patient_name=command.patient_name, patient_phone=command.patient_phone,
+            patient_name=command.patient_name, patient_phone=phone,
             patient_email=command.patient_email, doctor=command.doctor, notes=command.notes,
             created_at=self._now())
 
@@ -195,7 +227,9 @@ class BookingService(HospitalOperations):
     def search(self, wanted: AppointmentFilter, bearer: str | None) -> AppointmentPage:
         self.require_admin(bearer)
         hospital = self.hospitals.get(wanted.hospital)
-        query = AppointmentQuery(hospital.id, wanted.date, wanted.time, wanted.status,
+        phone = wanted.phone and phones.patient_phone(wanted.phone, hospital.phone_region,
+                                                      "phone")
+        query = AppointmentQuery(hospital.id, wanted.date, wanted.time, wanted.status, phone,
                                  wanted.limit, wanted.offset)
         items, total = self.repository.search(query)
         return AppointmentPage(tuple(items), total, query.limit, query.offset)

@@ -55,12 +55,14 @@ class Reschedule:
 
 @dataclass(frozen=True)
 class AppointmentFilter:
-    """The admin list: one page of a hospital day, optionally one time and one status."""
+    """The admin list: one page of a hospital day, optionally one time, status and phone
+    (any spelling of it)."""
 
     hospital: str
     date: date
     time: str | None = None
     status: str | None = None
+    phone: str | None = None
     limit: int = 50
     offset: int = 0
 

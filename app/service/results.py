@@ -44,3 +44,13 @@ class CapacitySet:
 
     capacity: int | None
     slots: tuple[SlotAvailability, ...]
+
+
+@dataclass(frozen=True)
+class PhoneReport:
+    """What normalizing stored phones did: ids only, never the phones (patient data)."""
+
+    scanned: int
+    normalized: int
+    unparsed: tuple[str, ...]
+    left_as_duplicates: tuple[str, ...]

@@ -11,6 +11,7 @@ them in tests/contract.
 """
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from app.domain.model import (
     Slot,
     SlotCensus,
     SlotKey,
+    StoredPhone,
 )
 from app.domain.operations import PATIENT, Actor, AuditEntry, Closure, SlotRules
 
@@ -158,6 +160,15 @@ class Repository(ABC):
         """Replace the store's contents by `backup` (the current ones saved to `previous`);
         StoreInUse while another process uses the store, BackupUnusable for a bad file."""
         raise BackupUnsupported(f"{type(self).__name__} has no restore command")
+
+    @abstractmethod
+    def phone_batches(self, size: int) -> Iterator[list[StoredPhone]]:
+        """Every appointment's phone as stored, `size` at a time (in id order, read-only)."""
+
+    @abstractmethod
+    def set_phones(self, phones: dict[str, str]) -> list[str]:
+        """Give each appointment id its new phone, as one batch; returns the ids left unchanged
+        because another active appointment of the same slot already has that phone."""
 
     @abstractmethod
     def ping(self) -> None:

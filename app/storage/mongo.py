@@ -50,6 +50,7 @@ from app.domain.model import (
     Slot,
     SlotCensus,
     SlotKey,
+    StoredPhone,
 )
 from app.domain.operations import Actor, AuditEntry, Closure, SlotRules, change, slot_label
 from app.domain.policy import (
@@ -579,8 +580,39 @@ class MongoRepository(Repository):
                       .skip(query.offset).limit(query.limit))
             return [from_document(d) for d in cursor], total
 
+    # -- phone normalization -----------------------------------------------------------------
+
+    def phone_batches(self, size):
+        # One pass per id type: a range on _id only matches its own BSON type.
+        for id_type in ("string", "objectId"):   # ours, then the old app's
+            where = {"_id": {"$type": id_type}}
+            while documents := self._phone_page(where, size):
+                yield [_stored_phone(d) for d in documents]
+                where = {"_id": {"$type": id_type, "$gt": documents[-1]["_id"]}}
+
+    def _phone_page(self, where: dict, size: int) -> list[dict]:
+        with self._bounded():
+            return list(self.db.appointments.find(where, PHONE_FIELDS)
+                        .sort("_id", ASCENDING).limit(size))
+
+    def set_phones(self, phones):
+        return [i for i, phone in phones.items() if not self._set_phone(i, phone)]
+
+    def _set_phone(self, appointment_id: str, phone: str) -> bool:
+        """False when the one-patient-per-slot index refuses the new phone."""
+        try:
+            with self._bounded():
+                self.db.appointments.update_one(_by_id(appointment_id),
+                                                {"$set": {"patient_phone": phone}})
+        except DuplicateBooking:
+            return False
+        return True
+
 
 # -- documents and queries: the old app's shapes ------------------------------------------------
+
+PHONE_FIELDS = {"hospital_id": 1, "hospital": 1, "patient_phone": 1}
+
 
 def create_indexes(db) -> None:
     """Idempotent: the count's index, one patient per slot, and idempotency-key expiry."""
@@ -735,7 +767,15 @@ def _search_filter(query: AppointmentQuery, hospital_name: str) -> dict:
     if query.status:
         # "booked" lists what the count counts: COUNTED_STATUSES (legacy ones too).
         where["status"] = COUNTED if query.status == BOOKED else query.status
+    if query.phone:
+        where["patient_phone"] = query.phone
     return where
+
+
+def _stored_phone(d: dict) -> StoredPhone:
+    # The old app's documents name the hospital only, and may hold a phone as a number.
+    return StoredPhone(str(d["_id"]), d.get("hospital_id") or d["hospital"],
+                       str(d.get("patient_phone", "")))
 
 
 def _midnight(day: date) -> datetime:

@@ -39,6 +39,7 @@ from app.domain.model import (
     Slot,
     SlotCensus,
     SlotKey,
+    StoredPhone,
 )
 from app.domain.operations import Actor, AuditEntry, Closure, SlotRules, change, slot_label
 from app.domain.policy import COUNTED_STATUSES, IDEMPOTENCY_KEY_LIFETIME, NOT_AWAITING_VISIT
@@ -516,6 +517,26 @@ class SqliteRepository(Repository):
             (*params, query.limit, query.offset))
         return [_appointment(row) for row in rows], total
 
+    # -- phone normalization -----------------------------------------------------------------
+
+    def phone_batches(self, size):
+        after = ""
+        while rows := self._read("SELECT id, hospital_id, patient_phone FROM appointments "
+                                 "WHERE id > ? ORDER BY id LIMIT ?", (after, size)):
+            yield [StoredPhone(*row) for row in rows]
+            after = rows[-1][0]
+
+    def set_phones(self, phones):
+        kept = []
+        with self._write() as conn:
+            for appointment_id, phone in phones.items():
+                try:
+                    conn.execute("UPDATE appointments SET patient_phone = ? WHERE id = ?",
+                                 (phone, appointment_id))
+                except sqlite3.IntegrityError:   # the slot's one-patient index: left as is
+                    kept.append(appointment_id)
+        return kept
+
 
 # -- statements used inside a write transaction ------------------------------------------------
 
@@ -709,6 +730,9 @@ def _search_filter(query: AppointmentQuery) -> tuple[str, tuple]:
     elif query.status:
         where.append("status = ?")
         params.append(query.status)
+    if query.phone:
+        where.append("patient_phone = ?")
+        params.append(query.phone)
     return " AND ".join(where), tuple(params)
 
 

@@ -316,6 +316,31 @@ def test_search_for_booked_lists_every_status_the_count_counts(repository, store
     assert total == repository.slot_count(slot("13:00").key) == 2
 
 
+def test_search_filters_by_phone(repository):
+    wanted = book(repository, slot("10:00"), 1)
+    book(repository, slot("10:00"), 2)
+    page, total = repository.search(AppointmentQuery(*GOMOTI_DAY, phone=wanted.patient_phone))
+    assert ([a.id for a in page], total) == ([wanted.id], 1)
+
+
+# -- phone normalization ----------------------------------------------------------------------
+
+def test_phone_batches_list_every_appointment_once_in_batches(repository):
+    made = [book(repository, slot(f"1{n}:00"), n) for n in range(5)]
+    batches = list(repository.phone_batches(2))
+    assert [len(b) for b in batches] == [2, 2, 1]
+    stored = {p.appointment_id: (p.hospital, p.phone) for batch in batches for p in batch}
+    assert stored == {a.id: ("gomoti", a.patient_phone) for a in made}
+
+
+def test_set_phones_rewrites_phones_but_never_a_second_seat_of_a_patient(repository):
+    first, second, third = (book(repository, slot("10:00"), n) for n in range(3))
+    kept = repository.set_phones({second.id: first.patient_phone, third.id: "+8801811111111"})
+    assert kept == [second.id]
+    assert repository.get(second.id)[0].patient_phone == second.patient_phone
+    assert repository.get(third.id)[0].patient_phone == "+8801811111111"
+
+
 # -- preparation ------------------------------------------------------------------------------
 
 def test_prepare_is_idempotent_and_keeps_the_data(repository):

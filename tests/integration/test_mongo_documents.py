@@ -414,3 +414,20 @@ def test_operations_indexes_exist(db):
     assert "slots_by_day" in db.slots.index_information()
     assert "closures_by_day" in db.closures.index_information()
     assert {"audit_by_appointment", "audit_by_slot"} <= set(db.audit.index_information())
+
+
+# -- normalizing the old app's phones ---------------------------------------------------------
+
+def test_phone_batches_cover_our_string_ids_and_the_old_apps_object_ids(repo, db):
+    insert(db, ours(phone="01712345679"))
+    db.appointments.insert_many([legacy(), legacy(patient_phone=1712345670)])
+    stored = [p for batch in repo.phone_batches(1) for p in batch]
+    assert sorted(p.phone for p in stored) == ["01712345678", "01712345679", "1712345670"]
+    assert {p.hospital for p in stored} == {"gomoti", "Gomoti Hospital"}
+
+
+def test_set_phones_updates_the_old_apps_documents_by_object_id(repo, db):
+    old = legacy()
+    db.appointments.insert_one(old)
+    assert repo.set_phones({str(old["_id"]): "+8801712345678"}) == []
+    assert db.appointments.find_one({"_id": old["_id"]})["patient_phone"] == "+8801712345678"

@@ -28,6 +28,7 @@ from app.domain.model import (
     IdempotencyEntry,
     SlotCensus,
     SlotKey,
+    StoredPhone,
 )
 from app.domain.operations import AuditEntry, Closure, SlotRules, change, slot_label
 from app.domain.policy import COUNTED_STATUSES, IDEMPOTENCY_KEY_LIFETIME, NOT_AWAITING_VISIT
@@ -180,6 +181,29 @@ class MemoryRepository(Repository):
         return [_census(key, slots[key]) for key in sorted(
             slots, key=lambda k: (k.hospital_id, k.date, k.time))]
 
+    def phone_batches(self, size):
+        with self._transaction:
+            stored = [StoredPhone(a.id, a.hospital_id, a.patient_phone)
+                      for a in sorted(self.appointments.values(), key=lambda a: a.id)]
+        for start in range(0, len(stored), size):
+            yield stored[start:start + size]
+
+    def set_phones(self, phones):
+        kept = []
+        with self._transaction:
+            for appointment_id, phone in phones.items():
+                moved = replace(self.appointments[appointment_id], patient_phone=phone)
+                if moved.status in COUNTED_STATUSES and self._holds(moved):
+                    kept.append(appointment_id)
+                else:
+                    self.appointments[appointment_id] = moved
+        return kept
+
+    def _holds(self, wanted: Appointment) -> bool:
+        """Another appointment already holds `wanted`'s phone in its slot (inside the lock)."""
+        return bool(self._counted(lambda a: a.slot_key == wanted.slot_key and a.id != wanted.id
+                                  and a.patient_phone == wanted.patient_phone))
+
     def ping(self):
         pass
 
@@ -268,6 +292,8 @@ def _wanted(a: Appointment, query: AppointmentQuery) -> bool:
     if (a.hospital_id, a.date) != (query.hospital_id, query.date):
         return False
     if query.time and a.appointment_time != query.time:
+        return False
+    if query.phone and a.patient_phone != query.phone:
         return False
     if query.status == BOOKED:
         return a.status in COUNTED_STATUSES

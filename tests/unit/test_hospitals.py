@@ -37,6 +37,11 @@ def test_shipped_config_has_the_documents_capacities():
         "al-sefa": ("Al-Sefa Hospital", 25)}
 
 
+def test_shipped_hospitals_read_bangladeshi_phones_and_cap_two_bookings_per_patient():
+    assert {(h.phone_region, h.max_active_per_patient)
+            for h in load_hospitals(SHIPPED).all()} == {("BD", 2)}
+
+
 def test_day_has_sixteen_half_hour_slots_ending_at_1630():
     gomoti = load_hospitals(SHIPPED).get("gomoti")
     times = gomoti.slot_times()
@@ -69,6 +74,8 @@ def test_unknown_hospital_is_named():
     (VALID.replace('"17:00"', '"09:10"'), "hold no 30-minute slot"),
     (VALID.replace('"09:00"', '"nine"'), "nine"),
     (VALID + '[[hospital]]\nid = "GOMOTI"\nname = "Other"\nmax_per_slot = 3', "duplicate"),
+    (VALID + 'phone_region = "Bangladesh"', "phone_region must be a region code"),
+    (VALID + 'max_active_per_patient = -1', "max_active_per_patient must be 0"),
 ])
 def test_broken_config_names_the_problem(tmp_path, text, problem):
     with pytest.raises(ConfigError, match=problem.replace("[", r"\[")):
