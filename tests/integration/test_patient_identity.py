@@ -12,7 +12,7 @@ from tests.integration.test_api_validation import GOOD, post
 pytestmark = pytest.mark.every_engine
 
 SPELLINGS = ["01811111111", "8801811111111", "+880 1811-111111", "+8801811111111"]
-ADMIN = {"Authorization": "Bearer admin-secret"}
+ADMIN = {"Authorization": "Bearer admin-key-for-tests-0123456789abcd"}
 DAY = date(2026, 11, 26)
 
 

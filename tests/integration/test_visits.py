@@ -54,7 +54,7 @@ def test_no_show_only_once_the_slot_has_started(client, settings, repository):
 def test_every_visit_status_counts_toward_capacity(client):
     statuses = ["checked_in", "completed", "booked"]
     for n, status in enumerate(statuses):
-        appointment_id, _ = owner(book(client, {**GOOD, "patient_phone": f"+88017000000{n}"}))
+        appointment_id, _ = owner(book(client, {**GOOD, "patient_phone": f"+8801700000{n:03d}"}))
         if status != "booked":
             visit(client, appointment_id, "checked_in")
         if status == "completed":
