@@ -32,7 +32,8 @@ bp = Blueprint("appointments", __name__, url_prefix="/api/appointments")
 @bp.post("")
 def book():
     """Book one seat (the document's POST /api/appointments)."""
-    command = BookSlot(**load(BOOKING, json_body()), idempotency_key=idempotency_key())
+    command = BookSlot(**load(BOOKING, json_body()), idempotency_key=idempotency_key(),
+                       bearer=bearer_token())
     booked = booking_service().book(command)
     return shape.booked(booked), 201, shape.booked_headers(booked)
 

@@ -20,6 +20,7 @@ STATUS = {
     errors.ClosureNotFound: 404,
     errors.SlotFull: 409,
     errors.DuplicateBooking: 409,
+    errors.PatientLimitReached: 409,
     errors.AppointmentCancelled: 409,
     errors.IdempotencyKeyInFlight: 409,
     errors.InvalidTransition: 409,

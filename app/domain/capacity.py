@@ -3,13 +3,19 @@
 from dataclasses import dataclass
 from datetime import date
 
-from app.domain.errors import SlotFull
+from app.domain.errors import PatientLimitReached, SlotFull
 
 
 def ensure_seat_free(current_bookings: int, max_capacity: int) -> None:
     """Refuse a booking once the slot holds `max_capacity` (or more: legacy data) appointments."""
     if current_bookings >= max_capacity:
         raise SlotFull(current_bookings, max_capacity)
+
+
+def ensure_below_cap(active: int, limit: int) -> None:
+    """Refuse a patient's booking once they hold `limit` upcoming appointments."""
+    if active >= limit:
+        raise PatientLimitReached(limit, active)
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,13 @@ class DuplicateBooking(BookingError):
     message = "Patient already booked for this slot"
 
 
+class PatientLimitReached(BookingError):
+    message = "Patient booking limit reached"
+
+    def __init__(self, limit: int, active: int):
+        super().__init__(limit=limit, active=active)
+
+
 class AppointmentNotFound(BookingError):
     """Also the answer to a wrong token: the same body whether or not the appointment exists."""
 

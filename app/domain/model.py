@@ -22,6 +22,16 @@ class SlotKey:
 
 
 @dataclass(frozen=True)
+class PatientCap:
+    """At most `limit` upcoming appointments per phone at one hospital: those whose slot starts
+    after `today` `now` (hospital time, "HH:MM"), the way a started slot is no longer bookable."""
+
+    limit: int
+    today: date
+    now: str
+
+
+@dataclass(frozen=True)
 class Slot:
     """One bookable slot: its key, the display name appointments carry, and its capacity."""
 

@@ -22,6 +22,7 @@ from app.domain.model import (
     Appointment,
     AppointmentQuery,
     IdempotencyEntry,
+    PatientCap,
     Slot,
     SlotKey,
     StoredPhone,
@@ -169,10 +170,19 @@ class BookingService(HospitalOperations):
         token = secrets.token_urlsafe(32)
         entry = self._idempotency_entry(command, appointment, token)
         earlier = self.repository.book(slot, appointment, tokens.secret_hash(token), entry,
-                                       by=Actor(PATIENT, appointment.created_at))
+                                       by=Actor(PATIENT, appointment.created_at),
+                                       cap=self._patient_cap(hospital, command.bearer))
         if earlier:
             return _replayed(earlier, command.idempotency_key)
         return Booked(appointment, token)
+
+    def _patient_cap(self, hospital: Hospital, bearer: str | None) -> PatientCap | None:
+        """The hospital's cap on one phone's upcoming bookings; none for 0 or the admin key."""
+        if not hospital.max_active_per_patient or self._is_admin(bearer):
+            return None
+        local_now = self._now().astimezone(hospital.timezone)
+        return PatientCap(hospital.max_active_per_patient, local_now.date(),
+                          local_now.strftime("%H:%M"))
 
     def _new_appointment(self, slot: Slot, command: BookSlot, phone: str) -> Appointment:
         return Appointment(

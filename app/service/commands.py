@@ -8,7 +8,8 @@ from datetime import date
 
 @dataclass(frozen=True)
 class BookSlot:
-    """Book one seat; `hospital` is an id or the display name the old frontend sends."""
+    """Book one seat; `hospital` is an id or the display name the old frontend sends; `bearer`
+    is the admin key when hospital staff book (past the per-patient cap)."""
 
     hospital: str
     date: date
@@ -19,11 +20,13 @@ class BookSlot:
     doctor: str | None = None
     notes: str | None = None
     idempotency_key: str | None = None
+    bearer: str | None = None
 
     def body(self) -> dict:
-        """The booking without its key: what a retry under the same key must repeat."""
+        """The booking without its key or credential: what a retry under the same key must
+        repeat."""
         fields = dict(self.__dict__)
-        del fields["idempotency_key"]
+        del fields["idempotency_key"], fields["bearer"]
         return fields
 
 

@@ -2,7 +2,8 @@
 
 Each engine keeps the whole booking invariant in its own module: a booking transaction first
 writes the slot's own row/document (so concurrent bookers of one slot are serialized), then
-counts the slot's active appointments, and inserts only while the count is below capacity.
+counts the slot's active appointments, and inserts only while the count is below capacity; the
+per-patient cap follows the same pattern with the patient's own row/document.
 
 Engines take the domain's values (Slot, SlotKey, AppointmentQuery, IdempotencyEntry) and policies
 (app.domain.policy: COUNTED_STATUSES, IDEMPOTENCY_KEY_LIFETIME); a new method is added here, in
@@ -20,6 +21,7 @@ from app.domain.model import (
     Appointment,
     AppointmentQuery,
     IdempotencyEntry,
+    PatientCap,
     Slot,
     SlotCensus,
     SlotKey,
@@ -54,10 +56,16 @@ class Repository(ABC):
     @abstractmethod
     def book(self, slot: Slot, appointment: Appointment, token_hash: str,
              idempotency: IdempotencyEntry | None = None,
-             by: Actor | None = None) -> IdempotencyEntry | None:
+             by: Actor | None = None, cap: PatientCap | None = None
+             ) -> IdempotencyEntry | None:
         """Store `appointment` in `slot` if the slot is open and a seat is free under the
-        capacity in force (its override, read in the transaction, else `slot.capacity`);
-        else raise HospitalClosed or SlotFull.
+        capacity in force (its override, read in the transaction, else `slot.capacity`), and
+        the patient is below `cap`; else raise HospitalClosed, SlotFull or PatientLimitReached.
+
+        With `cap`, the same transaction then writes the patient's own row/document (hospital,
+        phone), so concurrent bookings by one phone are serialized like bookers of one slot,
+        counts the patient's upcoming appointments there and raises PatientLimitReached at
+        `cap.limit`.
 
         With `idempotency`, a live entry under the same key is returned instead (a replay,
         nothing written) or IdempotencyKeyReused raised when its fingerprint differs.

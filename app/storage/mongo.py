@@ -28,7 +28,7 @@ from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
 from app.domain import visits
-from app.domain.capacity import ensure_seat_free
+from app.domain.capacity import ensure_below_cap, ensure_seat_free
 from app.domain.errors import (
     AppointmentCancelled,
     AppointmentNotFound,
@@ -47,6 +47,7 @@ from app.domain.model import (
     Appointment,
     AppointmentQuery,
     IdempotencyEntry,
+    PatientCap,
     Slot,
     SlotCensus,
     SlotKey,
@@ -265,7 +266,7 @@ class MongoRepository(Repository):
 
     # -- writes ------------------------------------------------------------------------------
 
-    def book(self, slot, appointment, token_hash, idempotency=None, by=None):
+    def book(self, slot, appointment, token_hash, idempotency=None, by=None, cap=None):
         by = acting(by)
 
         def attempt(session):
@@ -274,6 +275,8 @@ class MongoRepository(Repository):
                 if earlier is not None:
                     return earlier
             self._claim_seat(session, slot, appointment.patient_phone)
+            if cap is not None:
+                self._claim_patient_place(session, appointment, cap)
             self.db.appointments.insert_one(appointment_document(appointment, token_hash),
                                             session=session)
             self._audit(session, change(by, "book", slot.key, appointment.id,
@@ -469,6 +472,15 @@ class MongoRepository(Repository):
         return [SlotKey(closure.hospital_id, closure.date, t) for t in times
                 if closure.covers(t)]
 
+    def _claim_patient_place(self, session, a: Appointment, cap: PatientCap) -> None:
+        """Write the patient's document first (one phone's concurrent bookings conflict here,
+        as bookers of one slot do on its document), then refuse at the cap."""
+        self.db.patients.update_one({"_id": f"{a.hospital_id}|{a.patient_phone}"},
+                                    {"$inc": {"version": 1}}, upsert=True, session=session)
+        active = self.db.appointments.count_documents(
+            upcoming_filter(self._names[a.hospital_id], a.patient_phone, cap), session=session)
+        ensure_below_cap(active, cap.limit)
+
     def _count(self, session, hospital_name: str, day: date, time: str) -> int:
         return self.db.appointments.count_documents(
             slot_filter(hospital_name, day, time), session=session)
@@ -627,6 +639,9 @@ def create_indexes(db) -> None:
     db.audit.create_index("appointment_id", name="audit_by_appointment")
     db.audit.create_index([("hospital_id", ASCENDING), ("date", ASCENDING),
                            ("time", ASCENDING)], name="audit_by_slot")
+    db.appointments.create_index(
+        [("hospital", ASCENDING), ("patient_phone", ASCENDING),
+         ("appointment_date", ASCENDING)], name="patient_upcoming")
     db.idempotency_keys.create_index("created_at", name="expire_after_24h",
                                      expireAfterSeconds=int(
                                          IDEMPOTENCY_KEY_LIFETIME.total_seconds()))
@@ -682,6 +697,14 @@ def slot_filter(hospital_name: str, day: date, time: str) -> dict:
     """The document's count query: display name, UTC-midnight Date, "HH:MM", not cancelled."""
     return {"hospital": hospital_name, "appointment_date": _midnight(day),
             "appointment_time": time, "status": COUNTED}
+
+
+def upcoming_filter(hospital_name: str, phone: str, cap: PatientCap) -> dict:
+    """A patient's appointments at one hospital that count toward `cap` (not yet started)."""
+    today = _midnight(cap.today)
+    return {"hospital": hospital_name, "patient_phone": phone, "status": COUNTED,
+            "$or": [{"appointment_date": {"$gt": today}},
+                    {"appointment_date": today, "appointment_time": {"$gt": cap.now}}]}
 
 
 def appointment_document(a: Appointment, token_hash: str) -> dict:

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from app.domain import visits
-from app.domain.capacity import ensure_seat_free
+from app.domain.capacity import ensure_below_cap, ensure_seat_free
 from app.domain.errors import (
     AppointmentCancelled,
     AppointmentNotFound,
@@ -36,6 +36,7 @@ from app.domain.model import (
     Appointment,
     AppointmentQuery,
     IdempotencyEntry,
+    PatientCap,
     Slot,
     SlotCensus,
     SlotKey,
@@ -93,6 +94,13 @@ CREATE INDEX IF NOT EXISTS appointments_by_slot
 CREATE UNIQUE INDEX IF NOT EXISTS appointments_one_per_patient
     ON appointments (hospital_id, appointment_date, appointment_time, patient_phone)
     WHERE {COUNTED};
+CREATE TABLE IF NOT EXISTS patients (
+    hospital_id TEXT NOT NULL, patient_phone TEXT NOT NULL,
+    version INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (hospital_id, patient_phone)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS appointments_by_patient
+    ON appointments (hospital_id, patient_phone, appointment_date);
 CREATE TABLE IF NOT EXISTS idempotency_keys (
     key_hash TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, response TEXT NOT NULL,
     sealed_token TEXT NOT NULL, created_at TEXT NOT NULL
@@ -366,13 +374,15 @@ class SqliteRepository(Repository):
 
     # -- booking -----------------------------------------------------------------------------
 
-    def book(self, slot, appointment, token_hash, idempotency=None, by=None):
+    def book(self, slot, appointment, token_hash, idempotency=None, by=None, cap=None):
         with self._write() as conn:
             if idempotency is not None:
                 earlier = _live_entry(conn, idempotency)
                 if earlier is not None:
                     return earlier
             _claim_seat(conn, slot, appointment.patient_phone)
+            if cap is not None:
+                _claim_patient_place(conn, appointment, cap)
             _insert(conn, appointment, token_hash)
             _audit(conn, change(acting(by), "book", slot.key, appointment.id,
                                 after={"status": appointment.status}))
@@ -622,6 +632,21 @@ def _add_missing_columns(conn: sqlite3.Connection) -> None:
         for column in columns:
             if column.split()[0] not in present:
                 conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+
+
+def _claim_patient_place(conn: sqlite3.Connection, a: Appointment, cap: PatientCap) -> None:
+    """Write the patient's row first (serializing one phone's bookings), then refuse at the cap
+    of their upcoming appointments at this hospital."""
+    conn.execute(
+        "INSERT INTO patients (hospital_id, patient_phone, version) VALUES (?, ?, 1) "
+        "ON CONFLICT (hospital_id, patient_phone) DO UPDATE SET version = version + 1",
+        (a.hospital_id, a.patient_phone))
+    today = cap.today.isoformat()
+    active = conn.execute(
+        f"SELECT count(*) FROM appointments WHERE hospital_id = ? AND patient_phone = ? AND "
+        f"{COUNTED} AND (appointment_date > ? OR (appointment_date = ? AND appointment_time > ?))",
+        (a.hospital_id, a.patient_phone, today, today, cap.now)).fetchone()[0]
+    ensure_below_cap(active, cap.limit)
 
 
 def _count(conn: sqlite3.Connection, key: SlotKey) -> int:

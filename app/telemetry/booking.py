@@ -24,6 +24,7 @@ OUTCOMES = {
     errors.SlotFull: "full",
     errors.HospitalClosed: "closed",
     errors.DuplicateBooking: "duplicate",
+    errors.PatientLimitReached: "patient_limit",
     errors.StoreUnavailable: "store_unavailable",
 }
 FAILED = {"store_unavailable", "error"}

@@ -8,6 +8,7 @@ the Mongo engine sends on the wire is pinned separately against a scripted prima
 """
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -20,9 +21,17 @@ from app.domain.errors import (
     HospitalClosed,
     IdempotencyKeyReused,
     InvalidTransition,
+    PatientLimitReached,
     SlotFull,
 )
-from app.domain.model import Appointment, AppointmentQuery, IdempotencyEntry, Slot, SlotKey
+from app.domain.model import (
+    Appointment,
+    AppointmentQuery,
+    IdempotencyEntry,
+    PatientCap,
+    Slot,
+    SlotKey,
+)
 from app.domain.operations import Actor, Closure, SlotRules
 from tests.support.load import run_together
 
@@ -278,6 +287,52 @@ def test_an_expired_key_books_afresh(repository):
     assert repository.slot_count(slot().key) == 2
     # The fresh entry replaced the expired one: it replays from now on.
     assert repository.book(slot(), appointment(slot(), 3), "h", later) == later
+
+
+# -- the per-patient cap ----------------------------------------------------------------------
+
+CAP = PatientCap(limit=2, today=DAY, now="09:45")   # 09:30 on DAY has started, 10:00 has not
+
+
+def patient_booking(target: Slot, phone: str = "+8801811111111") -> Appointment:
+    return replace(appointment(target, 0), id=uuid.uuid4().hex, patient_phone=phone)
+
+
+def test_cap_refuses_a_patients_booking_past_the_limit_with_the_count(repository):
+    for time in ("10:00", "10:30"):
+        repository.book(slot(time), patient_booking(slot(time)), "h", cap=CAP)
+    with pytest.raises(PatientLimitReached) as refused:
+        repository.book(slot("11:00"), patient_booking(slot("11:00")), "h", cap=CAP)
+    assert refused.value.extra == {"limit": 2, "active": 2}
+    assert repository.slot_count(slot("11:00").key) == 0
+
+
+def test_cap_counts_neither_cancelled_nor_started_appointments(repository):
+    started = patient_booking(slot("09:30"))
+    repository.book(slot("09:30"), started, "h")
+    cancelled = patient_booking(slot("10:00"))
+    repository.book(slot("10:00"), cancelled, "h", cap=CAP)
+    repository.cancel(cancelled.id)
+    for time in ("10:30", "11:00"):
+        repository.book(slot(time), patient_booking(slot(time)), "h", cap=CAP)
+
+
+def test_cap_counts_one_patient_at_one_hospital(repository):
+    moon = ("moon", "Moon Hospital")
+    for time in ("10:00", "10:30"):
+        repository.book(slot(time), patient_booking(slot(time)), "h", cap=CAP)
+    repository.book(slot("11:00"), patient_booking(slot("11:00"), "+8801911111111"), "h", cap=CAP)
+    target = slot("11:00", hospital=moon)
+    repository.book(target, patient_booking(target), "h", cap=CAP)
+
+
+def test_concurrent_bookings_of_one_phone_in_ten_slots_get_exactly_the_cap(repository):
+    targets = [slot(f"{10 + n // 2}:{30 * (n % 2):02d}") for n in range(10)]
+    results = run_together(
+        lambda n: repository.book(targets[n], patient_booking(targets[n]), "h", cap=CAP), 10)
+    assert sorted(type(r).__name__ for r in results) == ["NoneType"] * 2 + [
+        "PatientLimitReached"] * 8
+    assert sum(repository.slot_count(t.key) for t in targets) == 2
 
 
 # -- the admin list ---------------------------------------------------------------------------

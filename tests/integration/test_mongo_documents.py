@@ -186,11 +186,14 @@ def test_created_at_falls_back_for_legacy_documents_without_it(db):
     assert from_document(legacy(_id="legacy-7")).created_at == datetime.fromtimestamp(0, UTC)
 
 
-def test_create_indexes_is_idempotent_and_defines_the_three_indexes(db):
+def test_create_indexes_is_idempotent_and_defines_the_four_indexes(db):
     create_indexes(db)
     create_indexes(db)
     appointments = db.appointments.index_information()
-    assert set(appointments) == {"_id_", "slot_status", "one_patient_per_slot_counted"}
+    assert set(appointments) == {"_id_", "slot_status", "one_patient_per_slot_counted",
+                                 "patient_upcoming"}
+    assert appointments["patient_upcoming"]["key"] == [
+        ("hospital", 1), ("patient_phone", 1), ("appointment_date", 1)]
     assert appointments["slot_status"]["key"] == [
         ("hospital", 1), ("appointment_date", 1), ("appointment_time", 1), ("status", 1)]
     patient = appointments["one_patient_per_slot_counted"]

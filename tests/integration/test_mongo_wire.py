@@ -55,6 +55,13 @@ SLOT_FILTER = {"hospital": "Gomoti Hospital", "appointment_date": MIDNIGHT,
                "appointment_time": "10:00", "status": {"$ne": "cancelled"}}
 GOOD = {"hospital": "Gomoti Hospital", "date": "2026-11-26", "appointment_time": "10:00",
         "patient_name": "Rahim Uddin", "patient_phone": "+8801712345678"}
+PATIENT_ID = "gomoti|+8801712345678"
+# FIXED_NOW is 14:00 in Dhaka on the 25th: the patient's appointments that have not started.
+UPCOMING_FILTER = {"hospital": "Gomoti Hospital", "patient_phone": "+8801712345678",
+                   "status": {"$ne": "cancelled"},
+                   "$or": [{"appointment_date": {"$gt": datetime(2026, 11, 25)}},
+                           {"appointment_date": datetime(2026, 11, 25),
+                            "appointment_time": {"$gt": "14:00"}}]}
 WRITE_CONFLICT = {"ok": 0, "code": 112, "codeName": "WriteConflict",
                   "errmsg": "WriteConflict error: this operation conflicted with another",
                   "errorLabels": ["TransientTransactionError"]}
@@ -206,17 +213,31 @@ def slot_written(request, capacity=None, closed=None) -> None:
                lastErrorObject={"n": 1, "updatedExisting": True})
 
 
-def drive_booking(wire: Wire, count: int = 0, first=None):
+def drive_booking(wire: Wire, count: int = 0, first=None, capped: bool = False):
     """Answer a booking's statements up to its audit entry (commit, or the Idempotency-Key's
-    entry, comes next); returns (slot write, insert)."""
+    entry, comes next); returns (slot write, insert).
+
+    `capped`: a patient's booking through the service, which also holds the per-patient cap.
+    """
     update = first or wire.next("findAndModify", "slots")
     slot_written(update)
     answer_count(wire.next("aggregate", "appointments"), count)
     wire.next("find", "appointments").ok(**cursor())
+    if capped:
+        drive_patient(wire)
     insert = wire.next("insert", "appointments")
     insert.ok(n=1)
     wire.next("insert", "audit").ok(n=1)
     return update, insert
+
+
+def drive_patient(wire: Wire, active: int = 0):
+    """The per-patient cap's statements: the patient's document, then their upcoming count."""
+    patient = wire.next("update", "patients")
+    patient.ok(n=1, nModified=0, upserted=[{"index": 0, "_id": PATIENT_ID}])
+    count = wire.next("aggregate", "appointments")
+    answer_count(count, active)
+    return patient, count
 
 
 # -- the booking transaction -------------------------------------------------------------------
@@ -442,7 +463,7 @@ def test_cancel_writes_the_slot_in_the_same_transaction(wire, mongo_repo):
 
 def test_http_booking_answers_201_with_what_was_inserted(wire, http):
     response = wire.call(http.post, "/api/appointments", json=GOOD)
-    _, insert = drive_booking(wire, count=3)
+    _, insert = drive_booking(wire, count=3, capped=True)
     wire.next("commitTransaction").ok()
     answer = response.result(timeout=RECV_S)
     assert answer.status_code == 201, answer.json
@@ -460,6 +481,42 @@ def test_http_full_slot_is_409_with_the_documents_body(wire, http):
     answer = response.result(timeout=RECV_S)
     assert (answer.status_code, answer.json) == (409, {
         "error": "Slot is fully booked", "current_bookings": 19, "max_capacity": 15})
+
+
+def test_http_booking_writes_the_patient_document_then_counts_in_the_same_transaction(
+        wire, http):
+    response = wire.call(http.post, "/api/appointments", json={**GOOD,
+                                                               "patient_phone": "01712345678"})
+    slot = wire.next("findAndModify", "slots")
+    slot_written(slot)
+    answer_count(wire.next("aggregate", "appointments"), 0)
+    wire.next("find", "appointments").ok(**cursor())
+    patient, count = drive_patient(wire, active=1)
+    [statement] = patient["updates"]
+    assert (statement["q"], statement["u"], statement["upsert"]) == (
+        {"_id": PATIENT_ID}, {"$inc": {"version": 1}}, True)
+    assert count["pipeline"][0] == {"$match": UPCOMING_FILTER}
+    insert = wire.next("insert", "appointments")
+    insert.ok(n=1)
+    wire.next("insert", "audit").ok(n=1)
+    commit = wire.next("commitTransaction")
+    for statement in (patient, count, insert, commit):
+        assert (statement["lsid"], statement["txnNumber"]) == (slot["lsid"], slot["txnNumber"])
+    commit.ok()
+    assert response.result(timeout=RECV_S).status_code == 201
+
+
+def test_http_patient_at_the_cap_aborts_with_409_and_inserts_nothing(wire, http):
+    response = wire.call(http.post, "/api/appointments", json=GOOD)
+    slot_written(wire.next("findAndModify", "slots"))
+    answer_count(wire.next("aggregate", "appointments"), 0)
+    wire.next("find", "appointments").ok(**cursor())
+    drive_patient(wire, active=2)
+    wire.next("abortTransaction").ok()
+    answer = response.result(timeout=RECV_S)
+    assert (answer.status_code, answer.json) == (409, {
+        "error": "Patient booking limit reached", "limit": 2, "active": 2})
+    wire.quiet()
 
 
 # -- start-up checks and the 503 paths -------------------------------------------------------------

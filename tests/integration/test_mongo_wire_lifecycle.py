@@ -297,7 +297,7 @@ def first_booking(wire):
     assert expired["deletes"][0]["q"] == {"_id": KEY_HASH}
     same_transaction(inside, expired)
     expired.ok(n=0)
-    _, insert = drive_booking(wire)
+    _, insert = drive_booking(wire, capped=True)
     store = wire.next("insert", "idempotency_keys")
     same_transaction(inside, insert, store)
     store.ok(n=1)
@@ -352,7 +352,7 @@ def test_a_first_attempt_still_in_flight_answers_409_and_books_nothing(wire):
     replay_lookup(wire)
     wire.next("find", "idempotency_keys").ok(**cursor())
     wire.next("delete", "idempotency_keys").ok(n=0)
-    drive_booking(wire)
+    drive_booking(wire, capped=True)
     wire.next("insert", "idempotency_keys").ok(n=0, writeErrors=[{
         "index": 0, "code": 11000, "errmsg": "E11000 duplicate key error collection: "
         f"hospital_booking.idempotency_keys index: _id_ dup key: {{ _id: \"{KEY_HASH}\" }}"}])

@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from app.domain import visits
-from app.domain.capacity import ensure_seat_free
+from app.domain.capacity import ensure_below_cap, ensure_seat_free
 from app.domain.errors import (
     AppointmentCancelled,
     AppointmentNotFound,
@@ -26,6 +26,7 @@ from app.domain.model import (
     Appointment,
     AppointmentQuery,
     IdempotencyEntry,
+    PatientCap,
     SlotCensus,
     SlotKey,
     StoredPhone,
@@ -46,13 +47,16 @@ class MemoryRepository(Repository):
         self.closure_table: dict[str, Closure] = {}
         self.audit: list[AuditEntry] = []
 
-    def book(self, slot, appointment, token_hash, idempotency=None, by=None):
+    def book(self, slot, appointment, token_hash, idempotency=None, by=None, cap=None):
         with self._transaction:
             if idempotency is not None:
                 earlier = self._live_entry(idempotency)
                 if earlier is not None:
                     return earlier
             self._claim_seat(slot, appointment.patient_phone)
+            if cap is not None:
+                ensure_below_cap(len(self._counted(lambda a: _upcoming_of(a, appointment, cap))),
+                                 cap.limit)
             self.put(appointment, token_hash)
             if idempotency is not None:
                 self.idempotency[idempotency.key_hash] = idempotency
@@ -286,6 +290,12 @@ def _census(key: SlotKey, in_slot: list[Appointment]) -> SlotCensus:
         by_phone.setdefault(a.patient_phone, []).append(a.id)
     shared = tuple(sorted(tuple(sorted(ids)) for ids in by_phone.values() if len(ids) > 1))
     return SlotCensus(key, in_slot[0].hospital, len(counted), shared)
+
+
+def _upcoming_of(a: Appointment, patient: Appointment, cap: PatientCap) -> bool:
+    """`a` is one of `patient`'s appointments at their hospital that counts toward `cap`."""
+    return ((a.hospital_id, a.patient_phone) == (patient.hospital_id, patient.patient_phone)
+            and (a.date, a.appointment_time) > (cap.today, cap.now))
 
 
 def _wanted(a: Appointment, query: AppointmentQuery) -> bool:
