@@ -19,7 +19,8 @@ from app.telemetry.request_log import register_request_telemetry
 from app.web import register_pages
 from app.wiring import install_service
 
-EXPOSED_HEADERS = ["Location", "Retry-After", "Idempotent-Replayed", "X-Request-ID", "ETag"]
+EXPOSED_HEADERS = ["Location", "Retry-After", "Idempotent-Replayed", "X-Request-ID", "ETag",
+                   "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"]
 PREFLIGHT_CACHE_S = 600
 ALLOWED_HEADERS = ["Content-Type", "Authorization", "Idempotency-Key", "X-Request-ID",
                    "If-None-Match"]
@@ -38,7 +39,7 @@ def create_app(settings: Settings | None = None, repository=None, now=utc_now) -
         hospitals, repository or open_repository(settings, hospitals), settings.admin_api_key,
         now))
     register_request_telemetry(app)
-    register_api(app)
+    register_api(app, settings)
     if settings.day_answer_fresh_s > 0:
         app.wsgi_app = DayAnswers(app.wsgi_app, settings.day_answer_fresh_s)
     register_pages(app)

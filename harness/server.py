@@ -47,7 +47,11 @@ def free_port() -> int:
 
 
 def start_server(workdir: Path, app: str = APP, workers: int = 3, **env) -> Server:
-    """gunicorn on a free loopback port with a database in `workdir`; waits until it answers."""
+    """gunicorn on a free loopback port with a database in `workdir`; waits until it answers.
+
+    Rate limits are off unless `env` turns them on (RATELIMIT_ENABLED=true): storms, load tests
+    and the benchmark send from one address far more than any patient would.
+    """
     server = launch_server(workdir, app, workers, **env)
     wait_ready(server)
     return server
@@ -61,7 +65,8 @@ def launch_server(workdir: Path, app: str = APP, workers: int = 3, config: str =
     log_path = workdir / "server.log"
     full_env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port),
                 "SQLITE_PATH": str(sqlite_path), "WEB_CONCURRENCY": str(workers),
-                "LOG_LEVEL": "WARNING", **{k: str(v) for k, v in env.items()}}
+                "LOG_LEVEL": "WARNING", "RATELIMIT_ENABLED": "false",
+                **{k: str(v) for k, v in env.items()}}
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [*command_prefix, sys.executable, "-m", "gunicorn", "-c", config, app],

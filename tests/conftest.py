@@ -63,9 +63,11 @@ def engine(request):
 
 @pytest.fixture
 def settings(tmp_path):
+    # Rate limits off: a test books and reads from one address faster than any patient; the
+    # limits' own tests turn them on (tests/integration/test_rate_limits.py, tests/e2e).
     return Settings.from_env(env={}, sqlite_path=tmp_path / "booking.sqlite3",
                              admin_api_key="admin-key-for-tests-0123456789abcd",
-                             store_timeout_s=0.5)
+                             store_timeout_s=0.5, ratelimit_enabled=False)
 
 
 @pytest.fixture

@@ -15,9 +15,11 @@ from app.api.errors import register_error_handlers
 from app.api.health import bp as health_bp
 from app.api.hospitals import bp as hospitals_bp
 from app.api.metrics import bp as metrics_bp
+from app.api.rate_limits import install_rate_limits
+from app.config import Settings
 
 
-def register_api(app: Flask) -> None:
+def register_api(app: Flask, settings: Settings) -> None:
     app.register_blueprint(hospitals_bp)
     app.register_blueprint(appointments_bp)
     app.register_blueprint(health_bp)
@@ -25,4 +27,7 @@ def register_api(app: Flask) -> None:
     app.register_blueprint(docs_bp)
     app.register_blueprint(docs_page_bp)
     app.register_blueprint(admin_bp)
+    # Staff routes too: the admin key is exempt, so only guesses at it are counted.
+    install_rate_limits(app, settings, booking=[appointments_bp, admin_bp],
+                        reads=[hospitals_bp, appointments_bp, admin_bp])
     register_error_handlers(app)

@@ -4,8 +4,10 @@ import logging
 import traceback
 
 from flask import Flask, jsonify
+from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
+from app.api.rate_limits import retry_after_s
 from app.domain import errors
 from app.telemetry.logs import store_failure_cause
 
@@ -57,6 +59,13 @@ def handle_http_error(exc: HTTPException):
     return response
 
 
+def handle_rate_limited(exc: RateLimitExceeded):
+    wait = retry_after_s()
+    response = error_response(429, "Too many requests", retry_after=wait)
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
 def handle_unexpected(exc: Exception):
     # Type and stack only: the message of an unexpected error may quote patient data.
     stack = "".join(traceback.format_tb(exc.__traceback__))
@@ -66,5 +75,6 @@ def handle_unexpected(exc: Exception):
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(errors.BookingError, handle_domain_error)
+    app.register_error_handler(RateLimitExceeded, handle_rate_limited)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -55,6 +55,11 @@ class Settings:
     # (gunicorn reads the same FORWARDED_ALLOW_IPS for X-Forwarded-Proto). 0 trusts nothing.
     trusted_proxy_hops: int = 0
     forwarded_allow_ips: str = "127.0.0.1,::1"
+    # Flask-Limiter's names. Defaults a patient, or a hospital kiosk behind one NAT, never meets.
+    ratelimit_enabled: bool = True
+    ratelimit_booking: str = "20/minute;500/day"
+    ratelimit_read: str = "600/minute"
+    ratelimit_storage_uri: str | None = None
 
     def __post_init__(self):
         _check_key_length("ADMIN_API_KEY", self.admin_api_key)
@@ -83,6 +88,10 @@ class Settings:
                                                base.day_answer_fresh_s, float, zero_ok=True),
             trusted_proxy_hops=positive_number(env, "TRUSTED_PROXY_HOPS", 0, int, zero_ok=True),
             forwarded_allow_ips=env.get("FORWARDED_ALLOW_IPS", base.forwarded_allow_ips),
+            ratelimit_enabled=env.get("RATELIMIT_ENABLED", "true").lower() in TRUE_WORDS,
+            ratelimit_booking=env.get("RATELIMIT_BOOKING", base.ratelimit_booking),
+            ratelimit_read=env.get("RATELIMIT_READ", base.ratelimit_read),
+            ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI") or None,
         )
         return replace(settings, **overrides)
 

@@ -1,0 +1,94 @@
+"""Rate-limit counters in a SQLite file: a `limits` storage (scheme `sqlite://`) that every
+worker process of one machine shares, for the SQLite engine (the `limits` library ships memory,
+redis, memcached and MongoDB storages; memory is per process, the others are servers the
+embedded engine does not otherwise need).
+
+Fixed windows only (Flask-Limiter's default strategy): one row per key holds the count and the
+moment the window ends; one UPSERT ... RETURNING increments it atomically across processes.
+"""
+
+import os
+import sqlite3
+import threading
+import time
+
+from limits.storage import Storage
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS counters (
+    key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires REAL NOT NULL
+) WITHOUT ROWID;
+"""
+# A new window starts when the row's has ended: the count restarts at `amount`.
+INCREMENT = """
+INSERT INTO counters (key, count, expires) VALUES (:key, :amount, :now + :expiry)
+ON CONFLICT (key) DO UPDATE SET
+    count = CASE WHEN expires <= :now THEN :amount ELSE count + :amount END,
+    expires = CASE WHEN expires <= :now THEN :now + :expiry ELSE expires END
+RETURNING count
+"""
+PURGE_EVERY = 1000     # increments between deletions of ended windows
+
+
+class SqliteCounterStorage(Storage):
+    STORAGE_SCHEME = ["sqlite"]
+
+    def __init__(self, uri: str, wrap_exceptions: bool = False, timeout: float = 5.0,
+                 **options):
+        """`uri` is sqlite:///absolute/path/to/file."""
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        self._path = uri.removeprefix("sqlite://")
+        self._timeout = float(timeout)
+        self._local = threading.local()
+        self._increments = 0
+        self._connection().executescript(SCHEMA)
+
+    @property
+    def base_exceptions(self):
+        return sqlite3.Error
+
+    def _connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None or self._local.pid != os.getpid():
+            conn = sqlite3.connect(self._path, timeout=self._timeout, isolation_level=None,
+                                   check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            # Counters are worth less than a fsync per request: a crash forgets a window.
+            conn.execute("PRAGMA synchronous=OFF")
+            self._local.conn, self._local.pid = conn, os.getpid()
+        return conn
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        now = time.time()
+        count = self._connection().execute(INCREMENT, {"key": key, "amount": amount, "now": now,
+                                                       "expiry": expiry}).fetchone()[0]
+        self._increments += 1
+        if self._increments % PURGE_EVERY == 0:
+            self._connection().execute("DELETE FROM counters WHERE expires <= ?", (now,))
+        return count
+
+    def get(self, key: str) -> int:
+        row = self._live(key)
+        return row[0] if row else 0
+
+    def get_expiry(self, key: str) -> float:
+        row = self._live(key)
+        return row[1] if row else time.time()
+
+    def _live(self, key: str) -> tuple[int, float] | None:
+        return self._connection().execute(
+            "SELECT count, expires FROM counters WHERE key = ? AND expires > ?",
+            (key, time.time())).fetchone()
+
+    def check(self) -> bool:
+        try:
+            self._connection().execute("SELECT 1")
+        except sqlite3.Error:
+            return False
+        return True
+
+    def reset(self) -> int | None:
+        return self._connection().execute("DELETE FROM counters").rowcount
+
+    def clear(self, key: str) -> None:
+        self._connection().execute("DELETE FROM counters WHERE key = ?", (key,))
