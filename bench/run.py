@@ -8,6 +8,10 @@ persistent connections. Scenarios:
 * spread     64 clients booking slots spread over ~5,000 slots of an uncapped hospital;
 * unguarded  the same load against the document's original unguarded insert (naive_app);
 * hot slot   64 clients all booking ONE slot of the uncapped hospital;
+* slot read  64 clients reading ONE full slot's availability (the rush's baseline);
+* rush       64 clients booking that already-full slot: refused by a read, no transaction;
+* bot        one address booking out Gomoti days on 4 connections, rate limits off, then
+             with the default limits on (seats per minute, and the time to book out a day);
 * sweep      1/4/16/64/256 clients on capacity-limited slots with cancellations, a checker
              polling the store read-only throughout, and a reconciliation of every answer;
 * control    the sweep's 64-client run against the unguarded insert: the checker must see it;
@@ -29,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -48,11 +53,17 @@ COLD_START_BOOKINGS = 40
 NOISY_OTHER_CPU_PCT = 25.0
 MAX_EXTRA_ROUNDS = 2
 SIZES = {"10k": 10_000, "100k": 100_000, "1M": 1_000_000}
+RUSH_HOSPITAL, RUSH_TIME, RUSH_SEATS = "gomoti", "09:00", 15
+BOT_CONNECTIONS, BOT_SECONDS = 4, 10
+GOMOTI_DAY_SEATS = 16 * 15
+# What each scenario is expected to answer; anything else counts as a failed answer.
+EXPECTED_ANSWERS = {"rush": ("409",)}
 
 TARGETS = {
     "guarded_vs_unguarded": (">=", 0.9),
     "spread_vs_read": (">=", 0.6),
     "hot_slot_vs_read": (">=", 0.5),
+    "rush_vs_slot_read": (">=", 0.8),
     "p99_over_p50": ("<=", 5.0),
     "overbookings": ("==", 0),
     "peak_rss_mib": ("<=", 300.0),
@@ -93,10 +104,10 @@ def gunicorn_settings(args) -> dict:
             "worker_class": conf["worker_class"], "reuse_port": conf.get("reuse_port", False)}
 
 
-def start(workdir: Path, app: str, config: Path, gun: dict):
+def start(workdir: Path, app: str, config: Path, gun: dict, **env):
     workdir.mkdir(parents=True, exist_ok=True)
     return start_server(workdir, app=app, workers=gun["workers"], HOSPITALS_CONFIG=config,
-                        GUNICORN_THREADS=gun["threads"])
+                        GUNICORN_THREADS=gun["threads"], **env)
 
 
 # -- throughput: read, spread, unguarded, hot slot ---------------------------------------------
@@ -109,7 +120,10 @@ def run_throughput(guarded, naive, args) -> dict:
         cold_start(server.url, days[1])
         wrk.run(server.url, wrk.read_script(), CLIENTS, 1)
         wrk.run(server.url, wrk.booking_script("spread", RUN=9, **spread), CLIENTS, 1)
-    runs = {"read": [], "spread": [], "unguarded": [], "hot_slot": []}
+    full = {"HOSPITAL": RUSH_HOSPITAL, "DAYS": [days[0]], "TIMES": [RUSH_TIME]}
+    fill_slot(guarded.url, days[0])
+    runs = {"read": [], "spread": [], "unguarded": [], "hot_slot": [], "slot_read": [],
+            "rush": []}
     noisy_rounds = 0
     for r in range(args.rounds + MAX_EXTRA_ROUNDS):
         if r >= args.rounds + noisy_rounds:
@@ -118,7 +132,10 @@ def run_throughput(guarded, naive, args) -> dict:
         plan = [("read", guarded, wrk.read_script()),
                 ("spread", guarded, wrk.booking_script("spread", RUN=r + 1, **spread)),
                 ("unguarded", naive, wrk.booking_script("spread", RUN=r + 1, **spread)),
-                ("hot_slot", guarded, wrk.booking_script("hot", RUN=r + 1, **hot))]
+                ("hot_slot", guarded, wrk.booking_script("hot", RUN=r + 1, **hot)),
+                ("slot_read", guarded, wrk.availability_script(
+                    "slot", HOSPITALS=[RUSH_HOSPITAL], DAYS=[days[0]], TIMES=[RUSH_TIME])),
+                ("rush", guarded, wrk.booking_script("hot", RUN=r + 1, **full))]
         other = 0.0
         for name, server, lua in plan:
             result = wrk.run(server.url, lua, CLIENTS, args.seconds, server.process.pid)
@@ -140,12 +157,59 @@ def round_ratios(runs: dict) -> dict:
     """Each round's ratios: the scenarios of one round ran back to back on the same host, so
     a host that slows down over the bench (steal, throttling) cancels out of them."""
     pairs = {"guarded_vs_unguarded": ("spread", "unguarded"), "spread_vs_read": ("spread", "read"),
-             "hot_slot_vs_read": ("hot_slot", "read")}
+             "hot_slot_vs_read": ("hot_slot", "read"), "rush_vs_slot_read": ("rush", "slot_read")}
     quiet = [i for i in range(len(runs["read"]))
              if max(runs[n][i].other_cpu_pct for n in runs) <= NOISY_OTHER_CPU_PCT]
     rounds = quiet if len(quiet) >= 2 else range(len(runs["read"]))
     return {name: [round(runs[a][i].rps / runs[b][i].rps, 3) for i in rounds]
             for name, (a, b) in pairs.items()}
+
+
+def post_booking(url: str, hospital: str, day: str, time: str, phone: str) -> int:
+    """One booking on a fresh connection; its HTTP status."""
+    body = json.dumps({"hospital": hospital, "date": day, "appointment_time": time,
+                       "patient_name": "Bench", "patient_phone": phone})
+    req = urllib.request.Request(url + wrk.BOOK_PATH, body.encode(), method="POST",
+                                 headers={"Content-Type": "application/json",
+                                          "Connection": "close"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def fill_slot(url: str, day: str) -> None:
+    """Book every seat of the rush's slot, so the rush only meets a full slot."""
+    statuses = [post_booking(url, RUSH_HOSPITAL, day, RUSH_TIME, f"+8801888{n:06d}")
+                for n in range(RUSH_SEATS)]
+    if statuses != [201] * RUSH_SEATS:
+        raise RuntimeError(f"could not fill the rush slot: {statuses}")
+
+
+def run_bot(unlimited_url: str, limited_url: str, seconds: int) -> dict:
+    """Issue 12's bot: one address, 4 connections, a new made-up phone per booking, walking
+    Gomoti's slots; against rate limits off, then the default limits."""
+    spread = {"HOSPITAL": "gomoti", "DAYS": [d.isoformat() for d in store.open_days(300, 330)],
+              "TIMES": store.TIMES}
+    out = {}
+    for label, url in (("limits_off", unlimited_url), ("default_limits", limited_url)):
+        result = wrk.run(url, wrk.booking_script("spread", RUN=8, **spread), BOT_CONNECTIONS,
+                         seconds, threads=BOT_CONNECTIONS)
+        out[label] = bot_figures(result, seconds)
+        print(f"  bot, {label:<14} {out[label]}", flush=True)
+    return out
+
+
+def bot_figures(result, seconds: int) -> dict:
+    seats = result.answers.get("201", 0)
+    # Limits are per minute (a fixed window): within a run shorter than a minute, every seat
+    # the bot got is its seats of that minute; without limits the rate is extrapolated.
+    per_minute = seats if result.answers.get("429") else round(seats * 60 / seconds)
+    return {"seconds": seconds, "seats": seats, "refused_429": result.answers.get("429", 0),
+            "seats_per_minute": per_minute,
+            "gomoti_day_book_out_s": round(60 * GOMOTI_DAY_SEATS / per_minute, 1)
+            if per_minute else None}
 
 
 def cold_start(url: str, day: str) -> None:
@@ -155,13 +219,7 @@ def cold_start(url: str, day: str) -> None:
     (a leaked flock that once wedged every write) is checked by bench/gate_race.py.
     """
     for n in range(COLD_START_BOOKINGS):
-        body = json.dumps({"hospital": "bench", "date": day, "appointment_time": "16:30",
-                           "patient_name": "Warm up", "patient_phone": f"+8801999{n:06d}"})
-        req = urllib.request.Request(url + wrk.BOOK_PATH, body.encode(), method="POST",
-                                     headers={"Content-Type": "application/json",
-                                              "Connection": "close"})
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            resp.read()
+        post_booking(url, "bench", day, "16:30", f"+8801999{n:06d}")
 
 
 def combine(results: list) -> dict:
@@ -364,9 +422,9 @@ def assemble(gun, tp, sweep, control, sampler, avail, race, started, calibration
             "p50_ms": {k: v["p50_ms"] for k, v in tp.items()},
             "p99_ms": {k: v["p99_ms"] for k, v in tp.items()},
             "p99_over_p50": {k: v["p99_over_p50"] for k, v in tp.items()},
-            "failed_answers": sum(v for s in tp.values() for k, v in s["answers"].items()
-                                  if k not in ("200", "201")) + sum(s["socket_errors"]
-                                                                   for s in tp.values()),
+            "failed_answers": sum(v for name, s in tp.items() for k, v in s["answers"].items()
+                                  if k not in EXPECTED_ANSWERS.get(name, ("200", "201")))
+            + sum(s["socket_errors"] for s in tp.values()),
             "scenarios": tp})
     if sweep:
         res["overbookings"] = sweep
@@ -390,9 +448,11 @@ def targets(res: dict) -> list[dict]:
         rows.append({"figure": label, "value": value,
                      "target": " ".join(map(str, TARGETS[name])), "status": verdict(name, value)})
 
-    for name in ("guarded_vs_unguarded", "spread_vs_read", "hot_slot_vs_read"):
+    for name in ("guarded_vs_unguarded", "spread_vs_read", "hot_slot_vs_read",
+                 "rush_vs_slot_read"):
         add(name, name, res.get(name))
-    add("failed_answers", "failed answers (not 200/201, socket errors)", res.get("failed_answers"))
+    add("failed_answers", "failed answers (unexpected status, socket errors)",
+        res.get("failed_answers"))
     for scenario, ratio in res.get("p99_over_p50", {}).items():
         add("p99_over_p50", f"p99_over_p50 {scenario}", ratio)
     for clients, level in res.get("overbookings", {}).items():
@@ -437,6 +497,7 @@ def print_table(res: dict) -> None:
             a = res["availability_ms"][label]
             print(f"{label:>6}{a['day']['p50_ms']:>9.2f}{a['day']['p99_ms']:>9.2f}"
                   f"{a['slot']['p50_ms']:>10.2f}{a['slot']['p99_ms']:>10.2f}")
+    print_bot(res.get("bot"))
     print("\n== Targets ==")
     for row in res["targets"]:
         print(f"{row['status']:<6} {row['figure']:<38} {row['value']!s:>8}   ({row['target']})")
@@ -446,6 +507,16 @@ def print_table(res: dict) -> None:
           f"shows larger figures); bench took {res['bench_seconds']} s")
 
 
+def print_bot(bot: dict | None) -> None:
+    if not bot:
+        return
+    print("\n== Bot (one address, 4 connections, a made-up phone per booking) ==")
+    for label, fig in bot.items():
+        print(f"{label:<15} {fig['seats']:>6} seats in {fig['seconds']} s, "
+              f"{fig['refused_429']:>6} x 429: {fig['seats_per_minute']} seats/minute, a Gomoti "
+              f"day ({GOMOTI_DAY_SEATS} seats) in {fig['gomoti_day_book_out_s']} s")
+
+
 def main() -> None:
     args = parse_args()
     wrk.require_wrk()
@@ -453,25 +524,29 @@ def main() -> None:
     gun = gunicorn_settings(args)
     calibration = {"start": calibrate()}
     print(f"bench: gunicorn {gun}; CPU calibration {calibration['start']} ms", flush=True)
-    tp = sweep = control = sampler = avail = None
+    tp = sweep = control = sampler = avail = bot = None
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         tmp = Path(tmp)
         config = store.write_config(tmp / "hospitals.toml", store.BENCH_HOSPITALS)
         guarded = start(tmp / "guarded", APP, config, gun)
         naive = start(tmp / "naive", NAIVE_APP, config, gun)
+        limited = start(tmp / "limited", APP, config, gun, RATELIMIT_ENABLED="true")
         try:
             tp = run_throughput(guarded, naive, args)
+            bot = run_bot(guarded.url, limited.url, BOT_SECONDS)
             if not args.skip_sweep:
                 sweep, control, sampler = run_sweep(guarded, naive, tmp)
         finally:
             guarded.stop()
             naive.stop()
+            limited.stop()
         if not args.skip_availability:
             avail = run_availability(tmp / "availability", gun, args.seconds)
     race = gate_race()
     print(f"  write gate first-use burst: {race['output']}", flush=True)
     calibration["end"] = calibrate()
     res = assemble(gun, tp, sweep, control, sampler, avail, race, started, calibration)
+    res["bot"] = bot
     print_table(res)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")

@@ -55,14 +55,16 @@ function done(summary, latency, requests)
 end
 """
 
-# A booking body with a phone no other request of the run uses: "+8801" + 9 digits.
+# A booking body with a phone no other request of the run uses, and a valid Bangladeshi mobile
+# number (phones are parsed): "+88017" + run, thread and counter digits (8 digits).
 BOOKING = r"""
 local json_headers = {["Content-Type"] = "application/json"}
 function booking_request(hospital, day, time)
   counter = counter + 1
   local body = string.format(
     '{"hospital":"%s","date":"%s","appointment_time":"%s","patient_name":"Bench %d",' ..
-    '"patient_phone":"+8801%d%d%07d"}', hospital, day, time, counter, RUN, tid, counter)
+    '"patient_phone":"+88017%d%d%06d"}', hospital, day, time, counter, RUN % 10, tid % 10,
+    counter % 1000000)
   return wrk.format("POST", BOOK_PATH, json_headers, body)
 end
 """

@@ -22,6 +22,9 @@ from app.config import Settings
 from app.wiring import booking_service
 
 EXTENSION = "rate_limiter"
+# A counter store that does not answer is skipped (requests pass) after this share of the store
+# timeout, so an outage still answers 503 within STORE_TIMEOUT_S.
+COUNTER_TIMEOUT_SHARE = 0.25
 BOOKING_METHODS = ["POST", "PATCH"]
 
 
@@ -55,7 +58,8 @@ def _storage_config(settings: Settings) -> dict:
         return {"RATELIMIT_STORAGE_URI": settings.mongodb_uri,
                 "RATELIMIT_STORAGE_OPTIONS": {
                     "database_name": settings.mongodb_db, "tz_aware": True,
-                    "serverSelectionTimeoutMS": int(settings.store_timeout_s * 1000),
+                    "serverSelectionTimeoutMS": int(
+                        settings.store_timeout_s * COUNTER_TIMEOUT_SHARE * 1000),
                     **({"password": password} if password else {})}}
     counters = Path(settings.sqlite_path).resolve()
     return {"RATELIMIT_STORAGE_URI": f"sqlite://{counters.with_name(counters.name + '.limits')}",

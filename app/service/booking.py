@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from app.domain import phones, schedule, store_check, visits
-from app.domain.capacity import DayAvailability, SlotAvailability
+from app.domain.capacity import DayAvailability, SlotAvailability, ensure_seat_free
 from app.domain.errors import (
     AdminNotConfigured,
     AppointmentNotFound,
@@ -166,6 +166,7 @@ class BookingService(HospitalOperations):
         slot = schedule.bookable_slot(hospital, command.date, command.appointment_time,
                                       self._now())
         phone = phones.patient_phone(command.patient_phone, hospital.phone_region)
+        self._refuse_when_shown_full(slot)
         appointment = self._new_appointment(slot, command, phone)
         token = secrets.token_urlsafe(32)
         entry = self._idempotency_entry(command, appointment, token)
@@ -175,6 +176,17 @@ class BookingService(HospitalOperations):
         if earlier:
             return _replayed(earlier, command.idempotency_key)
         return Booked(appointment, token)
+
+    def _refuse_when_shown_full(self, slot: Slot) -> None:
+        """A cheap refusal: a slot that reads already show closed, or full under the capacity
+        in force, is refused without the write lock or a transaction (true as of those reads;
+        a seat freed later is for a later request). Only a possibly-free slot goes on to the
+        booking transaction, which decides again on the slot's row."""
+        rules = self.repository.slot_rules(slot.hospital_id, slot.date).get(slot.key,
+                                                                          schedule.OPEN)
+        schedule.ensure_slot_open(slot.key, rules)
+        ensure_seat_free(self.repository.slot_count(slot.key),
+                         schedule.capacity_in_force(slot.capacity, rules))
 
     def _patient_cap(self, hospital: Hospital, bearer: str | None) -> PatientCap | None:
         """The hospital's cap on one phone's upcoming bookings; none for 0 or the admin key."""
@@ -245,7 +257,7 @@ class BookingService(HospitalOperations):
         return AppointmentPage(tuple(items), total, query.limit, query.offset)
 
     def _actor(self, bearer: str | None) -> Actor:
-        return Actor(ADMIN if self._is_admin(bearer) else PATIENT, self._now())
+        return Actor(ADMIN if self.is_admin(bearer) else PATIENT, self._now())
 
     def _authorized(self, appointment_id: str, bearer: str | None) -> Appointment:
         """The appointment if `bearer` is its token or the admin key; else not found."""

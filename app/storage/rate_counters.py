@@ -11,6 +11,7 @@ import os
 import sqlite3
 import threading
 import time
+from pathlib import Path
 
 from limits.storage import Storage
 
@@ -41,6 +42,7 @@ class SqliteCounterStorage(Storage):
         self._timeout = float(timeout)
         self._local = threading.local()
         self._increments = 0
+        Path(self._path).parent.mkdir(parents=True, exist_ok=True)
         self._connection().executescript(SCHEMA)
 
     @property

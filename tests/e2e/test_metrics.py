@@ -69,7 +69,9 @@ def test_booking_counters_equal_what_a_storm_of_clients_saw(metered):
     for status, count in [("201", 15), ("409", 25), ("400", 5)]:
         assert value(samples, "http_request_duration_seconds_count", method="POST",
                      route="/api/appointments", status=status) == count
-    assert value(samples, "store_wait_seconds_count", engine="sqlite") == 40
+    # One wait per booking that reached the write gate: the 15 booked ones at least, never
+    # more than the 40 that asked; refusals a read already saw full skip the gate.
+    assert 15 <= value(samples, "store_wait_seconds_count", engine="sqlite") <= 40
 
 
 def test_seats_left_gauge_tells_the_days_truth(metered):

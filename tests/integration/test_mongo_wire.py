@@ -181,7 +181,8 @@ def mongo_repo(primary):
 
 @pytest.fixture(scope="module")
 def http(mongo_repo):
-    settings = Settings.from_env(env={}, admin_api_key="admin-key-for-tests-0123456789abcd")
+    settings = Settings.from_env(env={}, admin_api_key="admin-key-for-tests-0123456789abcd",
+                                 ratelimit_enabled=False)
     return create_app(settings, mongo_repo, now=lambda: FIXED_NOW).test_client()
 
 
@@ -213,14 +214,15 @@ def slot_written(request, capacity=None, closed=None) -> None:
                lastErrorObject={"n": 1, "updatedExisting": True})
 
 
-def drive_booking(wire: Wire, count: int = 0, first=None, capped: bool = False):
+def drive_booking(wire: Wire, count: int = 0, first=None, capped: bool = False, **rules):
     """Answer a booking's statements up to its audit entry (commit, or the Idempotency-Key's
     entry, comes next); returns (slot write, insert).
 
-    `capped`: a patient's booking through the service, which also holds the per-patient cap.
+    `capped`: a patient's booking through the service, which also holds the per-patient cap;
+    `rules`: what the slot's document holds (capacity, closed).
     """
     update = first or wire.next("findAndModify", "slots")
-    slot_written(update)
+    slot_written(update, **rules)
     answer_count(wire.next("aggregate", "appointments"), count)
     wire.next("find", "appointments").ok(**cursor())
     if capped:
@@ -229,6 +231,20 @@ def drive_booking(wire: Wire, count: int = 0, first=None, capped: bool = False):
     insert.ok(n=1)
     wire.next("insert", "audit").ok(n=1)
     return update, insert
+
+
+def seat_read(wire: Wire, count: int = 0, **rules):
+    """The service's cheap-refusal reads, outside any transaction: the day's slot rules (with
+    `rules` for this slot, if any), then the slot's count."""
+    found = wire.next("find", "slots")
+    assert "txnNumber" not in found.doc
+    documents = [{"appointment_date": MIDNIGHT, "appointment_time": "10:00", **rules}]
+    found.ok(**cursor(*(documents if rules else [])))
+    read = wire.next("aggregate", "appointments")
+    assert "txnNumber" not in read.doc and "startTransaction" not in read.doc
+    assert read["pipeline"][0] == {"$match": SLOT_FILTER}
+    answer_count(read, count)
+    return read
 
 
 def drive_patient(wire: Wire, active: int = 0):
@@ -463,6 +479,7 @@ def test_cancel_writes_the_slot_in_the_same_transaction(wire, mongo_repo):
 
 def test_http_booking_answers_201_with_what_was_inserted(wire, http):
     response = wire.call(http.post, "/api/appointments", json=GOOD)
+    seat_read(wire, 3)
     _, insert = drive_booking(wire, count=3, capped=True)
     wire.next("commitTransaction").ok()
     answer = response.result(timeout=RECV_S)
@@ -473,20 +490,46 @@ def test_http_booking_answers_201_with_what_was_inserted(wire, http):
         answer.json["access_token"].encode()).hexdigest()
 
 
-def test_http_full_slot_is_409_with_the_documents_body(wire, http):
+def test_http_full_slot_is_409_with_the_documents_body_without_a_transaction(wire, http):
     response = wire.call(http.post, "/api/appointments", json=GOOD)
-    slot_written(wire.next("findAndModify", "slots"))
-    answer_count(wire.next("aggregate", "appointments"), 19)     # legacy over-capacity slot
-    wire.next("abortTransaction").ok()
+    seat_read(wire, 19)                                 # legacy over-capacity slot
     answer = response.result(timeout=RECV_S)
     assert (answer.status_code, answer.json) == (409, {
         "error": "Slot is fully booked", "current_bookings": 19, "max_capacity": 15})
+    wire.quiet()            # no slot write, no transaction
+
+
+def test_http_slot_filled_after_the_read_is_refused_by_the_transaction(wire, http):
+    response = wire.call(http.post, "/api/appointments", json=GOOD)
+    seat_read(wire, 14)
+    slot_written(wire.next("findAndModify", "slots"))
+    answer_count(wire.next("aggregate", "appointments"), 15)    # the last seat went meanwhile
+    wire.next("abortTransaction").ok()
+    answer = response.result(timeout=RECV_S)
+    assert (answer.status_code, answer.json["current_bookings"]) == (409, 15)
+
+
+def test_http_cheap_read_honours_a_raised_capacity_and_a_closure(wire, http):
+    response = wire.call(http.post, "/api/appointments", json=GOOD)
+    seat_read(wire, 15, capacity=20)                    # full by the hospital's 15, not by 20
+    drive_booking(wire, count=15, capped=True, capacity=20)
+    wire.next("commitTransaction").ok()
+    assert response.result(timeout=RECV_S).status_code == 201
+    closed = wire.call(http.post, "/api/appointments", json=GOOD)
+    found = wire.next("find", "slots")
+    found.ok(**cursor({"appointment_date": MIDNIGHT, "appointment_time": "10:00",
+                       "closed": "Flood"}))
+    answer = closed.result(timeout=RECV_S)            # refused before any count or transaction
+    assert (answer.status_code, answer.json["error"]) == (
+        400, "Hospital closed on 2026-11-26: Flood")
+    wire.quiet()
 
 
 def test_http_booking_writes_the_patient_document_then_counts_in_the_same_transaction(
         wire, http):
     response = wire.call(http.post, "/api/appointments", json={**GOOD,
                                                                "patient_phone": "01712345678"})
+    seat_read(wire)
     slot = wire.next("findAndModify", "slots")
     slot_written(slot)
     answer_count(wire.next("aggregate", "appointments"), 0)
@@ -508,6 +551,7 @@ def test_http_booking_writes_the_patient_document_then_counts_in_the_same_transa
 
 def test_http_patient_at_the_cap_aborts_with_409_and_inserts_nothing(wire, http):
     response = wire.call(http.post, "/api/appointments", json=GOOD)
+    seat_read(wire)
     slot_written(wire.next("findAndModify", "slots"))
     answer_count(wire.next("aggregate", "appointments"), 0)
     wire.next("find", "appointments").ok(**cursor())

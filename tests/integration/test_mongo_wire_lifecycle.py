@@ -38,6 +38,7 @@ from tests.integration.test_mongo_wire import (
     free_port,
     replica_set_hello,
     repository_on,
+    seat_read,
     slot_written,
     standalone_hello,
     start_mock,
@@ -69,7 +70,8 @@ def primary():
 def http(primary):
     repo = repository_on(primary)
     repo.prepare()
-    settings = Settings.from_env(env={}, admin_api_key="admin-key-for-tests-0123456789abcd")
+    settings = Settings.from_env(env={}, admin_api_key="admin-key-for-tests-0123456789abcd",
+                                 ratelimit_enabled=False)
     yield create_app(settings, repo, now=lambda: FIXED_NOW).test_client()
     repo.close()
 
@@ -289,6 +291,7 @@ def first_booking(wire):
     """Drive a first booking with KEY to its commit; returns (answer, stored key document)."""
     response = post(wire)
     replay_lookup(wire)
+    seat_read(wire)
     inside = wire.next("find", "idempotency_keys")
     assert inside["startTransaction"] is True
     assert inside["filter"] == {"_id": KEY_HASH, "created_at": {"$gte": LIVE_SINCE}}
@@ -340,6 +343,7 @@ def test_another_body_committed_under_the_key_meanwhile_aborts_with_422(wire):
     _, document = first_booking(wire)
     other = post(wire, {**GOOD, "patient_name": "Someone Else"})
     replay_lookup(wire)                       # not there yet when the service looked
+    seat_read(wire)
     inside = wire.next("find", "idempotency_keys")
     inside.ok(**cursor(document))             # committed by the time the transaction reads
     wire.next("abortTransaction").ok()
@@ -350,6 +354,7 @@ def test_another_body_committed_under_the_key_meanwhile_aborts_with_422(wire):
 def test_a_first_attempt_still_in_flight_answers_409_and_books_nothing(wire):
     response = post(wire)
     replay_lookup(wire)
+    seat_read(wire)
     wire.next("find", "idempotency_keys").ok(**cursor())
     wire.next("delete", "idempotency_keys").ok(n=0)
     drive_booking(wire, capped=True)
@@ -445,6 +450,7 @@ def test_the_same_body_committed_under_the_key_meanwhile_replays_and_books_nothi
     first, document = first_booking(wire)
     retry = post(wire)
     replay_lookup(wire)                       # not there yet when the service looked
+    seat_read(wire)
     wire.next("find", "idempotency_keys").ok(**cursor(document))
     wire.next("commitTransaction").ok()       # a read-only transaction: no slot write
     answer = retry.result(timeout=RECV_S)
@@ -543,6 +549,7 @@ SLOT_KEY = "Gomoti Hospital|2026-11-26|10:00"
 
 def test_a_booking_takes_the_capacity_its_slot_write_returns(wire):
     response = wire.call(wire.client.post, "/api/appointments", json=GOOD)
+    seat_read(wire)                         # the reads showed the slot open
     touch(wire, SLOT_KEY, capacity=2)
     answer_count(wire.next("aggregate", "appointments"), 2)
     wire.next("abortTransaction").ok()
@@ -554,6 +561,7 @@ def test_a_booking_takes_the_capacity_its_slot_write_returns(wire):
 
 def test_a_booking_into_a_closed_slot_aborts_before_counting(wire):
     response = wire.call(wire.client.post, "/api/appointments", json=GOOD)
+    seat_read(wire)                         # the reads showed the slot open
     touch(wire, SLOT_KEY, closed="Flood")
     wire.next("abortTransaction").ok()
     answer = response.result(timeout=RECV_S)

@@ -133,6 +133,16 @@ def test_lowering_below_the_bookings_is_reported_shown_full_and_cancels_nothing(
                             "max_capacity": 2}
 
 
+def test_raising_a_full_slot_lets_the_next_patient_book_past_the_hospitals_capacity(client):
+    for n in range(15):
+        book(client, patient(n))
+    assert book(client, patient(15)).status_code == 409          # full at Gomoti's 15
+    assert capacity(client, time="10:00", capacity=16).status_code == 200
+    assert book(client, patient(15)).status_code == 201          # not refused by a stale read
+    assert book(client, patient(16)).json == {"error": "Slot is fully booked",
+                                               "current_bookings": 16, "max_capacity": 16}
+
+
 def test_a_whole_day_override_sets_every_slot_and_null_restores_the_default(client):
     changed = capacity(client, capacity=5)
     assert len(changed.json["slots"]) == 16 and changed.json["over_capacity"] == []
