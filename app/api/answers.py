@@ -35,6 +35,22 @@ class SlotFullError(Schema):
     max_capacity = fields.Integer(required=True, metadata={"example": 15})
 
 
+class PatientLimitError(Schema):
+    """A patient's booking past the hospital's cap on upcoming appointments per phone."""
+
+    error = fields.String(required=True,
+                          validate=validate.Equal("Patient booking limit reached"))
+    limit = fields.Integer(required=True, metadata={"example": 2})
+    active = fields.Integer(required=True, metadata={"example": 2})
+
+
+class TooManyRequests(Schema):
+    """A client address past its rate limit."""
+
+    error = fields.String(required=True, validate=validate.Equal("Too many requests"))
+    retry_after = fields.Integer(required=True, metadata={"example": 42})
+
+
 class Schedule(Schema):
     closed_weekdays = fields.List(fields.String(), required=True)
     opens = fields.String(required=True, metadata={"example": "09:00"})

@@ -88,11 +88,20 @@ NOT_FOUND = json_answer(
                    "contact": "Ask at the front desk."}]})
 TOO_LARGE = json_answer("The body is over 64 KiB.")
 WRONG_TYPE = json_answer("The body is neither application/json nor text/plain.")
-FULL = json_answer("The slot is full (the document's body), or the patient already holds it.",
-                   any_of(answers.SlotFullError, answers.Error),
+FULL = json_answer("The slot is full (the document's body), the patient already holds it, or "
+                   "the patient (one phone) holds the hospital's limit of upcoming bookings.",
+                   any_of(answers.SlotFullError, answers.PatientLimitError, answers.Error),
                    full={"error": "Slot is fully booked", "current_bookings": 15,
                          "max_capacity": 15},
-                   duplicate={"error": "Patient already booked for this slot"})
+                   duplicate={"error": "Patient already booked for this slot"},
+                   patient_limit={"error": "Patient booking limit reached", "limit": 2,
+                                  "active": 2})
+RATE_LIMITED = json_answer(
+    "This client address sent more than its limit (RATELIMIT_BOOKING for writes, "
+    "RATELIMIT_READ for reads; the admin key is exempt). Every limited answer carries "
+    "RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset (seconds).",
+    answers.TooManyRequests, headers=RETRY_AFTER,
+    too_many={"error": "Too many requests", "retry_after": 42})
 ADMIN_DOWN = json_answer("The store cannot answer now, or the server has no ADMIN_API_KEY "
                          "(staff routes are closed); nothing was written.", headers=RETRY_AFTER,
                          admin_not_configured={
@@ -111,14 +120,16 @@ BOOKING_EXAMPLE = {"hospital": "gomoti", "date": "2026-12-01", "appointment_time
 OPERATIONS = {
     "hospitals.list_hospitals": {"get": {
         "tags": ["hospitals"],
-        "responses": {"200": json_answer("The hospitals.", answers.HospitalList)}}},
+        "responses": {"429": RATE_LIMITED,
+                      "200": json_answer("The hospitals.", answers.HospitalList)}}},
     "hospitals.day_availability": {"get": {
         "tags": ["availability"],
         "parameters": [HOSPITAL, {"in": "query", "schema": schemas.DayQuerySchema},
                        {"in": "header", "name": "If-None-Match", "required": False,
                         "description": "The ETag of the answer you hold.",
                         "schema": {"type": "string"}}],
-        "responses": {"200": json_answer("The day; `slots` is empty on a closed day.",
+        "responses": {"429": RATE_LIMITED,
+                      "200": json_answer("The day; `slots` is empty on a closed day.",
                                          answers.DayAvailability, headers={
                                              "ETag": {"schema": {"type": "string"}}}),
                       "304": {"description": "Nothing changed since the ETag you sent."},
@@ -129,7 +140,8 @@ OPERATIONS = {
                        path_parameter("date", "YYYY-MM-DD", format="date"),
                        path_parameter("time", "HH:MM on the hospital's slot grid",
                                       pattern=answers.TIME_PATTERN)],
-        "responses": {"200": json_answer("The slot (the document's body).",
+        "responses": {"429": RATE_LIMITED,
+                      "200": json_answer("The slot (the document's body).",
                                          answers.SlotAvailability),
                       "400": json_answer("Not a slot of the schedule (off the grid, beyond "
                                          "the horizon, not a date).", answers.ValidationError),
@@ -161,25 +173,29 @@ OPERATIONS = {
                                validation_failed={"error": "Validation failed", "details": {
                                    "patient_phone": ["Missing data for required field."]}}),
             "404": NO_HOSPITAL, "409": FULL, "413": TOO_LARGE, "415": WRONG_TYPE,
+            "429": RATE_LIMITED,
             "422": json_answer("The Idempotency-Key was used with another body."),
             "503": STORE_DOWN}}},
     "appointments.search": {"get": {
         "tags": ["staff"], "security": STAFF,
         "parameters": [{"in": "query", "schema": schemas.AppointmentSearchSchema}],
-        "responses": {"200": json_answer("One page of the day's appointments.",
+        "responses": {"429": RATE_LIMITED,
+                      "200": json_answer("One page of the day's appointments.",
                                          answers.AppointmentPage),
                       "400": INVALID, "401": json_answer("The admin key is missing or wrong."),
                       "404": NO_HOSPITAL, "503": ADMIN_DOWN}}},
     "appointments.get_appointment": {"get": {
         "tags": ["appointments"], "security": OWNER_OR_STAFF, "parameters": [APPOINTMENT_ID],
-        "responses": {"200": json_answer("The appointment.", answers.AppointmentEnvelope),
+        "responses": {"429": RATE_LIMITED,
+                      "200": json_answer("The appointment.", answers.AppointmentEnvelope),
                       "404": NOT_FOUND, "503": STORE_DOWN}}},
     "appointments.change_appointment": {"patch": {
         "tags": ["appointments"], "security": OWNER_OR_STAFF, "parameters": [APPOINTMENT_ID],
         "requestBody": body(schemas.AppointmentChangeSchema, cancel={"status": "cancelled"},
                             reschedule={"date": "2026-12-02", "appointment_time": "11:30"},
                             check_in={"status": "checked_in"}),
-        "responses": {"200": json_answer("Cancelled (`seat_freed`), moved, or its visit "
+        "responses": {"429": RATE_LIMITED,
+                      "200": json_answer("Cancelled (`seat_freed`), moved, or its visit "
                                          "recorded.", answers.Changed),
                       "400": INVALID,
                       "401": json_answer("A visit status needs the admin key."),
