@@ -27,7 +27,6 @@ def register_api(app: Flask, settings: Settings) -> None:
     app.register_blueprint(docs_bp)
     app.register_blueprint(docs_page_bp)
     app.register_blueprint(admin_bp)
-    # Staff routes too: the admin key is exempt, so only guesses at it are counted.
-    install_rate_limits(app, settings, booking=[appointments_bp, admin_bp],
-                        reads=[hospitals_bp, appointments_bp, admin_bp])
+    install_rate_limits(app, settings, booking=[appointments_bp],
+                        reads=[hospitals_bp, appointments_bp])
     register_error_handlers(app)
