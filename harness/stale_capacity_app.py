@@ -19,12 +19,12 @@ STALE_FOR_S = 0.02
 
 
 class EarlyReadRepository(SqliteRepository):
-    def book(self, slot, appointment, token_hash, idempotency=None, by=None):
+    def book(self, slot, appointment, token_hash, idempotency=None, by=None, cap=None):
         rules = self.slot_rules(slot.hospital_id, slot.date).get(slot.key)
         if rules is not None and rules.capacity is not None:
             slot = replace(slot, capacity=rules.capacity)
         time.sleep(STALE_FOR_S)
-        return super().book(slot, appointment, token_hash, idempotency, by)
+        return super().book(slot, appointment, token_hash, idempotency, by, cap)
 
 
 def create_app():

@@ -19,11 +19,11 @@ RACE_WINDOW_S = 0.5
 
 
 class UnserializedCapRepository(SqliteRepository):
-    def book(self, slot, appointment, token_hash, idempotency=None, cap=None):
+    def book(self, slot, appointment, token_hash, idempotency=None, by=None, cap=None):
         if cap is not None:
             ensure_below_cap(self._upcoming(appointment, cap), cap.limit)
             time.sleep(RACE_WINDOW_S)
-        return super().book(slot, appointment, token_hash, idempotency)
+        return super().book(slot, appointment, token_hash, idempotency, by)
 
     def _upcoming(self, a, cap) -> int:
         today = cap.today.isoformat()
