@@ -242,7 +242,7 @@ def test_an_existing_booked_only_index_is_replaced_by_the_counted_one(db):
     create_indexes(db)
     create_indexes(db)
     assert set(db.appointments.index_information()) == {
-        "_id_", "slot_status", "one_patient_per_slot_counted"}
+        "_id_", "slot_status", "one_patient_per_slot_counted", "patient_upcoming"}
 
 
 def test_the_booked_only_index_stays_while_old_duplicates_block_its_replacement(db, caplog):
