@@ -96,8 +96,9 @@ def page(new_page):
     return new_page()
 
 
-def screenshots(page, name: str) -> None:
-    """Save the page at 360 x 800 and 1280 x 800; at 360 it must not scroll sideways."""
+def screenshots(page, name: str, full_page: bool = False) -> None:
+    """Save the page at 360 x 800 and 1280 x 800 (`full_page`: all of its height); at 360 it
+    must not scroll sideways."""
     original = page.viewport_size
     for label, size in SIZES.items():
         page.set_viewport_size(size)
@@ -105,7 +106,7 @@ def screenshots(page, name: str) -> None:
         page.wait_for_timeout(150)   # layout settles after the resize
         overflow = page.evaluate("document.documentElement.scrollWidth") - size["width"]
         assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {label} px"
-        page.screenshot(path=str(screenshot_dir() / f"{name}-{label}.png"))
+        page.screenshot(path=str(screenshot_dir() / f"{name}-{label}.png"), full_page=full_page)
     page.set_viewport_size(original)
 
 

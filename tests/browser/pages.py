@@ -93,3 +93,34 @@ class StaffBoard:
 
     def person(self, name: str):
         return self.page.locator("#people tr", has_text=name)
+
+    # -- closures, capacity, history -------------------------------------------------------
+
+    def close(self, reason: str, start: str | None = None, end: str | None = None) -> None:
+        """Close the day on screen, or start–end, through the closures form."""
+        form = self.page.locator("#close-form")
+        form.get_by_label("A time range" if start else "The whole day").check()
+        if start:
+            self.page.select_option("#close-start", start)
+            self.page.select_option("#close-end", end)
+        self.page.fill("#close-reason", reason)
+        form.locator("button[type=submit]").click()
+
+    def closure(self, reason: str):
+        return self.page.locator("#closures li.closure", has_text=reason)
+
+    @property
+    def closures_message(self):
+        return self.page.locator("#closures-message")
+
+    def set_capacity(self, seats: int | str, whole_day: bool = False) -> None:
+        self.page.check("#capacity-day" if whole_day else "#capacity-slot")
+        self.page.fill("#capacity-seats", str(seats))
+        self.page.locator("#capacity-form button[type=submit]").click()
+
+    @property
+    def capacity_message(self):
+        return self.page.locator("#capacity-message")
+
+    def history(self):
+        return self.page.locator("#audit tr")

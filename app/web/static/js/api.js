@@ -52,6 +52,53 @@ export function appointments(adminKey, {hospital, date, time, limit = 200, offse
   return call("GET", `/api/appointments?${query}`, {token: adminKey});
 }
 
+/** Staff: every appointment of a day holding a seat (all pages of the list). */
+export async function heldAppointments(adminKey, {hospital, date}) {
+  const items = [];
+  for (;;) {
+    const query = new URLSearchParams({hospital, date, status: "booked", limit: 200,
+                                       offset: items.length});
+    const result = await call("GET", `/api/appointments?${query}`, {token: adminKey});
+    if (result.status !== 200) return result;
+    items.push(...result.body.items);
+    if (!result.body.items.length || items.length >= result.body.total) {
+      return {...result, body: {items, total: result.body.total}};
+    }
+  }
+}
+
+/** Staff: a hospital day's closures. */
+export function closures(adminKey, hospital, date) {
+  const query = new URLSearchParams({hospital, date});
+  return call("GET", `/api/admin/closures?${query}`, {token: adminKey});
+}
+
+/** Staff: close {hospital, date, reason[, start, end]}; the answer counts the bookings held. */
+export function addClosure(adminKey, closure) {
+  return call("POST", "/api/admin/closures", {token: adminKey, body: closure});
+}
+
+export function removeClosure(adminKey, closureId) {
+  return call("DELETE", `/api/admin/closures/${enc(closureId)}`, {token: adminKey});
+}
+
+/** Staff: the explicit bulk cancel of the bookings a closure holds. */
+export function cancelClosed(adminKey, closureId) {
+  return call("POST", `/api/admin/closures/${enc(closureId)}/cancel-bookings`,
+              {token: adminKey});
+}
+
+/** Staff: {hospital, date[, time], capacity} (capacity null: the configured one). */
+export function setCapacity(adminKey, change) {
+  return call("PUT", "/api/admin/capacity", {token: adminKey, body: change});
+}
+
+/** Staff: one slot's audit trail, oldest first. */
+export function slotAudit(adminKey, {hospital, date, time}) {
+  const query = new URLSearchParams({hospital, date, time});
+  return call("GET", `/api/admin/audit?${query}`, {token: adminKey});
+}
+
 /** 32 hex characters from the platform's CSPRNG (works outside secure contexts too). */
 export function randomKey() {
   const bytes = crypto.getRandomValues(new Uint8Array(16));

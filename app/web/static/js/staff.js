@@ -1,8 +1,12 @@
 // The staff day board: every slot of a hospital's day as booked / capacity, live, and the
-// appointments of a chosen slot with the actions the API offers staff. The admin key stays in
-// this tab's sessionStorage.
+// appointments of a chosen slot with the actions the API offers staff; the day's closures,
+// capacity and the slot's history are panels of their own (closures.js, capacity.js,
+// audit.js). The admin key stays in this tab's sessionStorage.
 
 import * as api from "./api.js";
+import * as audit from "./audit.js";
+import * as capacity from "./capacity.js";
+import * as closures from "./closures.js";
 import * as i18n from "./i18n.js";
 import {DayWatcher} from "./live.js";
 import {el, todayIn} from "./picker.js";
@@ -27,6 +31,7 @@ i18n.extend({
     "staff.over": "{n} over capacity",
     "staff.row_label": "{time}: {booked} of {capacity} booked",
     "staff.closed_day": "The hospital is closed on this day.",
+    "staff.closed_slot": "Closed: {reason}",
     "staff.cancel": "Cancel",
     "staff.cancel_confirm": "Cancel {name}'s appointment at {time}?",
     "staff.check_in": "Check in",
@@ -54,6 +59,7 @@ i18n.extend({
     "staff.over": "ধারণক্ষমতার চেয়ে {n}টি বেশি",
     "staff.row_label": "{time}: {capacity}টির মধ্যে {booked}টি বুক করা",
     "staff.closed_day": "এই দিনে হাসপাতাল বন্ধ।",
+    "staff.closed_slot": "বন্ধ: {reason}",
     "staff.cancel": "বাতিল",
     "staff.cancel_confirm": "{time}-এ {name}-এর অ্যাপয়েন্টমেন্ট বাতিল করবেন?",
     "staff.check_in": "চেক-ইন করুন",
@@ -79,6 +85,16 @@ const $ = (id) => document.getElementById(id);
 const state = {key: sessionStorage.getItem(KEY_STORAGE), hospitals: [], day: null, time: null,
                people: null, total: 0, error: null, busy: false};
 const watcher = new DayWatcher(showDay, showLive);
+// What the panels read of the board, and may ask of it.
+const board = {
+  key: () => state.key,
+  hospital: () => hospitalById($("hospital").value),
+  date: () => $("date").value,
+  time: () => state.time,
+  slot: (time) => state.day?.slots.find((s) => s.time === time),
+  refreshBoard: () => watcher.refresh(),
+  signOut,
+};
 
 function showLive(liveState, result) {
   $("live-note").textContent = liveState === "live" ? i18n.t("live.ok", {time: i18n.clock()})
@@ -145,6 +161,8 @@ function watchDay() {
   selectSlot(null);
   showBoardError(null);
   $("board").replaceChildren();
+  capacity.clearResult();
+  closures.showDay();
   watcher.watch($("hospital").value, $("date").value);
 }
 
@@ -152,7 +170,12 @@ function showDay(day) {
   state.day = day;
   showBoardError(null);
   renderBoard();
-  if (state.time) loadPeople();
+  capacity.render();
+  closures.load();
+  if (state.time) {
+    loadPeople();
+    audit.load();
+  }
 }
 
 function renderBoard() {
@@ -161,27 +184,39 @@ function renderBoard() {
   const booked = day.slots.reduce((n, s) => n + s.current_bookings, 0);
   const capacity = day.slots.reduce((n, s) => n + s.max_capacity, 0);
   $("day-summary").textContent = day.is_open ? i18n.t("staff.summary", {booked, capacity})
-    : i18n.t("staff.closed_day");
+    : `${i18n.t("staff.closed_day")} ${day.closed_reason || ""}`;
   $("board").replaceChildren(...day.slots.map((slot) => el("li", {}, barRow(slot))));
 }
 
-function barRow(slot) {
+/** A row's look ("open", "full", "over", "closed") and what it says besides the count. */
+function rowState(slot) {
   const over = slot.current_bookings - slot.max_capacity;
-  const share = Math.min(1, slot.current_bookings / slot.max_capacity);
-  const kind = over > 0 ? "over" : over === 0 ? "full" : "open";
-  const vars = {time: i18n.time(slot.time), booked: slot.current_bookings,
-                capacity: slot.max_capacity};
+  const kind = slot.status === "closed" ? "closed" : over > 0 ? "over" : over === 0 ? "full" : "open";
+  return {kind, over: over > 0 ? i18n.t("staff.over", {n: over}) : null,
+          closed: kind === "closed" ? i18n.t("staff.closed_slot", {reason: slot.closed_reason}) : null};
+}
+
+function barFill(slot) {
+  const share = slot.max_capacity ? Math.min(1, slot.current_bookings / slot.max_capacity) : 1;
   const fill = el("span", {class: "bar-fill"});
   fill.style.width = `${(share * 100).toFixed(1)}%`;
+  return fill;
+}
+
+function barRow(slot) {
+  const {kind, over, closed} = rowState(slot);
+  const vars = {time: i18n.time(slot.time), booked: slot.current_bookings,
+                capacity: slot.max_capacity};
   const button = el("button", {type: "button", class: `bar-row ${kind}`,
                                "data-time": slot.time, "data-booked": String(slot.current_bookings),
                                "aria-pressed": String(slot.time === state.time)},
     el("span", {class: "bar-time"}, i18n.time(slot.time)),
-    el("span", {class: "bar", "aria-hidden": "true"}, fill),
+    el("span", {class: "bar", "aria-hidden": "true"}, barFill(slot)),
     el("span", {class: "bar-count"}, i18n.t("staff.row", vars),
-       over > 0 ? el("span", {class: "over-note"}, i18n.t("staff.over", {n: over})) : null));
-  button.setAttribute("aria-label", i18n.t("staff.row_label", vars)
-    + (over > 0 ? `, ${i18n.t("staff.over", {n: over})}` : ""));
+       over ? el("span", {class: "over-note"}, over) : null),
+    closed ? el("span", {class: "closed-note"}, closed) : null);
+  button.setAttribute("aria-label", [i18n.t("staff.row_label", vars), over, closed]
+    .filter(Boolean).join(", "));
   button.addEventListener("click", () => selectSlot(slot.time, {focus: true}));
   return button;
 }
@@ -193,6 +228,8 @@ function selectSlot(time, {focus = false} = {}) {
     row.setAttribute("aria-pressed", String(row.dataset.time === time));
   }
   renderPeople();
+  capacity.chooseSlot(time);
+  audit.load();
   if (time) loadPeople();
   if (focus) $("slot-title").focus();
 }
@@ -264,6 +301,7 @@ async function act(appointment, action) {
   say(i18n.t("staff.done", {name: changed.patient_name, status: statusLabel(changed.status)}));
   watcher.refresh();
   loadPeople();
+  audit.load();
 }
 
 function say(text) {
@@ -273,10 +311,15 @@ function say(text) {
 function relabel() {
   renderBoard();
   renderPeople();
+  if (!state.key) return;
+  closures.relabel();
+  capacity.render();
+  audit.render();
 }
 
 async function start() {
   i18n.setupSwitch(relabel);
+  for (const panel of [closures, capacity, audit]) panel.setup(board);
   const result = await api.hospitals();
   state.hospitals = result.body?.hospitals || [];
   $("hospital").replaceChildren(...state.hospitals.map((h) => new Option(h.name, h.id)));
