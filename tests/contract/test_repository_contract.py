@@ -217,7 +217,8 @@ def test_set_status_changes_only_from_the_expected_status_and_keeps_the_seat(rep
     assert repository.slot_count(target.key) == 1
     with pytest.raises(InvalidTransition) as stale:
         repository.set_status(made.id, "booked", "no_show")
-    assert stale.value.extra == {"current_status": "checked_in"}
+    assert (stale.value.message, stale.value.extra) == (
+        "Cannot change status from checked_in to no_show", {"current_status": "checked_in"})
     assert repository.get(made.id)[0].status == "checked_in"
     with pytest.raises(AppointmentNotFound):
         repository.set_status("no-such-id", "booked", "checked_in")

@@ -117,6 +117,22 @@ def test_missing_required_field_is_400(client, missing):
 def test_unknown_hospital_in_body_is_404_and_writes_nothing(client):
     response = post(client, {**GOOD, "hospital": "City Hospital"})
     assert (response.status_code, response.json["error"]) == (404, "Unknown hospital")
+    assert response.json["hospital"] == "City Hospital"
+    assert [h["id"] for h in response.json["hospitals"]] == ["gomoti", "moon", "al-sefa"]
+    assert booked(client) == 0
+
+
+@pytest.mark.parametrize("change, details", [
+    ({"date": "2026-11-24"}, {"date": ["Date is in the past."]}),
+    ({"date": "2027-01-25"}, {"date": ["Bookings open at most 60 days ahead."]}),
+    # FIXED_NOW is 14:00 in Dhaka on the 25th: that slot has just started.
+    ({"date": "2026-11-25", "appointment_time": "14:00"},
+     {"appointment_time": ["This slot has already started."]}),
+])
+def test_a_day_or_slot_that_takes_no_booking_now_is_400_saying_why(client, change, details):
+    response = post(client, {**GOOD, **change})
+    assert (response.status_code, response.json) == (
+        400, {"error": "Validation failed", "details": details})
     assert booked(client) == 0
 
 

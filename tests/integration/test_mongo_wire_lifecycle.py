@@ -370,8 +370,12 @@ def test_a_first_attempt_still_in_flight_answers_409_and_books_nothing(wire):
 
 # -- visit statuses ------------------------------------------------------------------------------
 
-def test_check_in_sets_the_status_in_one_transaction_without_touching_the_slot(wire):
-    response, fetch = patch(wire, {"status": "checked_in"}, stored())
+@pytest.mark.parametrize("document", [
+    stored(),
+    {k: v for k, v in stored().items() if k != "status"},   # the old app's: booked by default
+], ids=["ours", "without status"])
+def test_check_in_sets_the_status_in_one_transaction_without_touching_the_slot(wire, document):
+    response, fetch = patch(wire, {"status": "checked_in"}, document)
     update = wire.next("update", "appointments")
     [statement] = update["updates"]
     assert (statement["q"], statement["u"]) == ({"_id": APPOINTMENT_ID},
@@ -391,10 +395,12 @@ def test_a_status_changed_meanwhile_aborts_with_409_and_writes_nothing(wire):
     response = wire.call(wire.client.patch, f"/api/appointments/{APPOINTMENT_ID}",
                          json={"status": "checked_in"}, headers=ADMIN)
     owner_lookup(wire, stored())                            # booked when the service looked
-    transaction_fetch(wire, stored(status="checked_in"))    # checked in by someone else since
+    transaction_fetch(wire, stored(status="cancelled"))     # cancelled by the patient since
     wire.next("abortTransaction").ok()
     answer = response.result(timeout=RECV_S)
-    assert (answer.status_code, answer.json["current_status"]) == (409, "checked_in")
+    assert (answer.status_code, answer.json) == (409, {
+        "error": "Cannot change status from cancelled to checked_in",
+        "current_status": "cancelled"})
     wire.quiet()
 
 

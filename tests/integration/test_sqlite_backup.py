@@ -4,12 +4,14 @@ refused while another process has the store open."""
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 
 import pytest
 
 from app.domain.errors import StoreUnavailable
 from app.storage.base import BackupUnusable, StoreInUse
 from app.storage.sqlite import SqliteRepository
+from app.telemetry.logs import store_failure_cause
 from app.wiring import booking_service
 from tests.integration.test_sqlite_repository import SLOT, appointment
 from tests.support.engines import SqliteStore
@@ -17,6 +19,7 @@ from tests.support.engines import SqliteStore
 HOLD_SCRIPT = """
 import sys, time
 from app.storage.sqlite import SqliteRepository
+from app.telemetry.logs import store_failure_cause
 repository = SqliteRepository(sys.argv[1])
 repository.ping()
 print("holding", flush=True)
@@ -90,8 +93,11 @@ def test_a_restore_is_refused_while_another_process_has_the_store_open(repositor
 def test_a_process_opening_the_store_during_a_restore_gets_store_unavailable(store):
     restoring = SqliteRepository(store.path)
     restoring.close()
-    with restoring._users.alone(), pytest.raises(StoreUnavailable):
+    with restoring._users.alone(), pytest.raises(StoreUnavailable) as refused:
         SqliteRepository(store.path)
+    # What the 503's log line says (app.api.errors logs the cause of every 503).
+    assert store_failure_cause(refused.value) == {
+        "cause": "builtins.TimeoutError", "cause_message": "a restore holds the store"}
 
 
 @pytest.mark.parametrize("content", [b"not a database at all" * 100, b""])
@@ -124,4 +130,79 @@ def test_restore_store_without_yes_asks_and_a_no_changes_nothing(app, tmp_path):
                                input=answer)
         assert result.exit_code == 2, result.output
         assert "restore not confirmed" in result.output
+    assert not list(tmp_path.glob("pre-restore-*"))
+
+
+def damaged(path) -> None:
+    """A store SQLite's integrity check fails: an index that no longer matches its rows."""
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA writable_schema = ON")
+        conn.execute("UPDATE sqlite_master SET sql = 'CREATE INDEX appointments_by_slot "
+                     "ON appointments (patient_phone)' WHERE name = 'appointments_by_slot'")
+        conn.commit()
+
+
+def damaged_store(path) -> None:
+    other = SqliteRepository(path)
+    book(other, 1)
+    other.close()
+    damaged(path)
+
+
+def test_backup_store_then_restore_store_from_the_cli(app, repository, tmp_path):
+    book(repository, 1, 2)
+    runner = app.test_cli_runner()
+    target = tmp_path / "nightly" / "2026" / "b.sqlite3"      # directories made as needed
+    written = runner.invoke(args=["backup-store", str(target)])
+    assert (written.exit_code, written.output) == (0, (
+        f"backup written: {target} (2 appointments, {target.stat().st_size // 1024} KiB, "
+        "integrity ok)\n"))
+    again = runner.invoke(args=["backup-store", str(target)])
+    assert (again.exit_code, again.output) == (
+        2, f"error: {target} exists: choose another name\n")
+    book(repository, 3)
+    restored = runner.invoke(args=["restore-store", str(target), "--yes", "--dir",
+                                   str(tmp_path)])
+    [previous] = tmp_path.glob("pre-restore-*.sqlite3")
+    assert (restored.exit_code, restored.output) == (0, (
+        f"restored {target} (the previous store is saved as {previous})\n"
+        "check-store: OK - 1 slots, 2 seats taken, nothing out of line\n"))
+    assert repository.slot_count(SLOT.key) == 2
+
+
+def test_a_backup_clears_what_a_crashed_backup_left_under_its_temporary_name(repository,
+                                                                           tmp_path):
+    (tmp_path / "b.sqlite3.partial").write_bytes(b"cut short by a crash")
+    repository.backup_to(tmp_path / "b.sqlite3")
+    assert sorted(p.name for p in tmp_path.glob("b.sqlite3*")) == ["b.sqlite3"]
+
+
+def test_a_backup_of_a_damaged_store_is_refused_and_writes_nothing(app, repository, store,
+                                                                   tmp_path):
+    book(repository, 1, 2)
+    damaged(store.path)
+    target = tmp_path / "b.sqlite3"
+    refused = app.test_cli_runner().invoke(args=["backup-store", str(target)])
+    assert refused.exit_code == 2
+    assert refused.output == (f"error: {target}.partial fails SQLite's integrity check: "
+                              "row 1 missing from index appointments_by_slot\n")
+    assert not list(tmp_path.glob("b.sqlite3*"))
+
+
+@pytest.mark.parametrize("make, why", [
+    (lambda path: None, "no backup file at {path}"),
+    (lambda path: path.write_bytes(b"x" * 4096),
+     "{path} is not a SQLite database: file is not a database"),
+    (damaged_store,
+     "{path} fails SQLite's integrity check: row 1 missing from index appointments_by_slot"),
+])
+def test_restore_store_refuses_an_unusable_backup_saying_why(app, repository, tmp_path, make,
+                                                           why):
+    book(repository, 1)
+    backup = tmp_path / "unusable.sqlite3"
+    make(backup)
+    refused = app.test_cli_runner().invoke(args=["restore-store", str(backup), "--yes",
+                                                 "--dir", str(tmp_path)])
+    assert (refused.exit_code, refused.output) == (2, f"error: {why.format(path=backup)}\n")
+    assert repository.slot_count(SLOT.key) == 1
     assert not list(tmp_path.glob("pre-restore-*"))

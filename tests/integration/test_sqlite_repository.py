@@ -4,8 +4,11 @@ import fcntl
 import multiprocessing
 import os
 import sqlite3
+import stat
+import threading
 import time
 import uuid
+from contextlib import closing
 from datetime import UTC, date, datetime
 
 import pytest
@@ -185,3 +188,42 @@ def test_a_store_from_before_overrides_and_closures_gains_their_columns(tmp_path
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT version, capacity, closed FROM slots").fetchall() == [
             (8, None, None)]
+
+
+def test_each_thread_keeps_one_connection_and_a_forked_process_opens_its_own(tmp_path):
+    repo = SqliteRepository(tmp_path / "db.sqlite3")
+    mine = repo._connection()
+    assert repo._connection() is mine
+    theirs = []
+    thread = threading.Thread(target=lambda: theirs.append(repo._connection()))
+    thread.start()
+    thread.join()
+    assert theirs[0] is not mine
+    child = os.fork()
+    if child == 0:      # SQLite connections must not cross fork(): gunicorn's workers
+        os._exit(0 if repo._connection() is not mine else 1)
+    assert os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 0
+
+
+def test_the_store_is_made_in_a_directory_created_as_needed(tmp_path):
+    repo = SqliteRepository(tmp_path / "var" / "data" / "db.sqlite3")
+    repo.book(SLOT, appointment(1), "h")
+    assert repo.slot_count(SLOT.key) == 1
+
+
+def test_the_stores_lock_files_are_readable_by_its_owner_only(tmp_path):
+    repo = SqliteRepository(tmp_path / "db.sqlite3")
+    repo.book(SLOT, appointment(1), "h")
+    modes = {name: stat.S_IMODE(os.stat(tmp_path / name).st_mode)
+             for name in ("db.sqlite3.lock", "db.sqlite3.in-use")}
+    assert modes == {"db.sqlite3.lock": 0o600, "db.sqlite3.in-use": 0o600}
+
+
+def test_a_locked_store_fails_the_start_up_write_check_within_the_timeout(tmp_path):
+    repo = SqliteRepository(tmp_path / "db.sqlite3", busy_timeout=0.3)
+    with closing(sqlite3.connect(tmp_path / "db.sqlite3", isolation_level=None)) as other:
+        other.execute("BEGIN IMMEDIATE")        # e.g. a shell holding the write lock
+        started = time.monotonic()
+        with pytest.raises(StoreUnavailable):
+            repo.check_writable()
+        assert time.monotonic() - started < 3    # SQLite's own default would wait 5 s

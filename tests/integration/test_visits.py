@@ -45,7 +45,9 @@ def test_invalid_transition_is_409_with_the_current_status(client):
 def test_no_show_only_once_the_slot_has_started(client, settings, repository):
     appointment_id, _ = owner(book(client))
     early = visit(client, appointment_id, "no_show")
-    assert (early.status_code, early.json["current_status"]) == (409, "booked")
+    assert (early.status_code, early.json) == (409, {
+        "error": "A no-show can be recorded only once the slot has started",
+        "current_status": "booked"})
     later = create_app(settings, repository, now=lambda: AFTER_THE_SLOT).test_client()
     assert visit(later, appointment_id, "no_show").json["appointment"]["status"] == "no_show"
     assert booked(client) == 1
@@ -70,10 +72,14 @@ def test_cancelled_is_final_and_a_visit_cannot_be_cancelled_by_the_patient(clien
     seen_id, seen_headers = owner(book(client, {**GOOD, "patient_phone": "+8801800000000"}))
     visit(client, seen_id, "checked_in")
     refused = patch(client, seen_id, {"status": "cancelled"}, seen_headers)
-    assert (refused.status_code, refused.json["current_status"]) == (409, "checked_in")
+    assert (refused.status_code, refused.json) == (409, {
+        "error": "Cannot change status from checked_in to cancelled",
+        "current_status": "checked_in"})
     moved = patch(client, seen_id, {"date": "2026-11-26", "appointment_time": "11:00"},
                   seen_headers)
-    assert moved.status_code == 409
+    assert (moved.status_code, moved.json) == (409, {
+        "error": "Cannot change status from checked_in to rescheduled",
+        "current_status": "checked_in"})
     assert booked(client) == 1
 
 

@@ -1,5 +1,6 @@
 """The use cases on the in-memory repository: no Flask, no files, milliseconds."""
 
+import base64
 from datetime import UTC, date, datetime
 from datetime import time as clock_time
 from zoneinfo import ZoneInfo
@@ -15,8 +16,15 @@ from app.domain.errors import (
     ValidationFailed,
 )
 from app.domain.hospitals import Hospital, Hospitals
+from app.domain.model import Appointment
 from app.service import BookingService
-from app.service.commands import AppointmentFilter, BookSlot, CancelAppointment, Reschedule
+from app.service.commands import (
+    AppointmentFilter,
+    BookSlot,
+    CancelAppointment,
+    ChangeStatus,
+    Reschedule,
+)
 from app.service.tokens import secret_hash
 from tests.support.memory import MemoryRepository
 
@@ -56,6 +64,11 @@ def test_booking_answers_the_appointment_and_a_token_of_which_only_the_hash_is_s
     assert (booked.appointment.hospital, booked.appointment.status) == ("Small Clinic", "booked")
     assert repository.token_hashes[booked.appointment.id] == secret_hash(booked.access_token)
     assert not booked.replayed
+
+
+def test_the_access_token_carries_32_random_bytes(service):
+    token = service.book(booking()).access_token
+    assert len(base64.urlsafe_b64decode(token + "=")) == 32
 
 
 def test_a_full_slot_refuses_with_its_counts(service):
@@ -144,3 +157,23 @@ def test_the_admin_list_needs_the_admin_key_and_pages_in_time_order(service):
         service.search(wanted, "wrong")
     page = service.search(wanted, ADMIN)
     assert ([a.id for a in page.items], page.total) == ([later.appointment.id], 2)
+
+
+def legacy(repository) -> Appointment:
+    """An old-app appointment: its hospital by display name only, no id, no token."""
+    old = Appointment("legacy-1", "", "Small Clinic", DAY, "10:00", "booked", "Karim",
+                      "01712345678", None, None, None, NOW)
+    with repository._transaction:
+        repository.put(old, None)
+    return old
+
+
+def test_staff_reschedule_an_old_app_appointment_found_by_its_hospitals_name(
+        service, repository):
+    moved = service.reschedule(Reschedule(legacy(repository).id, ADMIN, DAY, "11:00"))
+    assert (moved.hospital_id, moved.appointment_time) == ("clinic", "11:00")
+
+
+def test_staff_check_in_an_old_app_appointment_found_by_its_hospitals_name(service, repository):
+    checked_in = service.change_status(ChangeStatus(legacy(repository).id, ADMIN, "checked_in"))
+    assert checked_in.status == "checked_in"

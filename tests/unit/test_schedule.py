@@ -6,7 +6,7 @@ import pytest
 
 from app.config.hospitals import load_hospitals
 from app.domain.errors import HospitalClosed, ValidationFailed
-from app.domain.schedule import bookable_slot
+from app.domain.schedule import bookable_slot, has_started
 from tests.unit.test_hospitals import SHIPPED
 
 GOMOTI = load_hospitals(SHIPPED).get("gomoti")
@@ -58,3 +58,15 @@ def test_slot_that_already_started_today_is_refused():
     with pytest.raises(ValidationFailed):
         bookable_slot(GOMOTI, date(2026, 11, 25), "10:00", morning)
     assert bookable_slot(GOMOTI, date(2026, 11, 25), "10:30", morning)
+
+
+@pytest.mark.parametrize("day, time, started", [
+    (date(2026, 11, 25), "10:00", True),      # its start is now: a no-show may be recorded
+    (date(2026, 11, 25), "09:30", True),
+    (date(2026, 11, 25), "10:30", False),     # later today
+    (date(2026, 11, 24), "16:30", True),      # any earlier day, whatever the time
+    (date(2026, 11, 26), "09:00", False),
+])
+def test_a_slot_has_started_from_its_start_time_on(day, time, started):
+    morning = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)    # 10:00 in Dhaka
+    assert has_started(GOMOTI, day, time, morning) is started

@@ -28,9 +28,17 @@ def test_one_patient_in_several_seats_lists_the_appointment_ids():
         "same patient", "one phone number holds several seats: appointments a1, a2")
 
 
+def test_several_patients_in_several_seats_are_listed_group_by_group():
+    [finding] = check_slot(census(same_patient=(("a1", "a2"), ("b1", "b2", "b3"))), capacity=15)
+    assert finding.detail == ("one phone number holds several seats: appointments "
+                              "a1, a2; b1, b2, b3")
+
+
 def test_appointments_outside_the_transaction_are_a_slot_row_finding():
     [finding] = check_slot(census(unrecorded=2), capacity=15)
-    assert finding.check == "slot row" and finding.detail.startswith("2 appointment(s)")
+    assert (finding.check, finding.detail) == (
+        "slot row", "2 appointment(s) not recorded by the slot's row "
+        "(written outside the booking transaction)")
 
 
 def test_an_unknown_hospital_is_reported_once_and_not_as_over_capacity():
