@@ -160,14 +160,15 @@ class Repository(ABC):
         """One SlotCensus per slot holding any appointment, whole store (check-store). Reads
         only; the counts come from one consistent read where the engine offers one."""
 
+    @abstractmethod
     def backup_to(self, target: Path) -> BackupInfo:
-        """Write a consistent copy of the whole store to `target` while bookings go on."""
-        raise BackupUnsupported(f"{type(self).__name__} has no backup command")
+        """Write a consistent copy of the whole store to `target` while bookings go on
+        (BackupUnsupported, saying what to use instead, for an engine backed up otherwise)."""
 
+    @abstractmethod
     def restore_from(self, backup: Path, previous: Path) -> None:
         """Replace the store's contents by `backup` (the current ones saved to `previous`);
         StoreInUse while another process uses the store, BackupUnusable for a bad file."""
-        raise BackupUnsupported(f"{type(self).__name__} has no restore command")
 
     @abstractmethod
     def phone_batches(self, size: int) -> Iterator[list[StoredPhone]]:

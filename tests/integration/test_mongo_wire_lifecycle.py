@@ -619,6 +619,57 @@ def test_a_closure_is_stored_with_its_slots_closed_in_one_transaction(wire):
     wire.quiet()
 
 
+def test_removing_a_closure_reopens_its_slots_unless_another_closure_covers_them(wire):
+    flood = {"_id": "c1", "hospital_id": "gomoti", "date": "2026-11-26", "start": "10:00",
+             "end": "11:00", "reason": "Flood"}
+    strike = {"_id": "c2", "hospital_id": "gomoti", "date": "2026-11-26", "start": "10:30",
+              "end": "11:00", "reason": "Strike"}
+    response = wire.call(wire.client.delete, "/api/admin/closures/c1", headers=ADMIN)
+    found = wire.next("find", "closures")
+    assert (found["filter"], found["startTransaction"]) == ({"_id": "c1"}, True)
+    found.ok(cursor={"id": 0, "ns": "hospital_booking.closures", "firstBatch": [flood]})
+    deleted = wire.next("delete", "closures")
+    assert [(d["q"], d["limit"]) for d in deleted["deletes"]] == [({"_id": "c1"}, 1)]
+    deleted.ok(n=1)
+    others = wire.next("find", "closures")      # the day's closures left, in order
+    assert (others["filter"], others["sort"]) == (
+        {"hospital_id": "gomoti", "date": "2026-11-26"}, {"date": 1, "start": 1, "_id": 1})
+    others.ok(cursor={"id": 0, "ns": "hospital_booking.closures", "firstBatch": [strike]})
+    slots = wire.next("find", "slots")
+    assert (slots["filter"], slots["projection"]) == (
+        {"hospital": "Gomoti Hospital", "appointment_date": MIDNIGHT}, {"appointment_time": 1})
+    slots.ok(cursor={"id": 0, "ns": "hospital_booking.slots", "firstBatch": [
+        {"_id": f"Gomoti Hospital|2026-11-26|{t}", "appointment_time": t}
+        for t in ("11:00", "10:30", "10:00")]})           # 11:00 is outside the closure
+    writes = []
+    for time_, still, by in (("10:00", None, None), ("10:30", "Strike", "c2")):
+        writes.append(touch(wire, f"Gomoti Hospital|2026-11-26|{time_}", closed="Flood"))
+        reopen = wire.next("update", "slots")
+        assert reopen["updates"][0]["u"] == {"$set": {"closed": still}}
+        reopen.ok(n=1, nModified=1)
+        writes.append(audited(wire, "reopen", actor="admin", time=time_,
+                              before={"closed": "Flood"},
+                              after={"closed": still, "closure_id": by}))
+    commit = wire.next("commitTransaction")
+    same_transaction(found, deleted, others, slots, *writes, commit)
+    commit.ok()
+    answer = response.result(timeout=RECV_S)
+    assert (answer.status_code, answer.json) == (200, {"closure": {
+        "id": "c1", "hospital_id": "gomoti", "date": "2026-11-26", "start": "10:00",
+        "end": "11:00", "reason": "Flood"}})
+    wire.quiet()
+
+
+def test_removing_an_unknown_closure_is_404_and_writes_nothing(wire):
+    response = wire.call(wire.client.delete, "/api/admin/closures/c9", headers=ADMIN)
+    wire.next("find", "closures").ok(
+        cursor={"id": 0, "ns": "hospital_booking.closures", "firstBatch": []})
+    wire.next("abortTransaction").ok()
+    answer = response.result(timeout=RECV_S)
+    assert (answer.status_code, answer.json) == (404, {"error": "Closure not found"})
+    wire.quiet()
+
+
 def test_bulk_cancel_writes_each_slot_then_cancels_and_audits_its_bookings(wire):
     closure = {"_id": "c1", "hospital_id": "gomoti", "date": "2026-11-26", "start": "10:00",
                "end": "10:30", "reason": "Flood"}

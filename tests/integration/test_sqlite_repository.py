@@ -13,9 +13,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from app.config import Settings
 from app.domain.errors import DuplicateBooking, SlotFull, StoreUnavailable
+from app.domain.hospitals import Hospitals
 from app.domain.model import Appointment, Slot
+from app.storage import open_repository, pin_store
 from app.storage.sqlite import SqliteRepository
+from app.storage.sqlite_files import file_identity
 from tests.support.load import run_together
 
 SLOT = Slot("gomoti", "Gomoti Hospital", date(2026, 11, 26), "10:00", capacity=15)
@@ -227,3 +231,19 @@ def test_a_locked_store_fails_the_start_up_write_check_within_the_timeout(tmp_pa
         with pytest.raises(StoreUnavailable):
             repo.check_writable()
         assert time.monotonic() - started < 3    # SQLite's own default would wait 5 s
+
+
+def test_the_servers_master_pins_the_store_for_its_workers(tmp_path, monkeypatch):
+    monkeypatch.setenv("SQLITE_STORE_ID", "")         # restored after the test
+    path = tmp_path / "booking.sqlite3"
+    pin_store(Settings.from_env(env={"MONGODB_URI": "mongodb://db/"}, sqlite_path=path))
+    assert (os.environ["SQLITE_STORE_ID"], path.exists()) == ("", False)   # MongoDB: nothing
+    pin_store(Settings.from_env(env={}, sqlite_path=path))
+    assert os.environ["SQLITE_STORE_ID"] == file_identity(path)
+    handed_down = {"SQLITE_STORE_ID": os.environ["SQLITE_STORE_ID"]}
+    worker = open_repository(Settings.from_env(env=handed_down, sqlite_path=path), Hospitals([]))
+    worker.book(SLOT, appointment(1), "h")
+    path.unlink()
+    with pytest.raises(StoreUnavailable):
+        worker.book(SLOT, appointment(2), "h")
+    assert not path.exists()

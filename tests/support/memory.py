@@ -34,7 +34,7 @@ from app.domain.model import (
 from app.domain.operations import AuditEntry, Closure, SlotRules, change, slot_label
 from app.domain.policy import COUNTED_STATUSES, IDEMPOTENCY_KEY_LIFETIME, NOT_AWAITING_VISIT
 from app.domain.schedule import capacity_in_force, ensure_slot_open
-from app.storage.base import Repository, acting
+from app.storage.base import BackupUnsupported, Repository, acting
 
 
 class MemoryRepository(Repository):
@@ -207,6 +207,12 @@ class MemoryRepository(Repository):
         """Another appointment already holds `wanted`'s phone in its slot (inside the lock)."""
         return bool(self._counted(lambda a: a.slot_key == wanted.slot_key and a.id != wanted.id
                                   and a.patient_phone == wanted.patient_phone))
+
+    def backup_to(self, target):
+        raise BackupUnsupported("the in-memory store keeps nothing to back up")
+
+    def restore_from(self, backup, previous):
+        raise BackupUnsupported("the in-memory store keeps nothing to restore")
 
     def ping(self):
         pass
