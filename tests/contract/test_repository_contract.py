@@ -220,8 +220,9 @@ def test_set_status_changes_only_from_the_expected_status_and_keeps_the_seat(rep
     assert (stale.value.message, stale.value.extra) == (
         "Cannot change status from checked_in to no_show", {"current_status": "checked_in"})
     assert repository.get(made.id)[0].status == "checked_in"
-    with pytest.raises(AppointmentNotFound):
+    with pytest.raises(AppointmentNotFound) as missing:
         repository.set_status("no-such-id", "booked", "checked_in")
+    assert missing.value.extra == {}        # the service adds where a patient turns
 
 
 def test_racing_status_changes_let_exactly_one_win(repository):

@@ -221,6 +221,17 @@ def test_health_says_the_process_answers_and_ready_that_the_store_takes_writes(
         200, {"status": "ok"})
 
 
+@pytest.mark.parametrize("damage, why", [
+    (lambda path: path.unlink(), "the database file {path} was deleted"),
+    (lambda path: path.chmod(0o444), "the database file {path} is read-only"),  # chmod a-w
+])
+def test_ready_says_why_the_sqlite_store_takes_no_write(client, repository, damage, why):
+    damage(repository._path)
+    response = client.get("/api/ready")
+    assert (response.status_code, response.json) == (503, {
+        "error": "Booking store not ready", "reason": why.format(path=repository._path)})
+
+
 def test_day_availability_marks_slots_already_started_today(client):
     # FIXED_NOW is 14:00 in Dhaka on the 25th.
     slots = client.get("/api/hospitals/gomoti/availability?date=2026-11-25").json["slots"]

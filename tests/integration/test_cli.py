@@ -92,6 +92,14 @@ def test_export_day_writes_the_front_desks_csv(cli, client):
     assert rows[1]["doctor"] == "Dr. Karim" and rows[0]["patient_name"] == "Rahim Uddin"
 
 
+def test_export_day_lists_the_whole_day_not_one_page(cli, client):
+    for n in range(51):         # the admin list's page holds 50
+        book(client, {**GOOD, "appointment_time": ("10:00", "10:30", "11:00", "11:30")[n // 15],
+                      "patient_phone": f"+88017000{n:05d}"})
+    rows = list(csv.DictReader(io.StringIO(cli("export-day", "gomoti", "2026-11-26").stdout)))
+    assert len(rows) == 51
+
+
 def test_every_command_has_help(cli):
     for command in (["init-store"], ["closures", "add"], ["closures", "list"],
                     ["closures", "remove"], ["closures", "cancel-bookings"],

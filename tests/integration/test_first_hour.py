@@ -86,5 +86,6 @@ def test_lost_token_404_says_where_to_turn_without_revealing_the_appointment(cli
     assert existing.status_code == missing.status_code == no_token.status_code == 404
     assert existing.json == missing.json == no_token.json
     assert "staff can find your appointment" in existing.json["help"]
-    assert [c["hospital_id"] for c in existing.json["contacts"]] == ["gomoti", "moon", "al-sefa"]
+    assert [(c["hospital_id"], c["name"]) for c in existing.json["contacts"]] == [
+        ("gomoti", "Gomoti Hospital"), ("moon", "Moon Hospital"), ("al-sefa", "Al-Sefa Hospital")]
     assert all(c["contact"] for c in existing.json["contacts"])

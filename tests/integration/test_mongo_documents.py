@@ -18,7 +18,7 @@ from pymongo.errors import DuplicateKeyError
 
 from app.domain.errors import IdempotencyKeyReused
 from app.domain.model import Appointment, AppointmentQuery, IdempotencyEntry, SlotKey
-from app.domain.operations import Closure, SlotRules
+from app.domain.operations import AuditEntry, Closure, SlotRules
 from app.storage.mongo import (
     MongoRepository,
     appointment_document,
@@ -378,8 +378,8 @@ def test_slot_rules_read_slot_documents_by_display_name_with_an_override_or_a_cl
         return {"_id": f"{hospital}|{day.date().isoformat()}|{time}", "hospital": hospital,
                 "appointment_date": day, "appointment_time": time, "version": 3, **rules}
 
-    db.slots.insert_many([
-        slot_document("10:00", capacity=5), slot_document("10:30", closed="Flood"),
+    db.slots.insert_many([         # out of time order: the answer is sorted
+        slot_document("10:30", closed="Flood"), slot_document("10:00", capacity=5),
         slot_document("11:00"),                                          # only booked: no rule
         slot_document("11:30", capacity=None, closed=None),              # both cleared
         slot_document("10:00", day=MIDNIGHT + timedelta(days=1), capacity=2),
@@ -398,17 +398,28 @@ def test_closures_and_audit_entries_read_back_as_written(db, repo):
         {"_id": "a", "hospital_id": "gomoti", "date": "2026-11-26", "start": None, "end": None,
          "reason": "Flood"},
         {"_id": "c", "hospital_id": "moon", "date": "2026-11-26", "start": None, "end": None,
-         "reason": "Other hospital"}])
+         "reason": "Other hospital"},
+        {"_id": "d", "hospital_id": "gomoti", "date": "2026-11-28", "start": None, "end": None,
+         "reason": "Election"}])
     assert [c.id for c in repo.closures("gomoti", DAY)] == ["a", "b"]
+    assert [c.id for c in repo.closures("gomoti")] == ["a", "b", "d"]
     assert repo.closures("gomoti")[1] == Closure("b", "gomoti", DAY, "Strike", "14:00", "15:00")
-    db.audit.insert_many([
-        {"at": NOW + timedelta(seconds=s), "actor": actor, "action": action,
-         "hospital_id": "gomoti", "date": "2026-11-26", "time": "10:00", "appointment_id": "x",
-         "before": {}, "after": {"status": "booked"}}
-        for s, actor, action in [(2, "admin", "status"), (1, "patient", "book")]])
+    db.audit.insert_many([       # out of order; the same instant is ordered by _id
+        {"_id": _id, "at": NOW + timedelta(seconds=s), "actor": actor, "action": action,
+         "hospital_id": "gomoti", "date": "2026-11-26", "time": "10:00", "appointment_id": who,
+         "before": before, "after": after}
+        for _id, s, actor, action, who, before, after in [
+            ("e3", 2, "admin", "status", "x", {"status": "booked"}, {"status": "checked_in"}),
+            ("e2", 1, "patient", "book", "y", {}, {"status": "booked"}),
+            ("e1", 1, "patient", "book", "x", {}, {"status": "booked"})]])
+    slot = SlotKey("gomoti", DAY, "10:00")
     trail = repo.audit_trail(appointment_id="x")
-    assert [(e.actor, e.action) for e in trail] == [("patient", "book"), ("admin", "status")]
-    assert repo.audit_trail(slot=SlotKey("gomoti", DAY, "10:00")) == trail
+    assert trail == [
+        AuditEntry(NOW + timedelta(seconds=1), "patient", "book", slot, "x", {},
+                   {"status": "booked"}),
+        AuditEntry(NOW + timedelta(seconds=2), "admin", "status", slot, "x",
+                   {"status": "booked"}, {"status": "checked_in"})]
+    assert [e.appointment_id for e in repo.audit_trail(slot=slot)] == ["x", "y", "x"]
     assert repo.audit_trail(slot=SlotKey("gomoti", DAY, "10:30")) == []
 
 

@@ -607,13 +607,18 @@ def test_a_closure_is_stored_with_its_slots_closed_in_one_transaction(wire):
         "hospital_id": "gomoti", "date": "2026-11-26", "start": "10:00", "end": "10:30",
         "reason": "Flood"}
     stored.ok(n=1)
-    touch(wire, SLOT_KEY)
+    written = touch(wire, SLOT_KEY)
     close = wire.next("update", "slots")
-    assert close["updates"][0]["u"] == {"$set": {"closed": "Flood"}}
+    assert (close["updates"][0]["q"], close["updates"][0]["u"]) == (
+        {"_id": SLOT_KEY}, {"$set": {"closed": "Flood"}})
     close.ok(n=1, nModified=1)
-    audited(wire, "close", after={"closed": "Flood", "closure_id": closure["_id"]})
-    answer_count(wire.next("aggregate", "appointments"), 6)
-    wire.next("commitTransaction").ok()
+    audit = audited(wire, "close", before={"closed": None},
+                    after={"closed": "Flood", "closure_id": closure["_id"]})
+    count = wire.next("aggregate", "appointments")
+    answer_count(count, 6)
+    commit = wire.next("commitTransaction")
+    same_transaction(stored, written, close, audit, count, commit)
+    commit.ok()
     answer = response.result(timeout=RECV_S)
     assert (answer.status_code, answer.json["active_bookings"]) == (201, 6)
     wire.quiet()
@@ -645,7 +650,8 @@ def test_removing_a_closure_reopens_its_slots_unless_another_closure_covers_them
     for time_, still, by in (("10:00", None, None), ("10:30", "Strike", "c2")):
         writes.append(touch(wire, f"Gomoti Hospital|2026-11-26|{time_}", closed="Flood"))
         reopen = wire.next("update", "slots")
-        assert reopen["updates"][0]["u"] == {"$set": {"closed": still}}
+        assert (reopen["updates"][0]["q"], reopen["updates"][0]["u"]) == (
+            {"_id": f"Gomoti Hospital|2026-11-26|{time_}"}, {"$set": {"closed": still}})
         reopen.ok(n=1, nModified=1)
         writes.append(audited(wire, "reopen", actor="admin", time=time_,
                               before={"closed": "Flood"},
@@ -683,7 +689,7 @@ def test_bulk_cancel_writes_each_slot_then_cancels_and_audits_its_bookings(wire)
     slots.ok(cursor={"id": 0, "ns": "hospital_booking.slots", "firstBatch": [
         {"_id": SLOT_KEY, "appointment_time": "10:00"},
         {"_id": "Gomoti Hospital|2026-11-26|10:30", "appointment_time": "10:30"}]})
-    touch(wire, SLOT_KEY, closed="Flood")                # 10:30 is outside the closure
+    written = touch(wire, SLOT_KEY, closed="Flood")      # 10:30 is outside the closure
     waiting = wire.next("find", "appointments")
     assert waiting["filter"]["status"] == {"$nin": ["cancelled", "checked_in", "completed",
                                                     "no_show"]}
@@ -694,7 +700,7 @@ def test_bulk_cancel_writes_each_slot_then_cancels_and_audits_its_bookings(wire)
     audit = audited(wire, "bulk_cancel", actor="admin", appointment_id=APPOINTMENT_ID,
                     after={"reason": "Flood", "status": "cancelled"})
     commit = wire.next("commitTransaction")
-    same_transaction(found, slots, cancel, audit, commit)
+    same_transaction(found, slots, written, waiting, cancel, audit, commit)
     commit.ok()
     answer = response.result(timeout=RECV_S)
     assert answer.json == {"closure_id": "c1", "cancelled": 1,

@@ -84,6 +84,33 @@ def test_removing_a_closure_reopens_its_slots(client):
     assert (missing.status_code, missing.json) == (404, {"error": "Closure not found"})
 
 
+def test_the_closures_and_overrides_of_one_date_leave_other_dates_out(client):
+    close(client)
+    close(client, date="2026-11-28", reason="Election")
+    capacity(client, time="10:00", capacity=3)
+    capacity(client, date="2026-11-28", time="10:00", capacity=4)
+    closures = client.get("/api/admin/closures?hospital=gomoti&date=2026-11-28",
+                          headers=ADMIN).json["closures"]
+    assert [(c["date"], c["reason"]) for c in closures] == [("2026-11-28", "Election")]
+    overrides = client.get("/api/admin/capacity?hospital=gomoti&date=2026-11-28",
+                           headers=ADMIN).json["overrides"]
+    assert overrides == [{"hospital_id": "gomoti", "date": "2026-11-28", "time": "10:00",
+                          "capacity": 4}]
+
+
+def test_a_removed_closure_leaves_the_slots_another_closure_covers_closed(client):
+    whole = close(client, start="10:00", end="11:00").json["closure"]["id"]
+    later = close(client, start="10:30", end="11:00", reason="Flood").json["closure"]["id"]
+    close(client, date="2026-11-28", reason="Election")       # another day, every slot
+    client.delete(f"/api/admin/closures/{whole}", headers=ADMIN)
+    assert book(client).status_code == 201                       # 10:00 reopened
+    refused = book(client, {**GOOD, "appointment_time": "10:30"})
+    assert refused.json == {"error": "Hospital closed on 2026-11-26: Flood"}
+    [*_, reopen] = trail(client, hospital="gomoti", date="2026-11-26", time="10:30")
+    assert (reopen["action"], reopen["before"], reopen["after"]) == (
+        "reopen", {"closed": "Flood"}, {"closed": "Flood", "closure_id": later})
+
+
 def test_rescheduling_into_a_closure_is_400(client):
     appointment_id, headers = owner(book(client))
     close(client, start="11:00", end="12:00")
@@ -175,6 +202,14 @@ def test_the_trail_of_an_appointment_and_of_a_slot(client):
     slot_trail = trail(client, hospital="gomoti", date="2026-11-26", time="11:00")
     assert [e["action"] for e in slot_trail] == ["reschedule", "status", "capacity"]
     assert "Rahim" not in str(slot_trail) and GOOD["patient_phone"] not in str(slot_trail)
+
+
+def test_an_audit_entry_answers_when_who_what_where_and_the_change(client):
+    appointment_id, _ = owner(book(client))
+    assert trail(client, appointment=appointment_id) == [{
+        "at": "2026-11-25T08:00:00+00:00", "actor": "patient", "action": "book",
+        "hospital_id": "gomoti", "date": "2026-11-26", "time": "10:00",
+        "appointment_id": appointment_id, "before": {}, "after": {"status": "booked"}}]
 
 
 @pytest.mark.parametrize("method, url", [

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from app.config import Settings
-from app.domain.errors import DuplicateBooking, SlotFull, StoreUnavailable
+from app.domain.errors import DuplicateBooking, SlotFull, StoreNotReady, StoreUnavailable
 from app.domain.hospitals import Hospitals
 from app.domain.model import Appointment, Slot
 from app.storage import open_repository, pin_store
@@ -110,6 +110,19 @@ def test_writer_waiting_past_the_timeout_gets_store_unavailable(tmp_path):
     assert time.monotonic() - started < 2
     os.close(holder)
     assert repo.slot_count(SLOT.key) == 0
+
+
+def test_ready_gives_up_after_a_second_whatever_the_store_timeout(tmp_path):
+    repo = SqliteRepository(tmp_path / "db.sqlite3", busy_timeout=4)
+    holder = os.open(tmp_path / "db.sqlite3.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # another process holding the write gate
+    started = time.monotonic()
+    with pytest.raises(StoreNotReady) as not_ready:
+        repo.ready()
+    assert time.monotonic() - started < 3
+    assert not_ready.value.extra == {
+        "reason": "cannot take a write now: write gate not free within 1 s"}
+    os.close(holder)
 
 
 def test_store_that_cannot_be_opened_is_unavailable(tmp_path):
