@@ -170,6 +170,16 @@ def test_unknown_route_is_404_json_and_wrong_method_405_json(client):
     assert response.json["error"]
 
 
+def test_availability_refusals_name_the_field_and_why(client):
+    off_grid = client.get("/api/appointments/availability/gomoti/2026-11-26/10:07")
+    assert off_grid.json == {"error": "Validation failed", "details": {"time": [
+        "Must be a slot start between 09:00 and 16:30 every 30 minutes."]}}
+    assert client.get("/api/hospitals/gomoti/availability?date=2027-01-24").status_code == 200
+    beyond = client.get("/api/hospitals/gomoti/availability?date=2027-01-25")
+    assert (beyond.status_code, beyond.json) == (400, {"error": "Validation failed", "details": {
+        "date": ["Bookings open at most 60 days ahead."]}})
+
+
 @pytest.mark.parametrize("url, status", [
     ("/api/appointments/availability/gomoti/2026-13-01/10:00", 400),
     ("/api/appointments/availability/gomoti/2026-11-26/10:07", 400),

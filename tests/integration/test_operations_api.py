@@ -34,7 +34,9 @@ def test_closing_an_afternoon_refuses_bookings_there_and_shows_it(client):
     added = close(client, start="14:00", end="16:00")
     assert added.status_code == 201
     assert added.json["active_bookings"] == 0
-    assert added.json["closure"]["start"] == "14:00"
+    closure = added.json["closure"]
+    assert closure == {"id": closure["id"], "hospital_id": "gomoti", "date": "2026-11-26",
+                       "start": "14:00", "end": "16:00", "reason": "Doctors' strike"}
     refused = client.post("/api/appointments", json={**GOOD, "appointment_time": "15:30"})
     assert (refused.status_code, refused.json) == (
         400, {"error": "Hospital closed on 2026-11-26: Doctors' strike"})
@@ -85,7 +87,7 @@ def test_removing_a_closure_reopens_its_slots(client):
 
 
 def test_the_closures_and_overrides_of_one_date_leave_other_dates_out(client):
-    close(client)
+    close(client, start="14:00", end="16:00")
     close(client, date="2026-11-28", reason="Election")
     capacity(client, time="10:00", capacity=3)
     capacity(client, date="2026-11-28", time="10:00", capacity=4)
@@ -96,6 +98,9 @@ def test_the_closures_and_overrides_of_one_date_leave_other_dates_out(client):
                            headers=ADMIN).json["overrides"]
     assert overrides == [{"hospital_id": "gomoti", "date": "2026-11-28", "time": "10:00",
                           "capacity": 4}]
+    slots = {s["time"]: s for s in client.get(DAY_URL).json["slots"]}
+    assert (slots["10:00"]["max_capacity"], slots["11:00"]["status"],
+            slots["14:00"]["status"]) == (3, "available", "closed")
 
 
 def test_a_removed_closure_leaves_the_slots_another_closure_covers_closed(client):
@@ -109,6 +114,21 @@ def test_a_removed_closure_leaves_the_slots_another_closure_covers_closed(client
     [*_, reopen] = trail(client, hospital="gomoti", date="2026-11-26", time="10:30")
     assert (reopen["action"], reopen["before"], reopen["after"]) == (
         "reopen", {"closed": "Flood"}, {"closed": "Flood", "closure_id": later})
+
+
+@pytest.mark.parametrize("change, details", [
+    ({"start": "17:00", "end": "18:00"}, {"start": ["The time range covers no slot."]}),
+    ({"date": "2026-11-24"}, {"date": ["Date is in the past."]}),
+])
+def test_a_closure_covering_no_slot_or_in_the_past_is_400_saying_why(client, change, details):
+    refused = close(client, **change)
+    assert (refused.status_code, refused.json) == (400, {"error": "Validation failed",
+                                                         "details": details})
+
+
+def test_today_can_still_be_closed_and_its_capacity_changed(client):
+    assert close(client, date="2026-11-25", start="16:00", end="17:00").status_code == 201
+    assert capacity(client, date="2026-11-25", time="16:30", capacity=3).status_code == 200
 
 
 def test_rescheduling_into_a_closure_is_400(client):
@@ -149,7 +169,7 @@ def test_lowering_below_the_bookings_is_reported_shown_full_and_cancels_nothing(
     for n in range(4):
         book(client, patient(n))
     lowered = capacity(client, time="10:00", capacity=2)
-    assert lowered.status_code == 200
+    assert (lowered.status_code, lowered.json["capacity"]) == (200, 2)
     assert lowered.json["over_capacity"] == ["10:00"]
     [slot] = lowered.json["slots"]
     assert (slot["max_capacity"], slot["current_bookings"], slot["status"]) == (2, 4, "full")
@@ -181,6 +201,12 @@ def test_a_whole_day_override_sets_every_slot_and_null_restores_the_default(clie
     capacity(client, capacity=None)
     # (the day view is kept per worker for DAY_ANSWER_FRESH_S: ask the slot itself)
     assert client.get(SLOT_URL).json["max_capacity"] == 15
+
+
+def test_a_capacity_for_a_time_off_the_grid_names_the_field(client):
+    refused = capacity(client, time="10:10", capacity=3)
+    assert (refused.status_code, refused.json) == (400, {
+        "error": "Validation failed", "details": {"time": ["Not a slot of this hospital."]}})
 
 
 @pytest.mark.parametrize("change", [{"capacity": -1}, {"capacity": "5"}, {"time": "10:10",

@@ -257,6 +257,9 @@ def test_the_servers_master_pins_the_store_for_its_workers(tmp_path, monkeypatch
     worker = open_repository(Settings.from_env(env=handed_down, sqlite_path=path), Hospitals([]))
     worker.book(SLOT, appointment(1), "h")
     path.unlink()
-    with pytest.raises(StoreUnavailable):
-        worker.book(SLOT, appointment(2), "h")
+    respawned = open_repository(Settings.from_env(env=handed_down, sqlite_path=path),
+                                Hospitals([]))
+    for each in (worker, respawned):
+        with pytest.raises(StoreUnavailable):
+            each.book(SLOT, appointment(2), "h")
     assert not path.exists()

@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime
 
 from app.config.hospitals import load_hospitals
 from app.domain.capacity import DayAvailability, SlotAvailability
+from app.domain.operations import SlotRules
 from app.domain.schedule import day_offer
 from tests.unit.test_hospitals import SHIPPED
 
@@ -32,3 +33,10 @@ def test_slots_that_have_begun_keep_their_count_but_offer_nothing():
     assert by_time["09:30"] == SlotAvailability("gomoti", THURSDAY, "09:30", 15, 2,
                                                 unbookable="started")
     assert (by_time["09:30"].available_slots, by_time["10:30"].unbookable) == (0, None)
+
+
+def test_a_day_closed_in_every_slot_is_closed_with_its_first_slots_reason():
+    rules = {t: SlotRules(closed="Flood" if t == "09:00" else "Strike")
+             for t in GOMOTI.slot_times()}
+    assert day_offer(GOMOTI, THURSDAY, {}, rules, NOW) == DayAvailability(
+        "gomoti", THURSDAY, is_open=False, closed_reason="Hospital closed on 2026-11-26: Flood")
