@@ -125,6 +125,28 @@ def test_ready_gives_up_after_a_second_whatever_the_store_timeout(tmp_path):
     os.close(holder)
 
 
+def test_a_writer_waiting_for_a_lock_held_outside_the_gate_stops_at_its_timeout(tmp_path):
+    """A backup or a shell holds SQLite's own lock: the busy wait gets what is left of the
+    writer's time (a thread releases the lock after 4 s, so nothing hangs either way)."""
+    repo = SqliteRepository(tmp_path / "db.sqlite3", busy_timeout=0.3)
+    other = sqlite3.connect(tmp_path / "db.sqlite3", isolation_level=None,
+                            check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(4, other.execute, ("ROLLBACK",))
+    release.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(StoreUnavailable):
+            repo.book(SLOT, appointment(1), "h")
+        assert time.monotonic() - started < 2.5
+    finally:
+        release.cancel()
+        release.join()
+        if other.in_transaction:
+            other.execute("ROLLBACK")
+        other.close()
+
+
 def test_store_that_cannot_be_opened_is_unavailable(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
