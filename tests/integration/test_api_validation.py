@@ -234,6 +234,7 @@ def test_health_says_the_process_answers_and_ready_that_the_store_takes_writes(
 @pytest.mark.parametrize("damage, why", [
     (lambda path: path.unlink(), "the database file {path} was deleted"),
     (lambda path: path.chmod(0o444), "the database file {path} is read-only"),  # chmod a-w
+    (lambda path: path.chmod(0o555), "the database file {path} is read-only"),  # of a+x too
 ])
 def test_ready_says_why_the_sqlite_store_takes_no_write(client, repository, damage, why):
     damage(repository._path)

@@ -3,13 +3,16 @@
 import fcntl
 import multiprocessing
 import os
+import shutil
 import sqlite3
 import stat
+import tempfile
 import threading
 import time
 import uuid
 from contextlib import closing
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -19,7 +22,7 @@ from app.domain.hospitals import Hospitals
 from app.domain.model import Appointment, Slot
 from app.storage import open_repository, pin_store
 from app.storage.sqlite import SqliteRepository
-from app.storage.sqlite_files import file_identity
+from app.storage.sqlite_files import file_identity, writable
 from tests.support.load import run_together
 
 SLOT = Slot("gomoti", "Gomoti Hospital", date(2026, 11, 26), "10:00", capacity=15)
@@ -238,10 +241,38 @@ def test_each_thread_keeps_one_connection_and_a_forked_process_opens_its_own(tmp
     thread.start()
     thread.join()
     assert theirs[0] is not mine
+    assert in_a_child(lambda: repo._connection() is not mine)   # gunicorn's workers
+
+
+def in_a_child(check, user: int | None = None) -> bool:
+    """`check()` in a forked process (as `user`, when given): whether it returned True."""
     child = os.fork()
-    if child == 0:      # SQLite connections must not cross fork(): gunicorn's workers
-        os._exit(0 if repo._connection() is not mine else 1)
-    assert os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 0
+    if child == 0:
+        passed = False
+        try:
+            if user is not None:
+                os.setuid(user)
+            passed = check() is True
+        finally:
+            os._exit(0 if passed else 1)
+    return os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 0
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="not root: test_api_validation's readiness "
+                    "test already goes through access(2)")
+def test_as_root_the_write_bits_decide_as_another_user_access_does():
+    shared = Path(tempfile.mkdtemp())
+    try:
+        shared.chmod(0o755)
+        mine, theirs = shared / "mine.sqlite3", shared / "theirs.sqlite3"
+        for path, mode in ((mine, 0o666), (theirs, 0o644)):
+            path.touch()
+            path.chmod(mode)
+        assert (writable(mine), writable(theirs)) == (True, True)          # root
+        assert in_a_child(lambda: (writable(mine), writable(theirs)) == (True, False),
+                          user=65534)                                      # nobody
+    finally:
+        shutil.rmtree(shared)
 
 
 def test_the_store_is_made_in_a_directory_created_as_needed(tmp_path):
