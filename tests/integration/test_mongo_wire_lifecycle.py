@@ -175,13 +175,21 @@ def test_second_cancel_frees_nothing_and_writes_nothing(wire):
     wire.quiet()
 
 
-def test_cancel_of_a_legacy_appointment_writes_its_slot_by_display_name(wire):
-    legacy = {"_id": APPOINTMENT_ID, "hospital": "Gomoti Hospital", "appointment_date": MIDNIGHT,
+@pytest.mark.parametrize("name, hospital_id, audited_as", [
+    ("Gomoti Hospital", None, "gomoti"),            # the old app's: found by its name
+    ("Old Clinic", "old-clinic", "old-clinic"),     # ours, of a hospital no longer configured
+    ("Closed Clinic", None, "Closed Clinic"),       # the old app's, of an unknown hospital
+], ids=["legacy", "ours unconfigured", "legacy unknown"])
+def test_cancel_of_a_legacy_appointment_writes_its_slot_by_display_name(wire, name, hospital_id,
+                                                                        audited_as):
+    legacy = {"_id": APPOINTMENT_ID, "hospital": name, "appointment_date": MIDNIGHT,
               "appointment_time": "10:00", "status": "confirmed"}
+    if hospital_id:
+        legacy["hospital_id"] = hospital_id
     response, _ = patch(wire, {"status": "cancelled"}, legacy)
-    touch(wire, SOURCE_KEY)
+    touch(wire, f"{name}|2026-11-26|10:00")
     wire.next("update", "appointments").ok(n=1, nModified=1)
-    audited(wire, "cancel", hospital_id="gomoti", before={"status": "confirmed"})
+    audited(wire, "cancel", hospital_id=audited_as, before={"status": "confirmed"})
     wire.next("commitTransaction").ok()
     answer = response.result(timeout=RECV_S)
     assert (answer.status_code, answer.json["seat_freed"]) == (200, True)
