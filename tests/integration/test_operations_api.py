@@ -230,6 +230,16 @@ def test_the_trail_of_an_appointment_and_of_a_slot(client):
     assert "Rahim" not in str(slot_trail) and GOOD["patient_phone"] not in str(slot_trail)
 
 
+def test_staff_changes_are_audited_as_admin_at_the_services_time(client):
+    appointment_id, _ = owner(book(client))
+    patch(client, appointment_id, {"date": "2026-11-26", "appointment_time": "11:00"}, ADMIN)
+    patch(client, appointment_id, {"status": "cancelled"}, ADMIN)
+    assert [(e["actor"], e["action"], e["at"]) for e in trail(client, appointment=appointment_id)
+            ] == [("patient", "book", "2026-11-25T08:00:00+00:00"),
+                  ("admin", "reschedule", "2026-11-25T08:00:00+00:00"),
+                  ("admin", "cancel", "2026-11-25T08:00:00+00:00")]
+
+
 def test_an_audit_entry_answers_when_who_what_where_and_the_change(client):
     appointment_id, _ = owner(book(client))
     assert trail(client, appointment=appointment_id) == [{
