@@ -72,6 +72,19 @@ def test_full_slot_rolls_back_the_slot_row_write(repository):
     assert version == 1
 
 
+def test_a_cancel_writes_the_slot_row_as_a_booking_does_a_visit_status_does_not(repository):
+    def version():
+        return repository._connection().execute("SELECT version FROM slots").fetchone()[0]
+
+    first, second = appointment(1), appointment(2)
+    for made in (first, second):
+        repository.book(SLOT, made, "h")
+    repository.set_status(first.id, "booked", "checked_in")
+    assert version() == 2
+    repository.cancel(second.id)
+    assert version() == 3
+
+
 def test_same_phone_twice_in_a_slot_is_refused(repository):
     repository.book(SLOT, appointment(1), "h")
     with pytest.raises(DuplicateBooking):
