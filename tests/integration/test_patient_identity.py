@@ -86,3 +86,17 @@ def test_normalize_phones_leaves_a_second_seat_of_one_patient_for_a_person(app, 
     output = normalize(app)
     assert f"left as duplicates: appointment {twin}" in output
     assert repository.get(twin)[0].patient_phone == "01811111111"
+
+
+def test_normalize_phones_reports_the_whole_store_across_batches(app, repository):
+    unreadable = {stored(repository, "call me", "10:00"), stored(repository, "none", "10:30")}
+    stored(repository, "01822222222", "11:00")
+    twins = set()
+    for time, phone in (("11:30", "1811111111"), ("12:00", "1833333333")):
+        stored(repository, f"+880{phone}", time)
+        twins.add(stored(repository, f"0{phone}", time))
+    first, *listed = normalize(app, "--batch-size", "1").splitlines()
+    assert first == ("phones: 7 scanned, 1 normalized, 2 could not be read, 2 left as they "
+                     "would duplicate a patient in their slot")
+    assert sorted(listed) == sorted([f"could not be read: appointment {i}" for i in unreadable]
+                                    + [f"left as duplicates: appointment {i}" for i in twins])
