@@ -445,6 +445,24 @@ def test_phone_batches_cover_our_string_ids_and_the_old_apps_object_ids(repo, db
     assert {p.hospital for p in stored} == {"gomoti", "Gomoti Hospital"}
 
 
+def test_phone_batches_page_by_id_whatever_the_insertion_order(repo, db):
+    ids = ["c", "a", "e", "b", "d"]                     # inserted out of order
+    db.appointments.insert_many([{**appointment_document(ours(n=n), "h"), "_id": i}
+                                 for n, i in enumerate(ids)])
+    db.appointments.insert_one(legacy())
+    batches = [[p.appointment_id for p in batch] for batch in repo.phone_batches(2)]
+    assert batches[:3] == [["a", "b"], ["c", "d"], ["e"]]
+    assert len(batches) == 4 and len(batches[3]) == 1   # then the old app's ObjectIds
+
+
+def test_set_phones_leaves_a_phone_that_would_duplicate_a_patient_in_its_slot(repo, db):
+    create_indexes(db)
+    first, twin = ours(phone="+8801811111111"), ours(phone="01811111111", n=1)
+    insert(db, first, twin)
+    assert repo.set_phones({twin.id: "+8801811111111"}) == [twin.id]
+    assert db.appointments.find_one({"_id": twin.id})["patient_phone"] == "01811111111"
+
+
 def test_set_phones_updates_the_old_apps_documents_by_object_id(repo, db):
     old = legacy()
     db.appointments.insert_one(old)
