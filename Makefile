@@ -84,8 +84,11 @@ $(MUTMUT): $(TESTING)
 
 # RECHECK=1 also runs again the survivors of earlier runs (mutmut keeps cached verdicts, and
 # a new test does not reopen them).
+# mutmut copies a source file into mutants/ only when it is missing there: the copies (not the
+# *.meta verdicts, kept per function hash) are removed first, so every run tests today's code.
 mutate: $(MUTMUT)
 	@echo "mutation testing app/domain, app/service, app/storage (about 30 min on 2 cores)"
+	@[ ! -d mutants/app ] || find mutants/app -type f ! -name '*.meta' -delete
 	@$(BIN)/mutmut run --max-children $(MUTATE_CHILDREN)
 	@[ -z "$(RECHECK)" ] || { survivors="$$($(BIN)/python -m bench.mutation --survivors)"; \
 		[ -z "$$survivors" ] || $(BIN)/mutmut run --max-children $(MUTATE_CHILDREN) $$survivors; }
