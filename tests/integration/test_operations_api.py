@@ -159,6 +159,8 @@ def test_fixed_closed_dates_from_the_config_refuse_with_their_reason(client):
     day = client.get("/api/hospitals/gomoti/availability?date=2026-12-16").json
     assert (day["is_open"], day["closed_reason"]) == (False,
                                                       "Hospital closed on 2026-12-16: Victory Day")
+    slot = client.get("/api/appointments/availability/gomoti/2026-12-16/10:00").json
+    assert (slot["status"], slot["is_available"]) == ("closed", False)
     friday = client.post("/api/appointments", json={**GOOD, "date": "2026-11-27"})
     assert friday.json == {"error": "Hospital closed on Fridays"}
 

@@ -302,6 +302,24 @@ def test_the_stores_lock_files_are_readable_by_its_owner_only(tmp_path):
     assert modes == {"db.sqlite3.lock": 0o600, "db.sqlite3.in-use": 0o600}
 
 
+def test_the_start_up_write_check_passes_on_a_fresh_store_and_makes_the_gates_lock_file(
+        tmp_path):
+    repo = SqliteRepository(tmp_path / "db.sqlite3")
+    repo.check_writable()
+    assert stat.S_IMODE(os.stat(tmp_path / "db.sqlite3.lock").st_mode) == 0o600
+    assert not repo._connection().in_transaction
+
+
+def test_close_closes_this_threads_connection_and_the_next_use_opens_another(tmp_path):
+    repo = SqliteRepository(tmp_path / "db.sqlite3")
+    first = repo._connection()
+    repo.close()
+    with pytest.raises(sqlite3.ProgrammingError):
+        first.execute("SELECT 1")
+    assert repo._connection() is not first
+    assert repo.slot_count(SLOT.key) == 0
+
+
 def test_a_locked_store_fails_the_start_up_write_check_within_the_timeout(tmp_path):
     repo = SqliteRepository(tmp_path / "db.sqlite3", busy_timeout=0.3)
     with closing(sqlite3.connect(tmp_path / "db.sqlite3", isolation_level=None)) as other:
