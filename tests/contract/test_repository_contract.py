@@ -252,6 +252,9 @@ def test_a_recorded_visit_cannot_be_cancelled_or_moved_even_by_a_patient_who_rea
     with pytest.raises(InvalidTransition) as move:
         repository.reschedule(made.id, slot("11:00"))
     assert cancel.value.extra == move.value.extra == {"current_status": visit}
+    assert (cancel.value.message, move.value.message) == (
+        f"Cannot change status from {visit} to cancelled",
+        f"Cannot change status from {visit} to rescheduled")
     assert repository.get(made.id)[0].status == visit
     assert (repository.slot_count(slot().key), repository.slot_count(slot("11:00").key)) == (1, 0)
     assert [e.action for e in repository.audit_trail(appointment_id=made.id)] == [

@@ -80,6 +80,10 @@ def test_cancelled_is_final_and_a_visit_cannot_be_cancelled_by_the_patient(clien
     assert (moved.status_code, moved.json) == (409, {
         "error": "Cannot change status from checked_in to rescheduled",
         "current_status": "checked_in"})
+    into_the_past = patch(client, seen_id, {"date": "2026-11-24", "appointment_time": "11:00"},
+                          seen_headers)           # the visit is refused before the new slot
+    assert (into_the_past.status_code, into_the_past.json["current_status"]) == (409,
+                                                                                 "checked_in")
     assert booked(client) == 1
 
 
