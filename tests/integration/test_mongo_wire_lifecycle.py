@@ -155,6 +155,7 @@ def test_cancel_writes_the_slot_then_the_status_in_one_transaction(wire):
                                                 {"$set": {"status": "cancelled"}})
     update.ok(n=1, nModified=1)
     audit = audited(wire, "cancel", actor="admin", appointment_id=APPOINTMENT_ID,
+                    at=FIXED_NOW.replace(tzinfo=None),
                     before={"status": "booked"}, after={"status": "cancelled"})
     commit = wire.next("commitTransaction")
     assert commit["writeConcern"] == {"w": "majority"}
@@ -214,7 +215,8 @@ def test_reschedule_writes_both_slots_counts_the_target_then_moves(wire):
     assert statement["u"] == {"$set": {"hospital_id": "gomoti", "hospital": "Gomoti Hospital",
                                        "appointment_date": MIDNIGHT, "appointment_time": "11:00"}}
     move.ok(n=1, nModified=1)
-    audit = audited(wire, "reschedule", time="11:00",
+    audit = audited(wire, "reschedule", time="11:00", actor="admin",
+                    appointment_id=APPOINTMENT_ID, at=FIXED_NOW.replace(tzinfo=None),
                     before={"slot": "gomoti 2026-11-26 10:00"},
                     after={"slot": "gomoti 2026-11-26 11:00"})
     commit = wire.next("commitTransaction")
