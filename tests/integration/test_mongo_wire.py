@@ -214,12 +214,14 @@ def slot_written(request, capacity=None, closed=None) -> None:
                lastErrorObject={"n": 1, "updatedExisting": True})
 
 
-def drive_booking(wire: Wire, count: int = 0, first=None, capped: bool = False, **rules):
+def drive_booking(wire: Wire, count: int = 0, first=None, capped: bool = False,
+                  seen: dict | None = None, **rules):
     """Answer a booking's statements up to its audit entry (commit, or the Idempotency-Key's
     entry, comes next); returns (slot write, insert).
 
     `capped`: a patient's booking through the service, which also holds the per-patient cap;
-    `rules`: what the slot's document holds (capacity, closed).
+    `seen` (a dict) gets the audit entry's insert; `rules`: what the slot's document holds
+    (capacity, closed).
     """
     update = first or wire.next("findAndModify", "slots")
     slot_written(update, **rules)
@@ -229,7 +231,10 @@ def drive_booking(wire: Wire, count: int = 0, first=None, capped: bool = False, 
         drive_patient(wire)
     insert = wire.next("insert", "appointments")
     insert.ok(n=1)
-    wire.next("insert", "audit").ok(n=1)
+    audit = wire.next("insert", "audit")
+    audit.ok(n=1)
+    if seen is not None:
+        seen["audit"] = audit
     return update, insert
 
 
@@ -480,12 +485,16 @@ def test_cancel_writes_the_slot_in_the_same_transaction(wire, mongo_repo):
 def test_http_booking_answers_201_with_what_was_inserted(wire, http):
     response = wire.call(http.post, "/api/appointments", json=GOOD)
     seat_read(wire, 3)
-    _, insert = drive_booking(wire, count=3, capped=True)
+    seen = {}
+    _, insert = drive_booking(wire, count=3, capped=True, seen=seen)
     wire.next("commitTransaction").ok()
     answer = response.result(timeout=RECV_S)
     assert answer.status_code == 201, answer.json
     [document] = insert["documents"]
     assert document["_id"] == answer.json["appointment"]["id"]
+    [entry] = seen["audit"]["documents"]            # by the patient, at the service's time
+    assert (entry["actor"], entry["at"], entry["appointment_id"]) == (
+        "patient", FIXED_NOW.replace(tzinfo=None), document["_id"])
     assert document["token_hash"] == hashlib.sha256(
         answer.json["access_token"].encode()).hexdigest()
 
