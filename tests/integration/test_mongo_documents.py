@@ -163,6 +163,13 @@ def test_search_filters_by_status(db, repo):
         == [cancelled.id]
 
 
+def test_search_filters_by_phone(db, repo):
+    mine, other = ours(phone="+8801811111111"), ours(phone="+8801822222222", n=1)
+    insert(db, mine, other)
+    found, total = repo.search(AppointmentQuery(*GOMOTI_DAY, phone="+8801811111111"))
+    assert ([a.id for a in found], total) == ([mine.id], 1)
+
+
 def test_search_lists_the_legacy_appointments_the_slot_counts(db, repo):
     db.appointments.insert_many([legacy(), legacy(status="confirmed")])
     page, total = repo.search(AppointmentQuery(*GOMOTI_DAY))
