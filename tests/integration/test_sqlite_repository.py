@@ -163,6 +163,29 @@ def test_a_writer_waiting_for_a_lock_held_outside_the_gate_stops_at_its_timeout(
         other.close()
 
 
+def test_two_writers_of_a_process_queue_a_third_hears_503_at_once_when_they_are_stuck(
+        tmp_path):
+    repo = SqliteRepository(tmp_path / "db.sqlite3", busy_timeout=3)
+    holder = os.open(tmp_path / "db.sqlite3.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # another process holding the write gate
+    try:
+        queued = [threading.Thread(target=repo.book, args=(SLOT, appointment(n), "h"))
+                  for n in (1, 2)]     # booked once the lock is released
+        for thread in queued:
+            thread.start()
+        time.sleep(0.8)                  # both have waited past STUCK_S (0.5 s)
+        started = time.monotonic()
+        with pytest.raises(StoreUnavailable) as third:
+            repo.book(SLOT, appointment(3), "h")
+        assert time.monotonic() - started < 0.5
+        assert str(third.value.__cause__) == ("2 writers of this process already wait for "
+                                             "the store")
+    finally:
+        os.close(holder)
+        for thread in queued:
+            thread.join()
+
+
 def test_store_that_cannot_be_opened_is_unavailable(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
