@@ -2,7 +2,6 @@
 windows shared by every process through one file, ended windows purged."""
 
 import sqlite3
-import threading
 import time
 from contextlib import closing
 
@@ -10,7 +9,7 @@ import pytest
 
 from app.storage import rate_counters
 from app.storage.rate_counters import PURGE_EVERY, SqliteCounterStorage
-from tests.integration.test_sqlite_repository import in_a_child
+from tests.support.processes import assert_one_connection_per_thread_and_process, in_a_child
 
 
 @pytest.fixture
@@ -52,15 +51,7 @@ def test_every_process_and_connection_shares_the_counts_of_one_file(tmp_path):
 
 
 def test_each_thread_keeps_one_connection_and_a_forked_process_opens_its_own(tmp_path):
-    counters = storage(tmp_path)
-    mine = counters._connection()
-    assert counters._connection() is mine
-    theirs = []
-    thread = threading.Thread(target=lambda: theirs.append(counters._connection()))
-    thread.start()
-    thread.join()
-    assert theirs[0] is not mine
-    assert in_a_child(lambda: counters._connection() is not mine)
+    assert_one_connection_per_thread_and_process(storage(tmp_path)._connection)
 
 
 def test_clear_and_reset(tmp_path):

@@ -24,6 +24,7 @@ from app.storage import open_repository, pin_store
 from app.storage.sqlite import SqliteRepository
 from app.storage.sqlite_files import file_identity, writable
 from tests.support.load import run_together
+from tests.support.processes import assert_one_connection_per_thread_and_process, in_a_child
 
 SLOT = Slot("gomoti", "Gomoti Hospital", date(2026, 11, 26), "10:00", capacity=15)
 
@@ -270,28 +271,7 @@ def test_a_store_from_before_overrides_and_closures_gains_their_columns(tmp_path
 
 def test_each_thread_keeps_one_connection_and_a_forked_process_opens_its_own(tmp_path):
     repo = SqliteRepository(tmp_path / "db.sqlite3")
-    mine = repo._connection()
-    assert repo._connection() is mine
-    theirs = []
-    thread = threading.Thread(target=lambda: theirs.append(repo._connection()))
-    thread.start()
-    thread.join()
-    assert theirs[0] is not mine
-    assert in_a_child(lambda: repo._connection() is not mine)   # gunicorn's workers
-
-
-def in_a_child(check, user: int | None = None) -> bool:
-    """`check()` in a forked process (as `user`, when given): whether it returned True."""
-    child = os.fork()
-    if child == 0:
-        passed = False
-        try:
-            if user is not None:
-                os.setuid(user)
-            passed = check() is True
-        finally:
-            os._exit(0 if passed else 1)
-    return os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 0
+    assert_one_connection_per_thread_and_process(repo._connection)   # gunicorn's workers
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="not root: test_api_validation's readiness "
