@@ -23,6 +23,10 @@ pytestmark = pytest.mark.e2e
 
 STORE_TIMEOUT_S = 3
 BOUND_S = STORE_TIMEOUT_S + 1.5
+# Reads never wait for the write lock: the fault this catches made them wait behind it (up to
+# 9.5 s of the 14 s); on a quiet host they answer in well under 1 s, on a host running two test
+# suites at once a read has been seen at 1.2 s with no lock involved.
+READ_BOUND_S = 2.5
 HELD_S = 14
 DAY = open_day(8)
 
@@ -111,7 +115,7 @@ def test_a_lock_held_14_s_bounds_every_booking_and_reads_go_on(server, held):
     assert len(load.bookings) >= 40
     assert slowest_booking < BOUND_S, f"a booking took {slowest_booking:.1f} s"
     assert {status for status, _ in load.reads} == {200}
-    assert slowest_read < 1.0, f"a read took {slowest_read:.2f} s"
+    assert slowest_read < READ_BOUND_S, f"a read took {slowest_read:.2f} s"
     after = requests.post(server.url + "/api/appointments",
                           json=booking("gomoti", DAY, "14:00", 1), timeout=10)
     assert after.status_code == 201          # the store takes bookings again at once
