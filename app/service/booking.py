@@ -27,7 +27,7 @@ from app.domain.model import (
     SlotKey,
     StoredPhone,
 )
-from app.domain.operations import ADMIN, PATIENT, Actor
+from app.domain.operations import ADMIN, PATIENT, Actor, SlotRules
 from app.domain.policy import IDEMPOTENCY_KEY_LIFETIME
 from app.domain.store_check import StoreReport
 from app.service import tokens
@@ -131,9 +131,13 @@ class BookingService(HospitalOperations):
         schedule.check_readable_day(hospital, day, now)
         schedule.check_slot_time(hospital, time, field="time")
         key = SlotKey(hospital.id, day, time)
-        rules = self.repository.slot_rules(hospital.id, day).get(key, schedule.OPEN)
+        rules = self._rules_of(key)
         return schedule.slot_offer(hospital, day, time, self.repository.slot_count(key), now,
                                    rules)
+
+    def _rules_of(self, key: SlotKey) -> SlotRules:
+        """The slot's closure and capacity override as stored (none: open, configured)."""
+        return self.repository.slot_rules(key.hospital_id, key.date).get(key, schedule.OPEN)
 
     def day_availability(self, hospital_ref: str, day: date) -> DayAvailability:
         hospital, now = self.hospitals.get(hospital_ref), self._now()
@@ -184,8 +188,7 @@ class BookingService(HospitalOperations):
         in force, is refused without the write lock or a transaction (true as of those reads;
         a seat freed later is for a later request). Only a possibly-free slot goes on to the
         booking transaction, which decides again on the slot's row."""
-        rules = self.repository.slot_rules(slot.hospital_id, slot.date).get(slot.key,
-                                                                          schedule.OPEN)
+        rules = self._rules_of(slot.key)
         schedule.ensure_slot_open(slot.key, rules)
         ensure_seat_free(self.repository.slot_count(slot.key),
                          schedule.capacity_in_force(slot.capacity, rules))
