@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test lint bench mutate clean screenshots openapi
+.PHONY: run test lint bench bench-compare mutate clean screenshots openapi
 
 $(BIN)/python:
 	@echo "creating $(VENV) with $(PYTHON)"
@@ -73,6 +73,13 @@ bench: $(TESTING)
 	@$(BIN)/python -m bench.run
 	@echo "measuring the SQLite write gate against the busy handler alone (about 30 s)"
 	@$(BIN)/python -m bench.write_gate
+
+# This tree's server against REF's, scenario by scenario in alternation (about 3 minutes).
+REF ?= HEAD~1
+bench-compare: $(TESTING)
+	@command -v wrk >/dev/null || echo "make bench-compare needs wrk: apt-get install -y wrk"
+	@echo "comparing this tree with $(REF) (bench/compare.json)"
+	@$(BIN)/python -m bench.compare --ref $(REF)
 
 # Mutation testing (not part of `make test`): incremental, results cached in mutants/.
 MUTMUT := $(VENV)/.mutmut-installed
