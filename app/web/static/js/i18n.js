@@ -30,7 +30,7 @@ const STRINGS = {
     "name": "Full name",
     "phone": "Mobile phone",
     "phone.hint": "A number in {country} may start with 0 (e.g. {example}); otherwise start with + and the country code.",
-    "phone.hint.local": "A number in {country} may be written as it is dialled there; otherwise start with + and the country code.",
+    "phone.hint.local": "A {country} number may be written as it is dialled there; otherwise start with + and the country code.",
     "email": "Email (optional)",
     "notes": "Notes for the hospital (optional)",
     "book": "Book this time",
