@@ -7,10 +7,14 @@ one is in BD)."""
 import pytest
 import requests
 
-from harness.server import start_server
 from tests.browser.conftest import screenshots
 from tests.browser.pages import BookingPage, expect
-from tests.support.hospitals import ABROAD, ABROAD_E164, ABROAD_LOCAL_PHONE, with_a_hospital_abroad
+from tests.support.hospitals import (
+    ABROAD,
+    ABROAD_E164,
+    ABROAD_LOCAL_PHONE,
+    start_with_a_hospital_abroad,
+)
 from tests.support.load import open_day
 
 PAGES = ("/", "/manage", "/staff")
@@ -60,8 +64,7 @@ def test_chromium_runs_no_inline_script_under_the_pages_policy(new_page, server,
 @pytest.fixture(scope="module")
 def abroad(tmp_path_factory):
     """The real server with the shipped hospitals and the Thames Clinic (phone_region GB)."""
-    folder = tmp_path_factory.mktemp("abroad")
-    running = start_server(folder, workers=2, HOSPITALS_CONFIG=with_a_hospital_abroad(folder))
+    running = start_with_a_hospital_abroad(tmp_path_factory.mktemp("abroad"))
     yield running
     running.stop()
 

@@ -7,8 +7,12 @@ configured in GB reads a local UK number as +44, where a BD hospital refuses the
 import pytest
 import requests
 
-from harness.server import start_server
-from tests.support.hospitals import ABROAD, ABROAD_E164, ABROAD_LOCAL_PHONE, with_a_hospital_abroad
+from tests.support.hospitals import (
+    ABROAD,
+    ABROAD_E164,
+    ABROAD_LOCAL_PHONE,
+    start_with_a_hospital_abroad,
+)
 from tests.support.load import booking, open_day
 
 pytestmark = pytest.mark.e2e
@@ -16,8 +20,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("abroad")
-    running = start_server(folder, workers=2, HOSPITALS_CONFIG=with_a_hospital_abroad(folder))
+    running = start_with_a_hospital_abroad(tmp_path_factory.mktemp("abroad"))
     yield running
     running.stop()
 

@@ -6,7 +6,7 @@ Thames Clinic reads a local number ("07400 123456") as a United Kingdom one.
 
 from pathlib import Path
 
-from harness.server import ROOT
+from harness.server import ROOT, Server, start_server
 
 SHIPPED = ROOT / "config" / "hospitals.toml"
 ABROAD = "thames"
@@ -27,3 +27,8 @@ def with_a_hospital_abroad(folder: Path) -> Path:
     config = folder / "hospitals-abroad.toml"
     config.write_text(SHIPPED.read_text() + THAMES)
     return config
+
+
+def start_with_a_hospital_abroad(folder: Path) -> Server:
+    """The real server (2 workers) on the shipped hospitals plus the Thames Clinic."""
+    return start_server(folder, workers=2, HOSPITALS_CONFIG=with_a_hospital_abroad(folder))
