@@ -1,4 +1,4 @@
-"""HTTP layer: blueprints mirroring the document's routes.
+"""HTTP layer: blueprints mirroring the routes of docs/design/slot-booking-concurrency.md.
 
 A view loads input with a schema (schemas.py), builds a typed command (app.service.commands),
 calls booking_service() (app.wiring) and shapes the answer with shape.py; errors are raised,
