@@ -5,6 +5,7 @@ the Host the client named) and answer JSON, and raw bytes in a path are refused 
 import pytest
 
 from harness.server import start_server
+from tests.support.load import open_day
 from tests.support.nginx import nginx_binary, start_nginx
 from tests.support.raw_http import Answer, raw_answer
 
@@ -54,6 +55,15 @@ def test_a_host_outside_allowed_hosts_is_refused_in_json(door):
 
 def test_a_double_slash_redirect_to_another_host_is_refused_in_json(door):
     assert_json(get(door, b"//api//hospitals", b"evil.example"), 400)
+
+
+def test_a_kept_day_answer_is_not_served_to_a_host_outside_the_list(gunicorn):
+    """Day answers are kept per process ahead of Flask (app.api.day_answers); the Host check
+    comes first. The 200 asked just before, by an allowed Host, is the control."""
+    path = f"/api/hospitals/moon/availability?date={open_day(2)}".encode()
+    answers = [get(gunicorn.url, path, host).status
+               for host in (b"localhost", b"evil.example", b"localhost", b"evil.example")]
+    assert answers == [200, 400, 200, 400]
 
 
 @pytest.mark.parametrize("host", [b"localhost", b"127.0.0.1", b"localhost:8000"])
