@@ -27,7 +27,9 @@ def harden_headers(response: Response) -> Response:
 
 
 class TrustedProxy:
-    """WSGI: X-Forwarded-For/-Proto are believed `hops` deep, and only from `proxies`.
+    """WSGI: X-Forwarded-For/-Proto are believed `hops` deep, and only from `proxies` or from
+    a Unix-socket peer: the front door of `make run-public` (app/front_door.py), the one
+    process that can reach the socket's 0700 directory.
 
     A client that reaches the server directly sends what it likes in X-Forwarded-For; its
     request keeps the address it really connected from.
@@ -43,11 +45,11 @@ class TrustedProxy:
         return app(environ, start_response)
 
     def _is_proxy(self, peer: str | None) -> bool:
-        if self._networks is None:
+        if self._networks is None or peer == "":     # gunicorn: "" for a Unix-socket peer
             return True
         try:
-            address = ip_address(peer or "")
-        except ValueError:      # a unix socket peer, or none
+            address = ip_address(peer)
+        except ValueError:
             return False
         return any(address in network for network in self._networks)
 

@@ -16,7 +16,11 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
 from app.config import positive_number  # noqa: E402
 from app.domain.errors import ConfigError  # noqa: E402
 
-bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+# APP_SOCKET (make run-public: app/front_door.py): a Unix socket only the front door reaches,
+# instead of HOST:PORT (make run: development, no front door).
+_socket = os.environ.get("APP_SOCKET")
+bind = (f"unix:{_socket}" if _socket
+        else f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}")
 # gthread: a worker's threads share one store connection pool and queue on the write gate.
 # app.http_worker's subclass answers gunicorn's own refusals in JSON (the app's shape).
 worker_class = "app.http_worker.JsonRefusalsWorker"
@@ -41,7 +45,8 @@ except ConfigError as exc:   # one line, not gunicorn's "Failed to read config f
 # anywhere from 1,900 to 5,100 req/s from run to run). GUNICORN_REUSE_PORT=0 turns it off.
 # The master first probes the address without SO_REUSEPORT (app/serving.py), so a second
 # server on a port in use refuses to start instead of silently sharing the traffic.
-reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "1") != "0"
+# A Unix socket has no SO_REUSEPORT: one socket, shared.
+reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "1") != "0" and not _socket
 # No preload: each worker builds its app after fork, so every process opens its own
 # SQLite connections or MongoClient (pymongo clients are not fork-safe).
 preload_app = False
