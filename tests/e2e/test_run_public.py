@@ -187,3 +187,14 @@ def _tcp_listening(pid: int) -> bool:
     except OSError:
         return False
     return any(fd.startswith("socket:[") and fd[8:-1] in inodes for fd in fds)
+
+
+@needs_nginx
+def test_a_second_run_public_on_the_same_socket_is_refused_and_the_first_keeps_serving(
+        started, tmp_path):
+    first = started("run-public")
+    (tmp_path / "second").mkdir()
+    second = launch_make("run-public", tmp_path / "second", RUN_DIR=first.run_dir)
+    assert second.process.wait(timeout=60) != 0
+    assert "already answers" in second.log()
+    assert requests.get(first.url + "/api/health", timeout=5).status_code == 200
