@@ -45,7 +45,8 @@ def create_app(settings: Settings | None = None, repository=None, now=utc_now) -
     register_pages(app)
     _allow_cross_origin(app, settings)
     register_cli(app)
-    install_edge(app, settings.trusted_proxy_hops, settings.forwarded_allow_ips)
+    install_edge(app, settings.trusted_proxy_hops, settings.forwarded_allow_ips,
+                 settings.allowed_host_list())
     return app
 
 

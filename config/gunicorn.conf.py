@@ -16,9 +16,14 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
 from app.config import positive_number  # noqa: E402
 from app.domain.errors import ConfigError  # noqa: E402
 
-bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+# APP_SOCKET (make run-public: app/front_door.py): a Unix socket only the front door reaches,
+# instead of HOST:PORT (make run: development, no front door).
+_socket = os.environ.get("APP_SOCKET")
+bind = (f"unix:{_socket}" if _socket
+        else f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}")
 # gthread: a worker's threads share one store connection pool and queue on the write gate.
-worker_class = "gthread"
+# app.http_worker's subclass answers gunicorn's own refusals in JSON (the app's shape).
+worker_class = "app.http_worker.JsonRefusalsWorker"
 # cores + 1 processes, 4 threads each (was 2 x cores + 1 with 8 threads). Measured on 2 cores:
 # - bookings are bounded by the write gate (one SQLite writer at a time, across processes),
 #   not by the number of processes: 1,300-1,650 bookings/s for every grid point from 2x1 to
@@ -40,7 +45,8 @@ except ConfigError as exc:   # one line, not gunicorn's "Failed to read config f
 # anywhere from 1,900 to 5,100 req/s from run to run). GUNICORN_REUSE_PORT=0 turns it off.
 # The master first probes the address without SO_REUSEPORT (app/serving.py), so a second
 # server on a port in use refuses to start instead of silently sharing the traffic.
-reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "1") != "0"
+# A Unix socket has no SO_REUSEPORT: one socket, shared.
+reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "1") != "0" and not _socket
 # No preload: each worker builds its app after fork, so every process opens its own
 # SQLite connections or MongoClient (pymongo clients are not fork-safe).
 preload_app = False
@@ -48,10 +54,14 @@ timeout = 30
 # gunicorn >= 25.1 listens on a control socket (~/.gunicorn/gunicorn.ctl, one path per user,
 # accepts `shutdown`); nothing here uses it.
 control_socket_disable = True
-# Looser than nginx's limits (config/nginx/booking.conf: 4 KiB per line, 16 KiB in all), so
-# behind the front door nginx refuses first and with JSON; gunicorn's own refusals are HTML.
+# Reached directly (make run) gunicorn's limits are the only ones: gunicorn's defaults. 4000
+# fields of 8 KiB cost 28 s of worker CPU to parse; 100 fields is more than any browser sends,
+# and a field line of 8190 bytes holds a browser's longest (its Cookie: 4096 bytes per cookie,
+# RFC 6265 6.1). Behind the front door nginx refuses first (4 KiB per line, 16 KiB in all).
+# gunicorn's own refusals answer JSON (app.http_worker), like nginx's.
 limit_request_line = 8190
-limit_request_fields = 4000
+limit_request_fields = 100
+limit_request_field_size = 8190
 graceful_timeout = 10
 keepalive = 5
 # The access log would hold every URL; request lines carry no patient data, but it costs CPU.

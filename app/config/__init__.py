@@ -55,6 +55,9 @@ class Settings:
     # (gunicorn reads the same FORWARDED_ALLOW_IPS for X-Forwarded-Proto). 0 trusts nothing.
     trusted_proxy_hops: int = 0
     forwarded_allow_ips: str = "127.0.0.1,::1"
+    # Host headers served (werkzeug's trusted hosts, port ignored: `.example.org` takes its
+    # subdomains, `*` any); others answer 400. from_env adds the listen address (HOST).
+    allowed_hosts: str = "localhost,127.0.0.1"
     # Flask-Limiter's names. Defaults a patient, or a hospital kiosk behind one NAT, never meets.
     ratelimit_enabled: bool = True
     ratelimit_booking: str = "20/minute;500/day"
@@ -88,6 +91,7 @@ class Settings:
                                                base.day_answer_fresh_s, float, zero_ok=True),
             trusted_proxy_hops=positive_number(env, "TRUSTED_PROXY_HOPS", 0, int, zero_ok=True),
             forwarded_allow_ips=env.get("FORWARDED_ALLOW_IPS", base.forwarded_allow_ips),
+            allowed_hosts=env.get("ALLOWED_HOSTS", f"{base.allowed_hosts},{env.get('HOST', '')}"),
             ratelimit_enabled=env.get("RATELIMIT_ENABLED", "true").lower() in TRUE_WORDS,
             ratelimit_booking=env.get("RATELIMIT_BOOKING", base.ratelimit_booking),
             ratelimit_read=env.get("RATELIMIT_READ", base.ratelimit_read),
@@ -104,6 +108,11 @@ class Settings:
         except OSError as exc:
             raise ConfigError(f"cannot read MONGODB_PASSWORD_FILE {self.mongodb_password_file}: "
                               f"{exc.strerror}") from exc
+
+    def allowed_host_list(self) -> list[str] | None:
+        """ALLOWED_HOSTS for Flask's TRUSTED_HOSTS (None: `*`, any Host)."""
+        hosts = [h.strip() for h in self.allowed_hosts.split(",") if h.strip()]
+        return None if "*" in hosts else hosts
 
     def cors_origin_list(self) -> list[str] | str:
         origins = [o.strip() for o in self.cors_origins.split(",") if o.strip()]
