@@ -78,6 +78,16 @@ def test_broken_hospitals_config_is_one_line_and_a_nonzero_exit(tmp_path, config
     assert_refused_in_one_line(code, log, "hospital 'moon': max_per_slot must be a positive")
 
 
+def test_a_hospital_value_that_does_not_parse_is_one_line_naming_file_hospital_key_and_value(
+        tmp_path):
+    config = tmp_path / "hospitals.toml"
+    config.write_text(SHIPPED.read_text().replace('id = "moon"', 'id = "moon"\nopens = "9am"'))
+    code, log = exit_of(launch_server(tmp_path, HOSPITALS_CONFIG=config))
+    assert_refused_in_one_line(code, log, f"hospitals config {config}, hospital 'moon': opens "
+                                          "must be a time of day HH:MM such as '09:00', "
+                                          "got '9am'")
+
+
 @pytest.mark.parametrize("config", ["config/gunicorn.conf.py", UNCHECKED_CONFIG])
 def test_unopenable_store_is_one_line_and_a_nonzero_exit(tmp_path, config):
     store = tmp_path / "a-directory.sqlite3"
