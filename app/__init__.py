@@ -7,6 +7,7 @@ from flask_cors import CORS
 
 from app.api import register_api
 from app.api.day_answers import DayAnswers
+from app.api.rate_limits import worker_read_limit
 from app.cli import register_cli
 from app.config import Settings
 from app.config.hospitals import load_hospitals
@@ -42,7 +43,8 @@ def create_app(settings: Settings | None = None, repository=None, now=utc_now) -
     register_request_telemetry(app)
     register_api(app, settings, rate_counters(settings))
     if settings.day_answer_fresh_s > 0:
-        app.wsgi_app = DayAnswers(app.wsgi_app, settings.day_answer_fresh_s)
+        app.wsgi_app = DayAnswers(app.wsgi_app, settings.day_answer_fresh_s,
+                                  read_limit=worker_read_limit(settings))
     register_pages(app)
     _allow_cross_origin(app, settings)
     register_cli(app)

@@ -16,6 +16,9 @@ from typing import Protocol
 from flask import Blueprint, Flask, Response, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits import parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
 
 from app.api.body import bearer_token
 from app.config import Settings
@@ -73,3 +76,31 @@ def _limit_headers(response: Response) -> Response:
         response.headers["RateLimit-Remaining"] = str(limit.remaining)
         response.headers["RateLimit-Reset"] = str(max(0, math.ceil(limit.reset_at - time.time())))
     return response
+
+
+class WorkerReadLimit:
+    """The read limit for answers kept ahead of Flask (app.api.day_answers), which the limiter
+    never sees: counted per client address in this worker's memory by `limits` (fixed windows,
+    as the limiter counts), so a kept answer still costs microseconds, not a trip to the shared
+    counters. A client whose connections land on N workers may get up to N x the limit."""
+
+    SCOPE = "kept-read"
+
+    def __init__(self, limits: str):
+        self._items = parse_many(limits)
+        self._windows = FixedWindowRateLimiter(MemoryStorage())
+
+    def retry_after(self, address: str) -> int | None:
+        """None when `address` is within every limit (this answer counted); else the seconds
+        until the breached window ends."""
+        refused = [item for item in self._items
+                   if not self._windows.hit(item, self.SCOPE, address)]
+        if not refused:
+            return None
+        reset = max(self._windows.get_window_stats(item, self.SCOPE, address).reset_time
+                    for item in refused)
+        return max(1, math.ceil(reset - time.time()))
+
+
+def worker_read_limit(settings: Settings) -> WorkerReadLimit | None:
+    return WorkerReadLimit(settings.ratelimit_read) if settings.ratelimit_enabled else None
