@@ -18,9 +18,10 @@ from marshmallow import Schema, ValidationError, fields
 from app.domain.errors import ConfigError
 
 METADATA = "environment variable"
-#: Read outside Settings (the CLI, prometheus_client, the test suite), so never called typos.
-READ_ELSEWHERE = ("BACKUP_DIR", "PROMETHEUS_MULTIPROC_DIR", "MONGODB_TEST_URI",
-                  "MONGODB_TESTCONTAINERS")
+#: The server's, read outside Settings (by the CLI, by prometheus_client).
+READ_ELSEWHERE = ("BACKUP_DIR", "PROMETHEUS_MULTIPROC_DIR")
+#: Others' names that begin like ours (gunicorn's own, the test suite's): never typos.
+OTHERS = ("GUNICORN_CMD_ARGS", "MONGODB_TEST_URI", "MONGODB_TESTCONTAINERS")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -72,8 +73,8 @@ def probable_typos(settings_class, env: Mapping[str, str]) -> list[str]:
     """One line per set name that begins like ours (ADMIN_, RATELIMIT_, ...) but is not ours."""
     known = [*variables_of(settings_class), *READ_ELSEWHERE]
     prefixes = {name.split("_")[0] + "_" for name in known if "_" in name}
-    return [_typo(name, known) for name in sorted(env)
-            if name not in known and name.split("_")[0] + "_" in prefixes]
+    return [_typo(name, known) for name in sorted(env) if name not in (*known, *OTHERS)
+            and name.split("_")[0] + "_" in prefixes]
 
 
 def _typo(name: str, known: list[str]) -> str:
