@@ -154,3 +154,33 @@ def test_a_rate_limit_storage_that_cannot_count_is_refused_once_in_one_line_with
 
 def test_memory_counters_are_checked_and_used():
     check_counters(rate_counters(Settings(ratelimit_storage_uri="memory://")))
+
+
+def test_counters_on_mongodb_give_up_within_a_quarter_of_the_store_timeout(tmp_path):
+    secret = tmp_path / "password"
+    secret.write_text("pw\n")
+    counters = rate_counters(Settings(mongodb_uri="mongodb://u@db/?replicaSet=rs0",
+                                      mongodb_db="booking", store_timeout_s=2.0,
+                                      mongodb_password_file=secret))
+    assert (counters.uri, counters.chosen) == ("mongodb://u@db/?replicaSet=rs0", False)
+    assert counters.options == {"database_name": "booking", "tz_aware": True,
+                                "serverSelectionTimeoutMS": 500, "password": "pw"}
+
+
+def test_counters_beside_the_sqlite_store_wait_as_long_as_the_store(tmp_path):
+    counters = rate_counters(Settings(sqlite_path=tmp_path / "b.sqlite3", store_timeout_s=3.0))
+    assert (counters.options, counters.chosen) == ({"timeout": 3.0}, False)
+    check_counters(counters)         # the engine's own: never connected by the start-up check
+    assert not (tmp_path / "b.sqlite3.limits").exists()
+
+
+@pytest.mark.parametrize("uri", ["async+memory://", "memory", "sqlite:/x"])
+def test_a_rate_limit_storage_flask_limiter_cannot_use_is_refused(uri):
+    with pytest.raises(ConfigError, match="RATELIMIT_STORAGE_URI must be a `limits` storage"):
+        rate_counters(Settings(ratelimit_storage_uri=uri))
+
+
+def test_limits_off_count_in_memory_and_a_chosen_store_is_marked_for_the_start_up_check():
+    assert rate_counters(Settings(ratelimit_enabled=False)) == rate_counters(
+        Settings(ratelimit_storage_uri="memory://"))
+    assert rate_counters(Settings(ratelimit_storage_uri="memory://")).chosen is True
