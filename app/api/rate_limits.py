@@ -40,10 +40,9 @@ def install_rate_limits(app: Flask, settings: Settings, counters: Counters,
     """Limit `booking` blueprints' writes and `reads` blueprints' GETs, per client address."""
     app.config.update(RATELIMIT_ENABLED=settings.ratelimit_enabled,
                       RATELIMIT_BOOKING=settings.ratelimit_booking,
-                      RATELIMIT_READ=settings.ratelimit_read,
-                      RATELIMIT_SWALLOW_ERRORS=True,    # a counter store failure never blocks
-                      RATELIMIT_STORAGE_URI=counters.uri,
-                      RATELIMIT_STORAGE_OPTIONS=counters.options)
+                      RATELIMIT_READ=settings.ratelimit_read, RATELIMIT_STORAGE_URI=counters.uri,
+                      RATELIMIT_STORAGE_OPTIONS=counters.options,
+                      RATELIMIT_SWALLOW_ERRORS=True)    # a counter store failure never blocks
     app.after_request(_limit_headers)     # registered first: runs after Flask-Limiter's own
     limiter = Limiter(get_remote_address, app=app)
     app.extensions[EXTENSION] = limiter

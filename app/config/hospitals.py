@@ -191,19 +191,17 @@ def _problems(schema: Schema, messages: dict, data, within: str = "") -> str:
     if not isinstance(data, dict):
         return f"{within} must be a table of keys" if within else \
             f"must be a table of keys, got {data!r}"
-    named = [key for key in messages if key != "_schema"]
-    unknown = [f"{within}.{k}" if within else k for k in named if k not in schema.fields]
-    missing = [f"{within}.{k}" if within else k for k in named
-               if k in schema.fields and k not in data]
-    problems = [_value_problem(f"{within}.{key}" if within else key, messages[key], data[key])
-                for key in named if key in schema.fields and key in data]
-    problems.extend(messages.get("_schema", []))
+    named = {key: f"{within}.{key}" if within else key for key in messages if key != "_schema"}
+    unknown = [path for key, path in named.items() if key not in schema.fields]
+    missing = [path for key, path in named.items() if key in schema.fields and key not in data]
+    problems = [_value_problem(path, messages[key], data[key])
+                for key, path in named.items() if key in schema.fields and key in data]
     if missing:
         problems.insert(0, f"missing {', '.join(missing)}")
     if unknown:
         problems.insert(0, f"unknown key {', '.join(map(repr, unknown))}; "
                            f"the keys that exist: {', '.join(sorted(schema.fields))}")
-    return "; ".join(problems)
+    return "; ".join(problems + messages.get("_schema", []))
 
 
 def _value_problem(key: str, messages, value) -> str:
