@@ -20,8 +20,10 @@ from app.domain.errors import ConfigError
 METADATA = "environment variable"
 #: The server's, read outside Settings (by the CLI, by prometheus_client).
 READ_ELSEWHERE = ("BACKUP_DIR", "PROMETHEUS_MULTIPROC_DIR")
-#: Others' names that begin like ours (gunicorn's own, the test suite's): never typos.
-OTHERS = ("GUNICORN_CMD_ARGS", "MONGODB_TEST_URI", "MONGODB_TESTCONTAINERS")
+#: Others' names that begin like ours (gunicorn's own, scripts/backup-mongo.sh's, the test
+#: suite's and CI's): never typos.
+OTHERS = ("GUNICORN_CMD_ARGS", "BACKUP_KEEP", "MONGODB_TEST_URI", "MONGODB_TESTCONTAINERS",
+          "MONGODB_APP_TEST_URI", "MONGODB_APP_TEST_DB", "MONGODB_APP_PASSWORD_FILE")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
