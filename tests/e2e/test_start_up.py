@@ -25,7 +25,7 @@ from harness.server import (
     start_server,
     wait_ready,
 )
-from tests.unit.test_hospitals import SHIPPED
+from tests.support.hospitals import SHIPPED
 
 pytestmark = pytest.mark.e2e
 

@@ -4,11 +4,10 @@ from datetime import date
 
 import pytest
 
-from app.config import ROOT
 from app.config.hospitals import load_hospitals
 from app.domain.errors import ConfigError, UnknownHospital
+from tests.support.hospitals import SHIPPED
 
-SHIPPED = ROOT / "config" / "hospitals.toml"
 VALID = """
 [defaults]
 closed_weekdays = ["Friday"]
