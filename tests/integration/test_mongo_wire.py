@@ -38,7 +38,8 @@ from app.domain.errors import (
 from app.domain.model import Appointment, IdempotencyEntry, Slot
 from app.storage.mongo import MongoRepository
 from app.wiring import booking_service
-from tests.conftest import FIXED_NOW
+from tests.support.admin_key import ADMIN_KEY
+from tests.support.clock import FIXED_NOW
 
 DB = "hospital_booking"
 RECV_S = 5
@@ -181,7 +182,7 @@ def mongo_repo(primary):
 
 @pytest.fixture(scope="module")
 def http(mongo_repo):
-    settings = Settings.from_env(env={}, admin_api_key="admin-key-for-tests-0123456789abcd",
+    settings = Settings.from_env(env={}, admin_api_key=ADMIN_KEY,
                                  ratelimit_enabled=False)
     return create_app(settings, mongo_repo, now=lambda: FIXED_NOW).test_client()
 

@@ -8,10 +8,10 @@ import pytest
 from app import create_app
 from app.config import Settings
 from app.storage.rate_counters import rate_counters
-from tests.conftest import FIXED_NOW
-from tests.integration.test_api_validation import GOOD
+from tests.support.admin_key import ADMIN
+from tests.support.bookings import GOOD
+from tests.support.clock import FIXED_NOW
 
-ADMIN = {"Authorization": "Bearer admin-key-for-tests-0123456789abcd"}
 SLOT = "/api/appointments/availability/gomoti/2026-11-26/10:00"
 
 
