@@ -22,8 +22,10 @@ from app import create_app
 from app.config import Settings
 from app.domain.errors import ConfigError, StoreUnavailable
 from app.storage.mongo import MongoRepository
-from tests.integration.test_mongo_wire import (
-    GOOD,
+from tests.support.admin_key import ADMIN, ADMIN_KEY
+from tests.support.bookings import GOOD
+from tests.support.clock import FIXED_NOW
+from tests.support.mongo_wire import (
     MIDNIGHT,
     RECV_S,
     SLOT,
@@ -43,8 +45,6 @@ from tests.integration.test_mongo_wire import (
     standalone_hello,
     start_mock,
 )
-from tests.support.admin_key import ADMIN, ADMIN_KEY
-from tests.support.clock import FIXED_NOW
 
 APPOINTMENT_ID = "5f0c6b2e9d3a4c1b8e7f6a5d4c3b2a19"
 SOURCE_KEY = "Gomoti Hospital|2026-11-26|10:00"
