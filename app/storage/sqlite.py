@@ -330,8 +330,8 @@ class SqliteRepository(Repository):
             self._path.parent.mkdir(parents=True, exist_ok=True)
             self._users.join()
             with closing(self._open(create=True)) as conn:
+                self.identity = file_identity(self._path)
                 STORE_SCHEMA.upgrade(conn, f"the store {self._path}")
-            self.identity = file_identity(self._path)
             self._unusable = None
 
     def ensure_usable(self) -> None:

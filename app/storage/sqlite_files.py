@@ -150,8 +150,12 @@ def stage(backup_path: Path, scratch: Path) -> int:
 
 def settle(path: Path) -> None:
     """Leave the file as one file: rollback-journal mode, no -wal or -shm beside it."""
-    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
-        conn.execute("PRAGMA journal_mode=DELETE")
+    try:
+        with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+            conn.execute("PRAGMA journal_mode=DELETE")
+    except sqlite3.OperationalError as exc:     # e.g. a sqlite3 shell reading it
+        raise StoreInUse(f"{path} is open in another process ({exc}): close it first") \
+            from exc
     for side in ("-wal", "-shm"):
         if _side(path, side).exists():
             raise OSError(f"{_side(path, side)} stayed after the last connection closed")
