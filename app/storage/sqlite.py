@@ -307,19 +307,18 @@ class SqliteRepository(Repository):
         self._read("SELECT 1", ())
 
     def ready(self) -> None:
-        """The pinned file is in place, writable, and its write lock free within READY_S."""
+        """A booking could be stored now: the pinned file is in place and a rolled-back write
+        that reaches the disk succeeds within READY_S (sqlite_files.probe_write)."""
         try:
             self._same_file()
         except StoreFileChanged as exc:
             raise StoreNotReady(str(exc)) from exc
-        if not sqlite_files.writable(self._path):
-            raise StoreNotReady(f"the database file {self._path} is read-only")
         try:
             with self._gate.hold(READY_S) as deadline, _store_errors():
-                conn = self._connection()
-                _bound_busy_wait(conn, deadline)
-                conn.execute("BEGIN IMMEDIATE")     # fails on a read-only file or medium
-                conn.execute("ROLLBACK")
+                self._users.join()
+                with closing(self._open(create=False)) as conn:
+                    _bound_busy_wait(conn, deadline)
+                    sqlite_files.probe_write(conn)
         except StoreUnavailable as exc:
             raise StoreNotReady(f"cannot take a write now: {exc.__cause__}") from exc.__cause__
 

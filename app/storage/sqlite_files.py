@@ -20,6 +20,10 @@ from app.storage.base import BackupInfo, BackupUnusable, StoreInUse
 REQUIRED_TABLES = {"appointments", "slots"}
 
 
+#: Pages a readiness probe writes: more than the probe connection's cache holds, so they spill.
+PROBE_PAGES = 32
+
+
 class StoreFileChanged(OSError):
     """The database file at the store's path is not the one this server opened."""
 
@@ -28,14 +32,6 @@ def file_identity(path: Path) -> str:
     """The file's device and inode, 'dev:ino' (FileNotFoundError when there is none)."""
     stat = os.stat(path)
     return f"{stat.st_dev}:{stat.st_ino}"
-
-
-def writable(path: Path) -> bool:
-    """Whether the file may be written: by access(2), and for root (whom the mode does not
-    stop) by its write bits, which say what the operator meant by `chmod a-w`."""
-    if os.geteuid() == 0:
-        return bool(os.stat(path).st_mode & 0o222)
-    return os.access(path, os.W_OK)
 
 
 def ensure_same_file(path: Path, identity: str) -> None:
@@ -51,6 +47,26 @@ def ensure_same_file(path: Path, identity: str) -> None:
         raise StoreFileChanged(f"the database file {path} was deleted") from None
     if f"{stat.st_dev}:{stat.st_ino}" != identity or stat.st_nlink < 1:
         raise StoreFileChanged(f"the database file {path} was replaced")
+
+
+def probe_write(conn: sqlite3.Connection) -> None:
+    """Write PROBE_PAGES pages into the store in a transaction, then roll it back.
+
+    A rolled-back transaction that fits in SQLite's page cache never touches the disk (so
+    BEGIN IMMEDIATE alone said "ready" on a full disk while every booking failed). With a
+    one-page cache the pages spill to the store's -wal file before the rollback, so a full
+    disk, a file this process may not write or a read-only medium fails here as a booking
+    would. Nothing is committed; the spilled frames are overwritten by the next write.
+    """
+    size = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.execute("PRAGMA cache_size = 1")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("INSERT INTO idempotency_keys VALUES ('ready-probe', '', zeroblob(?), '', '')",
+                     (PROBE_PAGES * size,))
+    finally:
+        if conn.in_transaction:     # SQLITE_FULL has already rolled it back
+            conn.execute("ROLLBACK")
 
 
 class StoreUsers:
