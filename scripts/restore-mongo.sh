@@ -8,10 +8,14 @@
 # 1. Refuses while any client named `hospital-booking` (the API's appname) is connected:
 #    restoring under a serving API would silently lose the bookings it answers meanwhile.
 #    Stop it first (docker compose -f docker-compose.replica.yml stop api).
-# 2. `mongorestore --drop --oplogReplay`: every collection in the archive is replaced by its
+# 2. `mongorestore --dryRun` reads the archive first: a file that is no archive, or one that
+#    cannot be read, is refused before anything in the set is dropped.
+# 3. `mongorestore --drop --oplogReplay`: every collection in the archive is replaced by its
 #    backed-up contents, then the oplog captured during the dump is replayed, giving the state
-#    at the end of the dump. Users and roles are restored as they were then.
-# 3. Runs CHECK_STORE (the API's store check) when set, and exits with its status; otherwise
+#    at the end of the dump. Users and roles are restored as they were then. (Not into a
+#    scratch database first: `--oplogReplay` restores only a whole dump under its own names,
+#    and replays the oplog onto those names even when --nsFrom/--nsTo rename the rest.)
+# 4. Runs CHECK_STORE (the API's store check) when set, and exits with its status; otherwise
 #    says to run `flask --app app check-store` before the API serves again.
 #
 # The user needs the `restore` role and, for step 1, `inprog` (clusterMonitor): the
@@ -79,16 +83,21 @@ connected="$(sed -n 's/^@@ //p' <<<"$out" | tail -n 1)"
 [[ "$connected" =~ ^[0-9]+$ ]] || die "cannot ask the set for its clients: $(tail -n 1 <<<"$out")"
 (( connected == 0 )) || die "the API is still connected ($connected connections named hospital-booking): stop it first, then restore"
 
-# ---------------------------------------------------------------- 2. restore
+# ---------------------------------------------------------------- 2. read the archive
 config="$(umask 077 && mktemp)"
 trap 'rm -f "$config"' EXIT
 printf "password: '%s'\n" "${MONGO_ADMIN_PASSWORD//\'/\'\'}" >"$config"
+"$MONGORESTORE" --uri="$MONGO_URI" --username="$MONGO_ADMIN_USER" --authenticationDatabase=admin \
+  --config="$config" --gzip --archive="$archive" --dryRun \
+  || die "$archive cannot be read as a backup (mongorestore --dryRun failed): nothing changed"
+
+# ---------------------------------------------------------------- 3. restore
 log "restoring $archive into $MONGO_URI (--drop --oplogReplay)"
 "$MONGORESTORE" --uri="$MONGO_URI" --username="$MONGO_ADMIN_USER" --authenticationDatabase=admin \
   --config="$config" --gzip --archive="$archive" --drop --oplogReplay \
   || die "mongorestore failed: the set may hold a partial restore; run it again before serving"
 
-# ---------------------------------------------------------------- 3. the store check
+# ---------------------------------------------------------------- 4. the store check
 if [[ -z "$CHECK_STORE" ]]; then
   log "restored. Before the API serves again run: flask --app app check-store"
   exit 0

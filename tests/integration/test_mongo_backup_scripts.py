@@ -25,6 +25,7 @@ for arg in "$@"; do
   esac
 done
 [[ -z "${FAKE_FAIL:-}" ]] || exit 1
+[[ -z "${FAKE_UNREADABLE:-}" || " $* " != *" --dryRun "* ]] || exit 1
 if [[ "$(basename "$0")" == mongodump ]]; then printf 'BSON' > "$archive"; fi
 """
 # mongosh for the restore's "is the API connected?" question.
@@ -114,7 +115,22 @@ def test_restore_replays_the_oplog_then_runs_the_store_check(tmp_path, tools):
     check.chmod(0o755)
     result = run("restore-mongo.sh", tmp_path, tools, str(archive), CHECK_STORE=str(check))
     assert result.returncode == 1                           # the check's verdict
-    mongosh, mongorestore = log_lines(tmp_path, "argv:")
+    mongosh, dry_run, mongorestore = log_lines(tmp_path, "argv:")
+    assert "--dryRun" in dry_run and "--drop" not in dry_run
     assert "--drop" in mongorestore and "--oplogReplay" in mongorestore
-    assert "secret" not in mongosh + mongorestore
+    assert "--dryRun" not in mongorestore
+    assert "secret" not in mongosh + dry_run + mongorestore
     assert (tmp_path / "log").read_text().splitlines()[-1] == "checked"
+
+
+def test_an_archive_mongorestore_cannot_read_is_refused_before_anything_is_dropped(tmp_path,
+                                                                                   tools):
+    archive = tmp_path / "a.gz"
+    archive.write_text("not an archive")
+    result = run("restore-mongo.sh", tmp_path, tools, str(archive), FAKE_UNREADABLE="1")
+    assert result.returncode == 1
+    assert "cannot be read as a backup (mongorestore --dryRun failed): nothing changed" \
+        in result.stderr
+    calls = log_lines(tmp_path, "argv:")
+    assert len(calls) == 2 and "--dryRun" in calls[1]             # no --drop ever ran
+    assert not any("--drop" in call for call in calls)
