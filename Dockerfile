@@ -45,14 +45,17 @@ RUN pip install --no-index --find-links=/wheels /wheels/*.whl \
 WORKDIR /srv/app
 # Only the runtime config is copied: the `app` package is imported from site-packages.
 COPY config/ ./config/
-RUN mkdir -p var && chown app:app var
+# /run/booking: the Unix socket of the compose stack (APP_SOCKET), shared with nginx's
+# container through a volume (which starts with this directory's owner and mode).
+RUN mkdir -p var /run/booking && chown app:app var /run/booking && chmod 0755 /run/booking
 
 USER 10001:10001
 EXPOSE 8000
 # Ready = the store takes a write now (GET /api/ready); GET /api/health is liveness only.
 HEALTHCHECK --interval=10s --timeout=6s --start-period=10s --retries=3 \
   CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/api/ready', timeout=5)"]
-# --bind on the command line takes precedence over a bind set in gunicorn.conf.py. All
-# interfaces of the container: in the compose stack those are internal networks only, and
-# clients come in through nginx (the `front` stage); do not publish 8000 to the world.
-CMD ["gunicorn", "-c", "config/gunicorn.conf.py", "--bind", "0.0.0.0:8000", "app:create_app()"]
+# All interfaces of the container on 8000 (HOST, PORT), or with APP_SOCKET (the compose
+# stack) a Unix socket only nginx's container mounts. Do not publish 8000 to the world: the
+# front door (the `front` stage) is what faces patients.
+ENV HOST=0.0.0.0 PORT=8000
+CMD ["gunicorn", "-c", "config/gunicorn.conf.py", "app:create_app()"]

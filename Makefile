@@ -6,11 +6,13 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 RUNTIME := $(VENV)/.runtime-installed
 TESTING := $(VENV)/.test-installed
+# Other helpers may hold the dpkg lock for a while: wait for it rather than fail.
+APT_GET := apt-get -o DPkg::Lock::Timeout=300
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test lint bench mutate clean screenshots openapi
+.PHONY: run run-public test lint bench bench-compare mutate clean screenshots openapi
 
 $(BIN)/python:
 	@echo "creating $(VENV) with $(PYTHON)"
@@ -26,15 +28,29 @@ $(TESTING): $(RUNTIME)
 	@$(PIP) install -e '.[test]'
 	@touch $@
 
+# Development: gunicorn alone on $(HOST):$(PORT), without the front door, believing no
+# X-Forwarded-For (any process that reaches the port could name any client address).
 run: $(RUNTIME)
-	@echo "serving on http://$(HOST):$(PORT) (gunicorn, config/gunicorn.conf.py)"
-	@$(BIN)/gunicorn -c config/gunicorn.conf.py 'app:create_app()'
+	@echo "serving on http://$(HOST):$(PORT) for development (gunicorn alone, no front door;" \
+		"no X-Forwarded-For believed); to face patients: make run-public"
+	@TRUSTED_PROXY_HOPS=0 FORWARDED_ALLOW_IPS= APP_SOCKET= \
+		$(BIN)/gunicorn -c config/gunicorn.conf.py 'app:create_app()'
+
+# To face patients on one host: nginx (config/nginx) on $(HOST):$(PORT) in front of gunicorn on
+# a Unix socket in $(RUN_DIR), started and stopped together (app/front_door.py).
+RUN_DIR ?= var/run
+export RUN_DIR
+run-public: $(RUNTIME)
+	@[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || \
+		{ [ "$$(id -u)" = 0 ] && echo "installing nginx (apt-get)" && \
+		{ $(APT_GET) install -y -qq nginx >/dev/null 2>&1 || \
+		{ $(APT_GET) update -qq && $(APT_GET) install -y -qq nginx >/dev/null; }; }; } || \
+		{ echo "make run-public needs nginx: apt-get install nginx"; exit 1; }
+	@$(BIN)/python -m app.front_door
 
 # Tools the tests use (command:Debian package): shellcheck, node for the scripted mongosh,
 # the Chromium that tests/browser drives, and nginx for the front door.
 TEST_TOOLS := shellcheck:shellcheck node:nodejs chromium:chromium nginx:nginx
-# Other helpers may hold the dpkg lock for a while: wait for it rather than fail.
-APT_GET := apt-get -o DPkg::Lock::Timeout=300
 
 test: $(TESTING)
 	@for tool in $(TEST_TOOLS); do command -v $${tool%%:*} >/dev/null && continue; \
@@ -73,6 +89,13 @@ bench: $(TESTING)
 	@$(BIN)/python -m bench.run
 	@echo "measuring the SQLite write gate against the busy handler alone (about 30 s)"
 	@$(BIN)/python -m bench.write_gate
+
+# This tree's server against REF's, scenario by scenario in alternation (about 3 minutes).
+REF ?= HEAD~1
+bench-compare: $(TESTING)
+	@command -v wrk >/dev/null || echo "make bench-compare needs wrk: apt-get install -y wrk"
+	@echo "comparing this tree with $(REF) (bench/compare.json)"
+	@$(BIN)/python -m bench.compare --ref $(REF)
 
 # Mutation testing (not part of `make test`): incremental, results cached in mutants/.
 MUTMUT := $(VENV)/.mutmut-installed

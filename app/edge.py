@@ -1,9 +1,13 @@
-"""The app's edge: headers on every answer, and whose X-Forwarded-For is believed."""
+"""The app's edge: headers on every answer, which Host is served, and whose X-Forwarded-For
+is believed."""
 
+from functools import partial
 from ipaddress import ip_address, ip_network
 
 from flask import Flask, Response
+from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wsgi import get_host
 
 from app.domain.errors import ConfigError
 
@@ -23,7 +27,9 @@ def harden_headers(response: Response) -> Response:
 
 
 class TrustedProxy:
-    """WSGI: X-Forwarded-For/-Proto are believed `hops` deep, and only from `proxies`.
+    """WSGI: X-Forwarded-For/-Proto are believed `hops` deep, and only from `proxies` or from
+    a Unix-socket peer: the front door of `make run-public` (app/front_door.py), the one
+    process that can reach the socket's 0700 directory.
 
     A client that reaches the server directly sends what it likes in X-Forwarded-For; its
     request keeps the address it really connected from.
@@ -39,11 +45,11 @@ class TrustedProxy:
         return app(environ, start_response)
 
     def _is_proxy(self, peer: str | None) -> bool:
-        if self._networks is None:
+        if self._networks is None or peer == "":     # gunicorn: "" for a Unix-socket peer
             return True
         try:
-            address = ip_address(peer or "")
-        except ValueError:      # a unix socket peer, or none
+            address = ip_address(peer)
+        except ValueError:
             return False
         return any(address in network for network in self._networks)
 
@@ -58,7 +64,32 @@ def proxy_networks(proxies: str) -> list | None:
         raise ConfigError(f"FORWARDED_ALLOW_IPS: {exc}") from exc
 
 
-def install_edge(app: Flask, proxy_hops: int, trusted_proxies: str) -> None:
+class AllowedHosts:
+    """WSGI, outermost: a request naming a Host outside the list goes straight to Flask, past
+    the middlewares that may answer without it (app.api.day_answers), and Flask refuses it
+    (TRUSTED_HOSTS: a 400 from the app's one error handler).
+
+    A Host the server does not serve would otherwise reach every URL the app builds from it.
+    """
+
+    def __init__(self, wsgi_app, flask_app: Flask, hosts: list[str]):
+        self._served = wsgi_app
+        self._refuse = partial(Flask.wsgi_app, flask_app)
+        self._hosts = hosts
+
+    def __call__(self, environ, start_response):
+        try:
+            get_host(environ, self._hosts)
+        except SecurityError:
+            return self._refuse(environ, start_response)
+        return self._served(environ, start_response)
+
+
+def install_edge(app: Flask, proxy_hops: int, trusted_proxies: str,
+                 allowed_hosts: list[str] | None) -> None:
     app.after_request(harden_headers)
     if proxy_hops > 0:
         app.wsgi_app = TrustedProxy(app.wsgi_app, proxy_hops, trusted_proxies)
+    if allowed_hosts is not None:
+        app.config["TRUSTED_HOSTS"] = allowed_hosts
+        app.wsgi_app = AllowedHosts(app.wsgi_app, app, allowed_hosts)

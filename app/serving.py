@@ -14,6 +14,7 @@ from app.config.hospitals import load_hospitals
 from app.domain.errors import ConfigError, StoreUnavailable
 from app.domain.hospitals import Hospitals
 from app.edge import proxy_networks
+from app.storage.rate_counters import check_counters, rate_counters
 
 
 class StartUpRefused(Exception):
@@ -29,8 +30,22 @@ def on_starting(server) -> None:
     except StartUpRefused as refused:
         server.log.error("start-up refused: %s", refused)
         sys.exit(1)
+    for typo in Settings.probable_typos():
+        server.log.warning("%s", typo)
     workers = f"{server.cfg.workers} workers x {server.cfg.threads} threads"
-    server.log.info("serving %s (%s); %s", listening_urls(server.cfg.address), workers, summary)
+    server.log.info("serving %s (%s); %s; %s", listening_urls(server.cfg.address), workers,
+                    summary, front_door(server.cfg.address, Settings.from_env()))
+
+
+def front_door(addresses, settings: Settings) -> str:
+    """Whose X-Forwarded-For is believed, in words: the operator sees a TCP server trusting a
+    header any local process can send."""
+    if settings.trusted_proxy_hops == 0:
+        return "no front door: gunicorn faces its clients alone and believes no X-Forwarded-For"
+    if all(isinstance(address, str) for address in addresses):
+        return "behind the front door (nginx, on the Unix socket): X-Forwarded-For believed"
+    return (f"X-Forwarded-For believed {settings.trusted_proxy_hops} hop(s) deep from "
+            f"{settings.forwarded_allow_ips}: any process there can name any client")
 
 
 def check_start_up(settings: Settings | None = None) -> str:
@@ -40,6 +55,7 @@ def check_start_up(settings: Settings | None = None) -> str:
         hospitals = load_hospitals(settings.hospitals_config)
         proxy_networks(settings.forwarded_allow_ips)
         store = check_store(settings)
+        check_counters(rate_counters(settings))
     except ConfigError as exc:
         raise StartUpRefused(str(exc)) from exc
     return f"store: {store}; hospitals: {hospitals_served(hospitals)}"
@@ -120,6 +136,23 @@ def refuse_taken_addresses(addresses) -> None:
     for address in addresses:
         if isinstance(address, tuple):
             _probe(address)
+        elif isinstance(address, str):
+            _probe_unix(address)
+
+
+def _probe_unix(path: str) -> None:
+    """gunicorn would replace the socket file of a server still listening on it."""
+    if unix_socket_answers(path):
+        raise StartUpRefused(f"cannot listen on unix:{path}: a server already answers there")
+
+
+def unix_socket_answers(path) -> bool:
+    with socket.socket(socket.AF_UNIX) as probe:
+        try:
+            probe.connect(str(path))
+            return True
+        except OSError:
+            return False
 
 
 def _probe(address: tuple) -> None:

@@ -46,20 +46,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(workdir: Path, app: str = APP, workers: int = 3, **env) -> Server:
+def start_server(workdir: Path, app: str = APP, workers: int = 3, root: Path = ROOT,
+                 **env) -> Server:
     """gunicorn on a free loopback port with a database in `workdir`; waits until it answers.
 
     Rate limits are off unless `env` turns them on (RATELIMIT_ENABLED=true): storms, load tests
     and the benchmark send from one address far more than any patient would.
     """
-    server = launch_server(workdir, app, workers, **env)
+    server = launch_server(workdir, app, workers, root=root, **env)
     wait_ready(server)
     return server
 
 
 def launch_server(workdir: Path, app: str = APP, workers: int = 3, config: str = CONFIG,
-                  command_prefix: tuple = (), **env) -> Server:
-    """Start gunicorn (`command_prefix` may run it as another user) without waiting for it."""
+                  command_prefix: tuple = (), root: Path = ROOT, **env) -> Server:
+    """Start gunicorn (`command_prefix` may run it as another user) without waiting for it;
+    `root` is the source tree it serves (bench/compare.py serves an older commit's)."""
     port = env.pop("PORT", None) or free_port()
     sqlite_path = Path(env.pop("SQLITE_PATH", workdir / "booking.sqlite3"))
     log_path = workdir / "server.log"
@@ -70,7 +72,7 @@ def launch_server(workdir: Path, app: str = APP, workers: int = 3, config: str =
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [*command_prefix, sys.executable, "-m", "gunicorn", "-c", config, app],
-            cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+            cwd=root, env=full_env, stdout=log, stderr=subprocess.STDOUT)
     return Server(f"http://127.0.0.1:{port}", process, sqlite_path, log_path)
 
 

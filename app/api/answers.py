@@ -71,6 +71,9 @@ class Hospital(Schema):
     id = fields.String(required=True, metadata={"example": "gomoti"})
     name = fields.String(required=True, metadata={"example": "Gomoti Hospital"})
     max_per_slot = fields.Integer(required=True, metadata={"example": 15})
+    phone_region = fields.String(required=True, metadata={
+        "example": "BD", "description": "Where a national phone spelling (01712 345678) is "
+        "read: ISO 3166 region code. Patients anywhere may give +country code."})
     schedule = fields.Nested(Schedule, required=True)
 
 

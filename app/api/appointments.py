@@ -31,7 +31,7 @@ bp = Blueprint("appointments", __name__, url_prefix="/api/appointments")
 
 @bp.post("")
 def book():
-    """Book one seat (the document's POST /api/appointments)."""
+    """Book one seat (POST /api/appointments of docs/design/slot-booking-concurrency.md)."""
     command = BookSlot(**load(BOOKING, json_body()), idempotency_key=idempotency_key(),
                        bearer=bearer_token())
     booked = booking_service().book(command)
@@ -40,7 +40,8 @@ def book():
 
 @bp.get("/availability/<hospital>/<date>/<time>")
 def slot_availability(hospital: str, date: str, time: str):
-    """What is left of one slot (the document's real-time availability route)."""
+    """What is left of one slot (the real-time availability route of
+    docs/design/slot-booking-concurrency.md)."""
     slot = load(SLOT_PATH, {"date": date, "time": time})
     return shape.slot(booking_service().slot_availability(hospital, slot["date"], slot["time"]))
 

@@ -2,10 +2,12 @@
 
 import logging
 import traceback
+from urllib.parse import urlsplit
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from app.api.rate_limits import retry_after_s
 from app.domain import errors
@@ -73,7 +75,27 @@ def handle_unexpected(exc: Exception):
     return error_response(500, "Internal server error")
 
 
+def answer_slash_redirect():
+    """before_request: routing's slash redirects (`//api//hospitals`, `/api/docs`) answer JSON
+    with a path on this server. Flask would answer them itself, in HTML, with an absolute
+    Location built from whatever Host the client named."""
+    redirect = request.routing_exception
+    if not isinstance(redirect, RequestRedirect):
+        return None
+    location = path_of(redirect.new_url)
+    response = error_response(redirect.code, "Moved: ask the location given", location=location)
+    response.headers["Location"] = location
+    return response
+
+
+def path_of(url: str) -> str:
+    """`url`'s path and query, with one leading slash (`//host` would name another server)."""
+    parts = urlsplit(url)
+    return "/" + parts.path.lstrip("/") + (f"?{parts.query}" if parts.query else "")
+
+
 def register_error_handlers(app: Flask) -> None:
+    app.before_request(answer_slash_redirect)
     app.register_error_handler(errors.BookingError, handle_domain_error)
     app.register_error_handler(RateLimitExceeded, handle_rate_limited)
     app.register_error_handler(HTTPException, handle_http_error)

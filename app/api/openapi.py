@@ -88,8 +88,9 @@ NOT_FOUND = json_answer(
                    "contact": "Ask at the front desk."}]})
 TOO_LARGE = json_answer("The body is over 64 KiB.")
 WRONG_TYPE = json_answer("The body is neither application/json nor text/plain.")
-FULL = json_answer("The slot is full (the document's body), the patient already holds it, or "
-                   "the patient (one phone) holds the hospital's limit of upcoming bookings.",
+FULL = json_answer("The slot is full (the body of docs/design/slot-booking-concurrency.md), the "
+                   "patient already holds it, or the patient (one phone) holds the hospital's "
+                   "limit of upcoming bookings.",
                    any_of(answers.SlotFullError, answers.PatientLimitError, answers.Error),
                    full={"error": "Slot is fully booked", "current_bookings": 15,
                          "max_capacity": 15},
@@ -141,7 +142,8 @@ OPERATIONS = {
                        path_parameter("time", "HH:MM on the hospital's slot grid",
                                       pattern=answers.TIME_PATTERN)],
         "responses": {"429": RATE_LIMITED,
-                      "200": json_answer("The slot (the document's body).",
+                      "200": json_answer("The slot (the body of "
+                                         "docs/design/slot-booking-concurrency.md).",
                                          answers.SlotAvailability),
                       "400": json_answer("Not a slot of the schedule (off the grid, beyond "
                                          "the horizon, not a date).", answers.ValidationError),
@@ -201,7 +203,8 @@ OPERATIONS = {
                       "401": json_answer("A visit status needs the admin key."),
                       "404": NOT_FOUND,
                       "409": json_answer(
-                          "The target slot is full (the document's body), the patient already "
+                          "The target slot is full (the body of "
+                          "docs/design/slot-booking-concurrency.md), the patient already "
                           "holds it, the appointment is cancelled, or the visit rules refuse "
                           "the status (`current_status`).", any_of(answers.SlotFullError,
                                                                    answers.Error),

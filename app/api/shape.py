@@ -94,6 +94,7 @@ def hospital(h: Hospital) -> dict:
         "id": h.id,
         "name": h.name,
         "max_per_slot": h.max_per_slot,
+        "phone_region": h.phone_region,
         "schedule": {
             "closed_weekdays": [WEEKDAYS[d] for d in h.closed_weekdays],
             "opens": h.opens.strftime("%H:%M"),

@@ -20,7 +20,8 @@ class ValidationFailed(BookingError):
 
 
 class HospitalClosed(BookingError):
-    """A closed weekday keeps the document's message; a closed date names its reason."""
+    """A closed weekday keeps the message of docs/design/slot-booking-concurrency.md;
+    a closed date names its reason."""
 
     @classmethod
     def weekday(cls, name: str) -> "HospitalClosed":

@@ -32,7 +32,8 @@ def check_bookable_day(hospital: Hospital, day: date, now_utc: datetime) -> None
 
 
 def ensure_open(hospital: Hospital, day: date) -> None:
-    """Closed weekdays keep the document's message; fixed closed dates give their reason."""
+    """Closed weekdays keep the message of docs/design/slot-booking-concurrency.md; fixed closed
+    dates give their reason."""
     if day.weekday() in hospital.closed_weekdays:
         raise HospitalClosed.weekday(WEEKDAYS[day.weekday()])
     if hospital.holiday(day):

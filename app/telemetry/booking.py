@@ -104,7 +104,7 @@ def _record(decision: Decision, seconds: float, effort: StoreEffort) -> None:
     if decision.action == "booking":
         BOOKINGS.labels(decision.outcome, decision.hospital).inc()
         if has_request_context():
-            g.booking_decided = True   # see app.telemetry.requests: refusals before the service
+            g.booking_decided = True   # see app.telemetry.request_log: refusals before the service
     elif decision.outcome in CHANGES_COUNTED:
         CHANGES.labels(decision.outcome, decision.hospital).inc()
     level = logging.WARNING if decision.outcome in FAILED else logging.INFO

@@ -45,9 +45,18 @@ def test_every_kind_of_api_answer_is_hardened(server):
         assert hardening_of(answer) == HARDENED, (answer.status_code, answer.url)
 
 
-def test_gunicorn_own_refusals_are_not_hardened_control(server):
-    """Control: an answer that never reached the app lacks the headers, so the check can fail."""
-    answer = raw_answer(server.url, b"GET /api/hospitals HTTP/1.1\r\nHost x\r\n\r\n")
+@pytest.fixture
+def stock_gunicorn(tmp_path):
+    """gunicorn's own gthread worker (command-line arguments beat config/gunicorn.conf.py)."""
+    running = start_server(tmp_path, workers=1, GUNICORN_CMD_ARGS="--worker-class gthread")
+    yield running
+    running.stop()
+
+
+def test_gunicorn_own_refusals_are_not_hardened_control(stock_gunicorn):
+    """Control: an answer that never reached the app lacks the headers, so the check can fail
+    (gunicorn's stock worker; the project's answers its refusals hardened, in JSON)."""
+    answer = raw_answer(stock_gunicorn.url, b"GET /api/hospitals HTTP/1.1\r\nHost x\r\n\r\n")
     assert answer.startswith(b"HTTP/1.1 400")
     assert b"nosniff" not in answer and b"no-store" not in answer
 

@@ -108,15 +108,6 @@ def test_nginx_own_refusals_answer_json(nginx, status):
     assert json.loads(body)["error"]
 
 
-@pytest.mark.parametrize("status", [400, 414, 431])
-def test_gunicorn_own_refusals_are_html_control(gunicorn, status):
-    """Control, and what remains when gunicorn is reached directly: its refusals are HTML."""
-    request = NGINX_REFUSALS[status].replace(b"a" * 5000, b"a" * 9000)
-    code, headers, body = raw_answer(gunicorn.url, request)
-    assert code == 400 if status == 400 else code in (status, 400)
-    assert headers["Content-Type"].startswith("text/html")
-
-
 def test_chunked_body_over_64k_is_refused_by_nginx(nginx):
     code, headers, body = raw_answer(nginx.url, CHUNKED_OVER_64K)
     assert (code, headers["Content-Type"]) == (413, "application/json")

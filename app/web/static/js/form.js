@@ -4,13 +4,14 @@ import * as i18n from "./i18n.js";
 
 const PHONE_CHARS = /^\+?[0-9][0-9 ()\-.]*$/;
 const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
-// Hospitals carry no country yet: their time zone says where they are.
-const REGION_BY_ZONE = {"Asia/Dhaka": "BD"};
+// Regions whose local spelling the page knows; in any other region a local number is sent as
+// typed and the server reads it in the hospital's phone_region (libphonenumber's rules).
 const CALLING_CODE = {BD: "880"};
 const LOCAL_EXAMPLE = {BD: "01712 345678"};
 
+/** Where the hospital reads a local phone number: its phone_region (ISO 3166, e.g. "BD"). */
 export function regionOf(hospital) {
-  return hospital.country || REGION_BY_ZONE[hospital.schedule.timezone] || null;
+  return hospital.phone_region || null;
 }
 
 export function phoneExample(region) {
@@ -18,8 +19,9 @@ export function phoneExample(region) {
 }
 
 export function phoneHint(region) {
-  if (!CALLING_CODE[region]) return "";
+  if (!region) return "";
   const country = new Intl.DisplayNames([i18n.locale()], {type: "region"}).of(region);
+  if (!LOCAL_EXAMPLE[region]) return i18n.t("phone.hint.local", {country});
   return i18n.t("phone.hint", {country, example: phoneExample(region)});
 }
 

@@ -1,16 +1,15 @@
-"""Admin commands: `flask --app app <command>`, each with --help and exit codes for cron."""
+"""The store's commands: prepare, check, back up and restore it, normalize its phones.
+
+Exit codes for cron: 0 all well, 1 the store check found problems, 2 the command could not run."""
 
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import with_appcontext
 
-from app.api.openapi import build_spec, to_json
 from app.domain.errors import StoreUnavailable
 from app.domain.store_check import StoreReport
-from app.operations_cli import capacity, closures, export_day
 from app.storage.base import BackupUnsupported, BackupUnusable, StoreInUse
 from app.storage.sqlite_schema import StoreSchemaMismatch
 from app.wiring import booking_service
@@ -23,29 +22,12 @@ BACKUP_DIR = click.option(
     help="Where backups go (env BACKUP_DIR).")
 
 
-def register_cli(app: Flask) -> None:
-    for command in (init_store, check_store, backup_store, restore_store, openapi, closures,
-                    capacity, export_day, normalize_phones):
-        app.cli.add_command(command)
-
-
 @click.command("init-store")
 @with_appcontext
 def init_store():
     """Create the store's tables or collections and indexes (safe to re-run)."""
     booking_service().prepare_store()
     click.echo("store ready: tables/collections and indexes exist")
-
-
-openapi = AppGroup("openapi", help="The API's OpenAPI description.")
-
-
-@openapi.command("write")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-def write_openapi(path: Path):
-    """Write the OpenAPI description built from the code to PATH (commit docs/openapi.json)."""
-    path.write_text(to_json(build_spec(current_app)))
-    click.echo(f"wrote {path}")
 
 
 @click.command("check-store")

@@ -2,13 +2,13 @@
 overrides, the front desk's day list. Exit codes for scripts and cron: 0 done, 1 refused (the
 message says why), 2 bad usage."""
 
-import csv
 import functools
 
 import click
 from flask.cli import AppGroup, with_appcontext
 
 from app.api.schemas import CapacitySchema, ClosureSchema, load
+from app.cli.spreadsheet import write_csv
 from app.domain.errors import BookingError
 from app.domain.operations import CLI
 from app.service.commands import AddClosure, SetCapacity
@@ -155,11 +155,8 @@ def export_day(hospital, day, output):
     """Write HOSPITAL's appointments on DATE as CSV for the front desk (time order; holds
     patient names and phones: keep the file where patient records belong)."""
     items = booking_service().day_list(hospital, day.date())
-    writer = csv.writer(output)
-    writer.writerow(EXPORT_COLUMNS)
-    for appointment in items:
-        row = appointment.to_dict()
-        writer.writerow([row[column] or "" for column in EXPORT_COLUMNS])
+    fields = (appointment.to_dict() for appointment in items)
+    write_csv(output, EXPORT_COLUMNS, ([row[c] or "" for c in EXPORT_COLUMNS] for row in fields))
     click.echo(f"exported {len(items)} appointment(s)", err=True)
 
 
