@@ -25,8 +25,14 @@ from app.domain.errors import ConfigError
 # Quoted strings and identifiers, words, or any other single character; comments dropped.
 TOKEN = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|\w+|[^\s\w]""")
 COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
+# SQLite's own objects: the indexes behind PRIMARY KEY/UNIQUE (no SQL of their own) and its
+# bookkeeping tables. Not every name starting `sqlite_`: a file edited with writable_schema
+# can carry a trigger named `sqlite_eat`, which SQLite loads and runs.
+INTERNAL_TABLES = ("sqlite_sequence", "sqlite_stat1", "sqlite_stat2", "sqlite_stat3",
+                   "sqlite_stat4")
 OBJECTS = ("SELECT type, name, tbl_name, sql FROM sqlite_master "
-           "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY type, name")
+           "WHERE NOT (type = 'index' AND sql IS NULL AND name LIKE 'sqlite_autoindex_%') "
+           f"AND NOT (type = 'table' AND name IN {INTERNAL_TABLES}) ORDER BY type, name")
 
 
 class StoreSchemaMismatch(ConfigError):
@@ -76,7 +82,7 @@ class SchemaObject:
 
 
 def describe(conn: sqlite3.Connection) -> dict[str, SchemaObject]:
-    """Every object of the database's schema, SQLite's own (sqlite_*) left out."""
+    """Every object of the database's schema, SQLite's own left out."""
     found = {}
     for kind, name, table, sql in conn.execute(OBJECTS).fetchall():
         words = tuple(_tokens(sql or ""))

@@ -259,6 +259,10 @@ REFUSED = [
      "does not have the app's schema: trigger eat is not part of the app's schema"),
     (lambda b, t: variant(b, t, "CREATE VIEW seats AS SELECT id FROM appointments"),
      "does not have the app's schema: view seats is not part of the app's schema"),
+    (lambda b, t: variant(b, t, "PRAGMA writable_schema = ON", "INSERT INTO sqlite_master "
+                          "VALUES ('trigger', 'sqlite_eat', 'appointments', 0, '"
+                          + TRIGGER.replace(" eat ", " sqlite_eat ") + "')"),
+     "does not have the app's schema: trigger sqlite_eat is not part of the app's schema"),
     (lambda b, t: variant(b, t, "DROP INDEX appointments_one_per_patient",
                           "INSERT INTO appointments SELECT id || '-twin', hospital_id, hospital, "
                           "appointment_date, appointment_time, status, patient_name, "
@@ -274,7 +278,8 @@ REFUSED = [
 
 
 @pytest.mark.parametrize("make, why", REFUSED, ids=[
-    "wrong-columns", "trigger", "view", "missing-unique-index-and-a-twin", "other-index",
+    "wrong-columns", "trigger", "view", "trigger-named-as-sqlites-own",
+    "missing-unique-index-and-a-twin", "other-index",
     "not-sqlite", "truncated"])
 def test_a_backup_that_is_not_the_apps_store_is_refused_and_nothing_changes(
         backups, tmp_path, make, why):

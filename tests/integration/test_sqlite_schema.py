@@ -45,6 +45,11 @@ def test_the_apps_own_schema_has_no_difference():
      "trigger eat is not part of the app's schema"),
     (SCHEMA, ("CREATE VIEW seats AS SELECT id FROM appointments",),
      "view seats is not part of the app's schema"),
+    (SCHEMA, ("PRAGMA writable_schema = ON",            # a name only a hand edit can give
+              "INSERT INTO sqlite_master VALUES ('trigger', 'sqlite_eat', 'appointments', 0, "
+              "'CREATE TRIGGER sqlite_eat AFTER INSERT ON appointments BEGIN DELETE FROM "
+              "appointments WHERE id = NEW.id; END')"),
+     "trigger sqlite_eat is not part of the app's schema"),
     (SCHEMA, ("DROP INDEX appointments_by_slot",), "index appointments_by_slot is missing"),
     (SCHEMA, ("ALTER TABLE slots DROP COLUMN closed",), "table slots has no column closed"),
     (SCHEMA, ("ALTER TABLE slots ADD COLUMN note TEXT",),
