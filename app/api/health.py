@@ -9,12 +9,15 @@ bp = Blueprint("health", __name__, url_prefix="/api")
 
 @bp.get("/health")
 def health():
-    """Liveness: 200 while this process answers requests (restart it when it does not)."""
+    """Liveness only: 200 while this process answers requests, whatever the store's state
+    (restart the process when it does not answer; whether a booking can be stored is
+    /api/ready's question)."""
     return {"status": "ok"}
 
 
 @bp.get("/ready")
 def ready():
-    """Readiness: 200 when the store can take a booking now, else 503 {error, reason}."""
+    """Readiness: 200 when a booking could be stored now (the engine's probe writes and rolls
+    back), else 503 {error, reason}."""
     booking_service().ready()
     return {"status": "ready"}

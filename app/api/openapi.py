@@ -257,14 +257,17 @@ OPERATIONS = {
                       **STAFF_READ_REFUSALS}}},
     "health.health": {"get": {
         "tags": ["operations"],
-        "responses": {"200": json_answer("Liveness: this process answers.", answers.Health)}}},
+        "responses": {"200": json_answer(
+            "Liveness only: this process answers, whatever the store's state (readiness: "
+            "/api/ready).", answers.Health)}}},
     "health.ready": {"get": {
         "tags": ["operations"],
         "responses": {
             "200": json_answer("Readiness: the store can take a booking now.", answers.Ready),
             "503": json_answer(
-                "The store cannot take a booking now (SQLite: file deleted or replaced, "
-                "read-only, write lock not free within 1 s; MongoDB: no primary within 1 s).",
+                "The store cannot take a booking now (SQLite: file deleted or replaced, or a "
+                "rolled-back write that reaches the disk fails or waits past 1 s: a full disk, "
+                "a file this process may not write; MongoDB: no primary within 1 s).",
                 answers.NotReady, headers=RETRY_AFTER, deleted={
                     "error": "Booking store not ready",
                     "reason": "the database file var/booking.sqlite3 was deleted"})}}},

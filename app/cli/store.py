@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from app.domain.errors import StoreUnavailable
 from app.domain.store_check import StoreReport
 from app.storage.base import BackupUnsupported, BackupUnusable, StoreInUse
+from app.storage.sqlite_schema import StoreSchemaMismatch
 from app.wiring import booking_service
 
 #: Exit codes: 0 all well, 1 the store check found problems, 2 the command could not run.
@@ -89,7 +90,7 @@ def restore_store(backup: Path, backup_dir: Path, yes: bool):
 def _or_fail(action):
     try:
         return action()
-    except (BackupUnsupported, BackupUnusable, StoreInUse, OSError) as exc:
+    except (BackupUnsupported, BackupUnusable, StoreInUse, StoreSchemaMismatch, OSError) as exc:
         _fail(str(exc))
     except StoreUnavailable as exc:
         _fail(f"the store did not answer: {exc.__cause__ or exc}")

@@ -111,9 +111,12 @@ class BookingService(HospitalOperations):
         return self.repository.backup_to(target)
 
     def restore_store(self, backup: Path, previous: Path) -> StoreReport:
-        """Put `backup` in place (the current store saved to `previous`), then check it."""
-        self.repository.restore_from(backup, previous)
-        return self.check_store()
+        """Put `backup` in place (the current store saved to `previous`) once a scratch copy
+        of it passed the store's schema and check-store could read it; check-store's report."""
+        return self.repository.restore_from(backup, previous, self._report_on)
+
+    def _report_on(self, candidate: Repository) -> StoreReport:
+        return BookingService(self.hospitals, candidate, now=self._now).check_store()
 
     def _capacity_of(self, key: SlotKey) -> int | None:
         """The slot's capacity, None for a hospital the configuration does not know."""

@@ -12,10 +12,11 @@ them in tests/contract.
 """
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from app.domain.model import (
     Appointment,
@@ -28,6 +29,8 @@ from app.domain.model import (
     StoredPhone,
 )
 from app.domain.operations import PATIENT, Actor, AuditEntry, Closure, SlotRules
+
+T = TypeVar("T")
 
 
 class BackupUnsupported(Exception):
@@ -166,9 +169,12 @@ class Repository(ABC):
         (BackupUnsupported, saying what to use instead, for an engine backed up otherwise)."""
 
     @abstractmethod
-    def restore_from(self, backup: Path, previous: Path) -> None:
-        """Replace the store's contents by `backup` (the current ones saved to `previous`);
-        StoreInUse while another process uses the store, BackupUnusable for a bad file."""
+    def restore_from(self, backup: Path, previous: Path,
+                     check: Callable[["Repository"], T] | None = None) -> T | None:
+        """Replace the store by `backup` (the current one saved to `previous`) once a scratch
+        copy of it passed the app's schema and `check` (run on that copy; its result is
+        returned); StoreInUse while another process uses the store, BackupUnusable for a bad
+        file. On any error the store is as it was."""
 
     @abstractmethod
     def phone_batches(self, size: int) -> Iterator[list[StoredPhone]]:

@@ -548,7 +548,7 @@ class MongoRepository(Repository):
     def backup_to(self, target):
         raise BackupUnsupported(MONGO_BACKUP_MESSAGE)
 
-    def restore_from(self, backup, previous):
+    def restore_from(self, backup, previous, check=None):
         raise BackupUnsupported(MONGO_BACKUP_MESSAGE)
 
     def slot_rules(self, hospital_id, day=None):

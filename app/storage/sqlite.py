@@ -46,13 +46,14 @@ from app.domain.operations import Actor, AuditEntry, Closure, SlotRules, change,
 from app.domain.policy import COUNTED_STATUSES, IDEMPOTENCY_KEY_LIFETIME, NOT_AWAITING_VISIT
 from app.domain.schedule import capacity_in_force, ensure_slot_open
 from app.storage import sqlite_files
-from app.storage.base import Repository, acting
+from app.storage.base import BackupUnusable, Repository, acting
 from app.storage.sqlite_files import (
     StoreFileChanged,
     StoreUsers,
     ensure_same_file,
     file_identity,
 )
+from app.storage.sqlite_schema import Schema, StoreSchemaMismatch
 from app.telemetry.metrics import record_store_wait
 
 #: How long /api/ready waits for the write lock: a probe answers fast, or says "not ready".
@@ -110,6 +111,8 @@ CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON idempotency_keys (created_
 
 # Columns added after the first release: prepare() adds them to an older store.
 ADDED_COLUMNS = {"slots": ("capacity INTEGER", "closed TEXT")}
+#: What prepare() makes and every store opened, restored or started on is compared with.
+STORE_SCHEMA = Schema(SCHEMA, ADDED_COLUMNS)
 # Bookings a closure's bulk cancel cancels: still awaiting their visit.
 AWAITING_VISIT = f"status NOT IN ({', '.join(repr(s) for s in NOT_AWAITING_VISIT)})"
 
@@ -245,8 +248,12 @@ class SqliteRepository(Repository):
         self._local = threading.local()
         self._users = StoreUsers(self._path.with_name(self._path.name + ".in-use"))
         self.identity = identity
+        self._unusable: StoreSchemaMismatch | None = None
         if identity is None:
-            self.prepare()
+            try:
+                self.prepare()
+            except StoreSchemaMismatch as exc:    # said by every use (check-store: one line)
+                self._unusable = exc
         self._gate = WriteGate(self._path.with_name(self._path.name + ".lock"), busy_timeout)
 
     # -- connections and transactions -------------------------------------------------------
@@ -254,6 +261,7 @@ class SqliteRepository(Repository):
     def _connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None or self._local.pid != os.getpid():
+            self.ensure_usable()
             self._users.join()
             conn = self._open(create=False)
             self._local.conn, self._local.pid = conn, os.getpid()
@@ -299,31 +307,36 @@ class SqliteRepository(Repository):
         self._read("SELECT 1", ())
 
     def ready(self) -> None:
-        """The pinned file is in place, writable, and its write lock free within READY_S."""
+        """A booking could be stored now: the pinned file is in place and a rolled-back write
+        that reaches the disk succeeds within READY_S (sqlite_files.probe_write)."""
         try:
             self._same_file()
         except StoreFileChanged as exc:
             raise StoreNotReady(str(exc)) from exc
-        if not sqlite_files.writable(self._path):
-            raise StoreNotReady(f"the database file {self._path} is read-only")
         try:
             with self._gate.hold(READY_S) as deadline, _store_errors():
-                conn = self._connection()
-                _bound_busy_wait(conn, deadline)
-                conn.execute("BEGIN IMMEDIATE")     # fails on a read-only file or medium
-                conn.execute("ROLLBACK")
+                self._users.join()
+                with closing(self._open(create=False)) as conn:
+                    _bound_busy_wait(conn, deadline)
+                    sqlite_files.probe_write(conn)
         except StoreUnavailable as exc:
             raise StoreNotReady(f"cannot take a write now: {exc.__cause__}") from exc.__cause__
 
     def prepare(self) -> None:
-        """Create the file (if missing) and its tables, and pin this file as the store."""
+        """Create the file (if missing) and its tables, and pin this file as the store;
+        StoreSchemaMismatch, before writing anything, for a database laid out otherwise."""
         with _store_errors():
             self._path.parent.mkdir(parents=True, exist_ok=True)
             self._users.join()
             with closing(self._open(create=True)) as conn:
-                conn.executescript(SCHEMA)
-                _add_missing_columns(conn)
-            self.identity = file_identity(self._path)
+                self.identity = file_identity(self._path)
+                STORE_SCHEMA.upgrade(conn, f"the store {self._path}")
+            self._unusable = None
+
+    def ensure_usable(self) -> None:
+        """Raise StoreSchemaMismatch when the store found at start is not the app's."""
+        if self._unusable is not None:
+            raise self._unusable
 
     # -- the whole store: check, backup, restore ---------------------------------------------
 
@@ -343,13 +356,37 @@ class SqliteRepository(Repository):
             source = self._connection()
         return sqlite_files.backup(source, Path(target))
 
-    def restore_from(self, backup, previous):
-        sqlite_files.check_backup(Path(backup))
-        self.close()
-        with self._users.alone():
-            with closing(sqlite3.connect(self._path)) as current:
-                sqlite_files.backup(current, Path(previous))
-            sqlite_files.restore(Path(backup), self._path)
+    def restore_from(self, backup, previous, check=None):
+        """Vet a scratch copy of `backup` (integrity, the app's schema, `check`), then rename
+        it over the store; a failure after the rename puts the previous file back."""
+        backup, scratch = Path(backup), sqlite_files.scratch_path(self._path)
+        try:
+            appointments = sqlite_files.stage(backup, scratch)
+            report = self._vetted(scratch, backup, check)
+            self.close()
+            with self._users.alone():
+                sqlite_files.swap_in(scratch, self._path, Path(previous),
+                                     lambda: _ensure_in_place(self._path, appointments))
+        finally:
+            sqlite_files.remove_with_side_files(scratch)
+        self.identity, self._unusable = file_identity(self._path), None
+        return report
+
+    def _vetted(self, scratch: Path, backup: Path, check):
+        """`check`'s report on the candidate, opened as the server would open it (upgraded
+        from an older release where needed); BackupUnusable for anything it cannot pass."""
+        try:
+            with closing(SqliteRepository(scratch, self._busy_timeout)) as candidate:
+                candidate.ensure_usable()
+                report = check(candidate) if check else None
+        except StoreSchemaMismatch as exc:
+            raise BackupUnusable(f"{backup} does not have the app's schema: "
+                                 f"{exc.difference}") from exc
+        except Exception as exc:        # any failure here leaves the store untouched
+            cause = exc.__cause__ or exc
+            raise BackupUnusable(f"{backup} cannot be opened as the store: {cause}") from exc
+        sqlite_files.settle(scratch)
+        return report
 
     def check_writable(self) -> None:
         """A write that changes nothing: a read-only file or directory fails here, not later.
@@ -626,12 +663,13 @@ def _audit(conn: sqlite3.Connection, entry: AuditEntry) -> None:
                   entry.appointment_id, json.dumps(entry.before), json.dumps(entry.after)))
 
 
-def _add_missing_columns(conn: sqlite3.Connection) -> None:
-    for table, columns in ADDED_COLUMNS.items():
-        present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
-        for column in columns:
-            if column.split()[0] not in present:
-                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+def _ensure_in_place(path: Path, appointments: int) -> None:
+    """After the swap: the file at `path` has the app's schema and the backup's bookings."""
+    with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+        STORE_SCHEMA.ensure(conn, f"the restored store {path}")
+        found = conn.execute("SELECT count(*) FROM appointments").fetchone()[0]
+    if found != appointments:
+        raise OSError(f"the restored store holds {found} appointments, the backup {appointments}")
 
 
 def _claim_patient_place(conn: sqlite3.Connection, a: Appointment, cap: PatientCap) -> None:

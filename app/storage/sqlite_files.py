@@ -10,7 +10,7 @@ import fcntl
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 
@@ -18,6 +18,10 @@ from app.domain.errors import StoreUnavailable
 from app.storage.base import BackupInfo, BackupUnusable, StoreInUse
 
 REQUIRED_TABLES = {"appointments", "slots"}
+
+
+#: Pages a readiness probe writes: more than the probe connection's cache holds, so they spill.
+PROBE_PAGES = 32
 
 
 class StoreFileChanged(OSError):
@@ -28,14 +32,6 @@ def file_identity(path: Path) -> str:
     """The file's device and inode, 'dev:ino' (FileNotFoundError when there is none)."""
     stat = os.stat(path)
     return f"{stat.st_dev}:{stat.st_ino}"
-
-
-def writable(path: Path) -> bool:
-    """Whether the file may be written: by access(2), and for root (whom the mode does not
-    stop) by its write bits, which say what the operator meant by `chmod a-w`."""
-    if os.geteuid() == 0:
-        return bool(os.stat(path).st_mode & 0o222)
-    return os.access(path, os.W_OK)
 
 
 def ensure_same_file(path: Path, identity: str) -> None:
@@ -51,6 +47,26 @@ def ensure_same_file(path: Path, identity: str) -> None:
         raise StoreFileChanged(f"the database file {path} was deleted") from None
     if f"{stat.st_dev}:{stat.st_ino}" != identity or stat.st_nlink < 1:
         raise StoreFileChanged(f"the database file {path} was replaced")
+
+
+def probe_write(conn: sqlite3.Connection) -> None:
+    """Write PROBE_PAGES pages into the store in a transaction, then roll it back.
+
+    A rolled-back transaction that fits in SQLite's page cache never touches the disk (so
+    BEGIN IMMEDIATE alone said "ready" on a full disk while every booking failed). With a
+    one-page cache the pages spill to the store's -wal file before the rollback, so a full
+    disk, a file this process may not write or a read-only medium fails here as a booking
+    would. Nothing is committed; the spilled frames are overwritten by the next write.
+    """
+    size = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.execute("PRAGMA cache_size = 1")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("INSERT INTO idempotency_keys VALUES ('ready-probe', '', zeroblob(?), '', '')",
+                     (PROBE_PAGES * size,))
+    finally:
+        if conn.in_transaction:     # SQLITE_FULL has already rolled it back
+            conn.execute("ROLLBACK")
 
 
 class StoreUsers:
@@ -129,19 +145,68 @@ def _copy(source: sqlite3.Connection, copy: sqlite3.Connection) -> None:
         raise StoreUnavailable() from exc
 
 
-def check_backup(backup_path: Path) -> int:
-    """The backup's number of appointments; BackupUnusable unless it is a sound store."""
-    with closing(_open_backup(backup_path)) as source:
-        return _verified(source, backup_path)
+def scratch_path(store_path: Path) -> Path:
+    """Where a restore checks its candidate: beside the store, so the swap is one rename."""
+    return store_path.with_name(store_path.name + ".restoring")
 
 
-def restore(backup_path: Path, store_path: Path) -> None:
-    """Write `backup_path`'s contents into the store (the caller holds StoreUsers.alone())."""
+def stage(backup_path: Path, scratch: Path) -> int:
+    """A copy of the backup at `scratch` once it passes SQLite's integrity check and holds the
+    booking tables; its number of appointments (BackupUnusable otherwise)."""
+    remove_with_side_files(scratch)
     with closing(_open_backup(backup_path)) as source:
-        _verified(source, backup_path)
-        with closing(sqlite3.connect(store_path, isolation_level=None)) as store:
-            source.backup(store)
-            store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        appointments = _verified(source, backup_path)
+        try:
+            with closing(sqlite3.connect(scratch)) as copy:
+                _copy(source, copy)
+        except sqlite3.DatabaseError as exc:
+            raise BackupUnusable(f"{backup_path} cannot be read: {exc}") from exc
+    return appointments
+
+
+def settle(path: Path) -> None:
+    """Leave the file as one file: rollback-journal mode, no -wal or -shm beside it."""
+    try:
+        with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+            conn.execute("PRAGMA journal_mode=DELETE")
+    except sqlite3.OperationalError as exc:     # e.g. a sqlite3 shell reading it
+        raise StoreInUse(f"{path} is open in another process ({exc}): close it first") \
+            from exc
+    for side in ("-wal", "-shm"):
+        if _side(path, side).exists():
+            raise OSError(f"{_side(path, side)} stayed after the last connection closed")
+    _fsync(path)
+
+
+def swap_in(scratch: Path, store_path: Path, previous: Path, verify: Callable[[], None]) -> None:
+    """Save the store to `previous`, then rename `scratch` over it, all while the caller holds
+    StoreUsers.alone(). Should `verify` (or anything after the save) fail, the previous file
+    is back under the store's name, `previous` is deleted, and the error propagates."""
+    kept = store_path.with_name(store_path.name + ".replaced")
+    kept.unlink(missing_ok=True)
+    try:
+        with closing(sqlite3.connect(store_path, isolation_level=None)) as current:
+            backup(current, previous)
+        settle(store_path)              # the old file's WAL folded in, no side files left
+        os.link(store_path, kept)
+        os.replace(scratch, store_path)
+        _fsync(store_path.parent)
+        verify()
+    except BaseException:
+        if kept.exists():
+            os.replace(kept, store_path)
+        previous.unlink(missing_ok=True)
+        raise
+    kept.unlink()
+
+
+def remove_with_side_files(path: Path) -> None:
+    for side in ("", "-wal", "-shm", "-journal", ".in-use", ".lock"):
+        _side(path, side).unlink(missing_ok=True)
+
+
+def _side(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + suffix)
 
 
 def _open_backup(path: Path) -> sqlite3.Connection:
@@ -156,16 +221,17 @@ def _verified(conn: sqlite3.Connection, path: Path) -> int:
         status = conn.execute("PRAGMA integrity_check").fetchone()[0]
         tables = {row[0] for row in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if status != "ok":
+            raise BackupUnusable(f"{path} fails SQLite's integrity check: {status}")
+        if not REQUIRED_TABLES.issubset(tables):
+            raise BackupUnusable(f"{path} is not a booking store (tables: {sorted(tables)})")
+        return conn.execute("SELECT count(*) FROM appointments").fetchone()[0]
     except sqlite3.DatabaseError as exc:
         raise BackupUnusable(f"{path} is not a SQLite database: {exc}") from exc
-    if status != "ok":
-        raise BackupUnusable(f"{path} fails SQLite's integrity check: {status}")
-    if not REQUIRED_TABLES.issubset(tables):
-        raise BackupUnusable(f"{path} is not a booking store (tables: {sorted(tables)})")
-    return conn.execute("SELECT count(*) FROM appointments").fetchone()[0]
 
 
 def _fsync(path: Path) -> None:
+    """Flush a file, or a directory (after a rename in it), to the disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

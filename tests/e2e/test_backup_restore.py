@@ -12,12 +12,13 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 import requests
 
-from harness.server import ROOT, start_server
+from harness.server import ROOT, launch_server, start_server
 from tests.support.engines import SqliteStore
 from tests.support.load import booking, open_day
 
@@ -84,7 +85,7 @@ class Storm:
 
 
 def stored_ids(path: Path) -> set[str]:
-    with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as conn:
+    with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
         return {row[0] for row in conn.execute("SELECT id FROM appointments")}
 
 
@@ -183,3 +184,200 @@ def test_every_admin_command_explains_itself():
                            ("restore-store", "Refused while")]:
         shown = flask(Path("/nonexistent/booking.sqlite3"), command, "--help")
         assert shown.returncode == 0 and words in " ".join(shown.stdout.split())
+
+
+# -- hostile and broken backups (issue 27): vetted in a scratch copy, or nothing changes ---------
+
+LIVE, BACKED_UP = 30, 12        # appointments in the live store and in the good backup
+
+
+@pytest.fixture(scope="module")
+def backups(tmp_path_factory) -> Path:
+    """good.sqlite3 (12 appointments) and live.sqlite3 (30), written by the real server and
+    `flask backup-store`."""
+    where = tmp_path_factory.mktemp("backups")
+    server = start_server(where, workers=2)
+    try:
+        day = open_day(9)
+        for n in range(LIVE):
+            body = booking(("gomoti", "moon")[n % 2], day, TIMES[n % len(TIMES)], n)
+            assert requests.post(server.url + "/api/appointments", json=body,
+                                 timeout=10).status_code == 201
+            if n + 1 == BACKED_UP:
+                assert flask(server.sqlite_path, "backup-store",
+                             str(where / "good.sqlite3")).returncode == 0
+        assert flask(server.sqlite_path, "backup-store",
+                     str(where / "live.sqlite3")).returncode == 0
+    finally:
+        server.stop()
+    return where
+
+
+def live_store(backups: Path, tmp_path: Path) -> Path:
+    (tmp_path / "live").mkdir()
+    return Path(shutil.copy(backups / "live.sqlite3", tmp_path / "live" / "booking.sqlite3"))
+
+
+def variant(backups: Path, tmp_path: Path, *statements: str) -> Path:
+    """The good backup with `statements` run on a copy of it."""
+    path = Path(shutil.copy(backups / "good.sqlite3", tmp_path / "variant.sqlite3"))
+    with closing(sqlite3.connect(path)) as conn, conn:
+        for statement in statements:
+            conn.execute(statement)
+    return path
+
+
+def wrong_columns(backups: Path, tmp_path: Path) -> Path:
+    """The attacker's file: tables with the right names, other columns, one row."""
+    path = tmp_path / "wrong-columns.sqlite3"
+    with closing(sqlite3.connect(path)) as conn, conn:
+        conn.execute("CREATE TABLE appointments (id TEXT PRIMARY KEY, date TEXT)")
+        conn.execute("CREATE TABLE slots (x)")
+        conn.execute("INSERT INTO appointments VALUES ('a', '2026-12-24')")
+    return path
+
+
+def not_sqlite(backups: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "notes.sqlite3"
+    path.write_bytes(b"these are not the bookings\n" * 500)
+    return path
+
+
+def truncated(backups: Path, tmp_path: Path) -> Path:
+    whole = (backups / "good.sqlite3").read_bytes()
+    path = tmp_path / "truncated.sqlite3"
+    path.write_bytes(whole[:len(whole) // 2])
+    return path
+
+
+TRIGGER = ("CREATE TRIGGER eat AFTER INSERT ON appointments "
+           "BEGIN DELETE FROM appointments WHERE id = NEW.id; END")
+REFUSED = [
+    (wrong_columns, "does not have the app's schema: table appointments has no column "
+                    "hospital_id"),
+    (lambda b, t: variant(b, t, TRIGGER),
+     "does not have the app's schema: trigger eat is not part of the app's schema"),
+    (lambda b, t: variant(b, t, "CREATE VIEW seats AS SELECT id FROM appointments"),
+     "does not have the app's schema: view seats is not part of the app's schema"),
+    (lambda b, t: variant(b, t, "PRAGMA writable_schema = ON", "INSERT INTO sqlite_master "
+                          "VALUES ('trigger', 'sqlite_eat', 'appointments', 0, '"
+                          + TRIGGER.replace(" eat ", " sqlite_eat ") + "')"),
+     "does not have the app's schema: trigger sqlite_eat is not part of the app's schema"),
+    (lambda b, t: variant(b, t, "DROP INDEX appointments_one_per_patient",
+                          "INSERT INTO appointments SELECT id || '-twin', hospital_id, hospital, "
+                          "appointment_date, appointment_time, status, patient_name, "
+                          "patient_phone, patient_email, doctor, notes, token_hash, created_at "
+                          "FROM appointments LIMIT 1"),
+     "cannot be opened as the store: UNIQUE constraint failed"),
+    (lambda b, t: variant(b, t, "DROP INDEX appointments_by_slot",
+                          "CREATE INDEX appointments_by_slot ON appointments (notes)"),
+     "does not have the app's schema: index appointments_by_slot is defined as"),
+    (not_sqlite, "is not a SQLite database: file is not a database"),
+    (truncated, "is not a SQLite database: database disk image is malformed"),
+]
+
+
+@pytest.mark.parametrize("make, why", REFUSED, ids=[
+    "wrong-columns", "trigger", "view", "trigger-named-as-sqlites-own",
+    "missing-unique-index-and-a-twin", "other-index",
+    "not-sqlite", "truncated"])
+def test_a_backup_that_is_not_the_apps_store_is_refused_and_nothing_changes(
+        backups, tmp_path, make, why):
+    store, backup = live_store(backups, tmp_path), make(backups, tmp_path)
+    assert len(stored_ids(store)) == LIVE                                         # before
+    refused = flask(store, "restore-store", str(backup), "--yes")
+    assert (refused.returncode, refused.stdout) == (2, ""), refused.stderr
+    assert refused.stderr.startswith(f"error: {backup}") and why in refused.stderr, \
+        refused.stderr
+    assert len(refused.stderr.splitlines()) == 1
+    assert len(stored_ids(store)) == LIVE                                         # after
+    assert not [p for p in store.parent.iterdir() if ".restoring" in p.name or
+                ".replaced" in p.name]                    # the scratch copy is gone
+    assert not (tmp_path / "live" / "backups").exists()           # no pre-restore file either
+    checked = flask(store, "check-store")
+    assert checked.returncode == 0 and checked.stdout.startswith("check-store: OK"), checked
+
+
+@pytest.mark.parametrize("make", [
+    lambda b, t: b / "good.sqlite3",
+    lambda b, t: variant(b, t, "DROP INDEX appointments_by_patient"),   # an older release's
+    lambda b, t: variant(b, t, "ALTER TABLE slots DROP COLUMN closed",   # added columns
+                         "ALTER TABLE slots DROP COLUMN capacity"),
+], ids=["good", "missing-index", "older-release-without-added-columns"])
+def test_a_good_or_older_backup_is_restored_and_brought_to_the_apps_schema(backups, tmp_path,
+                                                                          make):
+    store, backup = live_store(backups, tmp_path), make(backups, tmp_path)
+    assert len(stored_ids(store)) == LIVE                                         # before
+    restored = flask(store, "restore-store", str(backup), "--yes")
+    assert restored.returncode == 0, restored.stderr
+    assert "check-store: OK" in restored.stdout
+    assert len(stored_ids(store)) == BACKED_UP                                    # after
+    [previous] = (store.parent / "backups").glob("pre-restore-*.sqlite3")
+    assert len(stored_ids(previous)) == LIVE
+    with closing(sqlite3.connect(store)) as conn, conn:
+        names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    assert {"appointments_by_patient", "appointments_one_per_patient"} <= names
+    assert flask(store, "check-store").returncode == 0
+
+
+def test_a_malformed_backup_leaves_a_store_that_still_serves_and_restores(backups, tmp_path):
+    """Issue 27, finding 1: before, the store went from 30 appointments to 1, exit 2, and
+    check-store, the next restore and the server all failed with tracebacks."""
+    store = live_store(backups, tmp_path)
+    refused = flask(store, "restore-store", str(wrong_columns(backups, tmp_path)), "--yes")
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert len(stored_ids(store)) == LIVE
+    assert flask(store, "check-store").returncode == 0
+    good = flask(store, "restore-store", str(backups / "good.sqlite3"), "--yes")
+    assert good.returncode == 0, good.stderr
+    server = start_server(tmp_path, workers=2, SQLITE_PATH=str(store))
+    try:
+        body = booking("moon", open_day(10), "11:00", 777)
+        answer = requests.post(server.url + "/api/appointments", json=body, timeout=10)
+    finally:
+        server.stop()
+    assert answer.status_code == 201
+    assert len(stored_ids(store)) == BACKED_UP + 1
+
+
+def test_a_backup_with_a_trigger_is_refused_and_bookings_stay_stored(backups, tmp_path):
+    """Issue 27, finding 2: before, the trigger's backup was restored (exit 0, check-store OK)
+    and 4 bookings then answered 201 with none stored."""
+    store = live_store(backups, tmp_path)
+    refused = flask(store, "restore-store", str(variant(backups, tmp_path, TRIGGER)), "--yes")
+    assert refused.returncode == 2, refused.stdout
+    server = start_server(tmp_path, workers=2, SQLITE_PATH=str(store))
+    try:
+        answers = [requests.post(server.url + "/api/appointments", timeout=10,
+                                 json=booking("gomoti", open_day(11), "12:00", 900 + n))
+                   for n in range(4)]
+    finally:
+        server.stop()
+    created = {a.json()["appointment"]["id"] for a in answers if a.status_code == 201}
+    assert len(created) == 4 and created <= stored_ids(store)
+
+
+def test_check_store_on_a_store_with_another_schema_refuses_in_one_line(backups, tmp_path):
+    store = live_store(backups, tmp_path)
+    with closing(sqlite3.connect(store)) as conn, conn:
+        conn.execute(TRIGGER)
+    checked = flask(store, "check-store")
+    assert (checked.returncode, checked.stdout) == (2, "")
+    assert checked.stderr == (f"error: the store {store} does not have the app's schema: "
+                              "trigger eat is not part of the app's schema\n")
+
+
+def test_the_server_refuses_to_start_on_a_store_with_another_schema(backups, tmp_path):
+    store = live_store(backups, tmp_path)
+    with closing(sqlite3.connect(store)) as conn, conn:
+        conn.execute("CREATE VIEW seats AS SELECT id FROM appointments")
+    server = launch_server(tmp_path, workers=2, SQLITE_PATH=str(store))
+    try:
+        code = server.process.wait(timeout=60)
+    finally:
+        server.stop()
+    log = server.log_path.read_text()
+    errors = [line for line in log.splitlines() if "ERROR" in line]
+    assert code != 0 and "Traceback" not in log, log
+    assert len(errors) == 1 and "start-up refused" in errors[0], log
+    assert "view seats is not part of the app's schema" in errors[0]

@@ -6,12 +6,15 @@ Before: /api/health answered 200 in each of these states while bookings failed.
 
 import fcntl
 import os
+import re
+import subprocess
 import time
 
 import pytest
 import requests
 
-from harness.server import start_server
+from harness.server import ROOT, start_server
+from tests.support.load import booking, open_day
 
 pytestmark = pytest.mark.e2e
 
@@ -41,11 +44,75 @@ def test_not_ready_when_the_file_was_deleted(server):
     assert probe(server, "/api/health")[:2] == (200, {"status": "ok"})
 
 
-def test_not_ready_when_the_file_is_read_only(server):
+def test_ready_and_bookings_agree_when_the_file_loses_its_write_bits(server):
+    """Issue 27: as root (whom the mode does not stop) ready said 503 "read-only" while the
+    bookings were stored. Ready now writes as a booking does: whoever runs the server, the
+    two answer alike."""
     os.chmod(server.sqlite_path, 0o444)
-    status, body, _ = probe(server)
-    assert status == 503
-    assert "read-only" in body["reason"]
+    ready = [probe(server)[0] for _ in range(6)]
+    booked = [requests.post(server.url + "/api/appointments", timeout=10,
+                            json=booking("moon", open_day(4), "10:30", n)).status_code
+              for n in range(6)]
+    assert {(r, b) for r, b in zip(ready, booked, strict=True)} <= {(200, 201), (503, 503)}
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 2 MiB tmpfs for the store (root only: mounting is how a full disk is made honestly)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (not root): the full-disk test needs one")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def fill(disk) -> None:
+    with open(disk / "filler", "wb", buffering=0) as filler:
+        try:
+            while True:
+                filler.write(b"\0" * 4096)
+        except OSError:         # ENOSPC: the disk is full
+            pass
+
+
+def test_not_ready_on_a_full_disk_while_bookings_fail_and_ready_again_once_freed(tmp_path,
+                                                                                tiny_disk):
+    """Issue 27: on a full disk 90 of 90 bookings answered 503 while /api/ready said 200."""
+    server = start_server(tmp_path, workers=2, SQLITE_PATH=str(tiny_disk / "booking.sqlite3"))
+    try:
+        day = open_day(4)
+        assert requests.post(server.url + "/api/appointments", timeout=10,
+                             json=booking("gomoti", day, "09:00", 1)).status_code == 201
+        fill(tiny_disk)
+        booked = [requests.post(server.url + "/api/appointments", timeout=10,
+                                json=booking("gomoti", day, "09:30", n)).status_code
+                  for n in range(10)]
+        full = [probe(server) for _ in range(6)]
+        (tiny_disk / "filler").unlink()
+        freed = probe(server)[:2]
+        after = requests.post(server.url + "/api/appointments", timeout=10,
+                              json=booking("gomoti", day, "10:00", 2)).status_code
+    finally:
+        server.stop()
+    assert booked == [503] * 10                         # the fault is real
+    assert [status for status, _, _ in full] == [503] * 6
+    assert all("full" in body["reason"] and took < 3 for _, body, took in full), full
+    assert (freed, after) == ((200, {"status": "ready"}), 201)       # the control
+
+
+def test_health_answers_what_the_readme_says_it_answers(server):
+    """Issue 27: with the store file deleted /api/health answered 200 where the README said
+    503. Health is liveness (this process answers), the README says so everywhere, and
+    readiness is /api/ready."""
+    os.unlink(server.sqlite_path)
+    assert probe(server, "/api/health")[:2] == (200, {"status": "ok"})
+    assert probe(server, "/api/ready")[0] == 503
+    readme = (ROOT / "README.md").read_text()
+    says_503 = re.compile(r"/api/health`[^.|]*503")      # within one sentence or cell
+    assert "/api/health` | liveness: 200" in readme
+    assert not [line for line in readme.splitlines() if says_503.search(line)]
 
 
 def test_not_ready_within_a_bound_while_another_process_holds_the_write_lock(server):

@@ -25,6 +25,7 @@ for arg in "$@"; do
   esac
 done
 [[ -z "${FAKE_FAIL:-}" ]] || exit 1
+[[ -z "${FAKE_FAIL_ON:-}" || " $* " != *"$FAKE_FAIL_ON"* ]] || exit 1
 if [[ "$(basename "$0")" == mongodump ]]; then printf 'BSON' > "$archive"; fi
 """
 # mongosh for the restore's "is the API connected?" question.
@@ -114,7 +115,65 @@ def test_restore_replays_the_oplog_then_runs_the_store_check(tmp_path, tools):
     check.chmod(0o755)
     result = run("restore-mongo.sh", tmp_path, tools, str(archive), CHECK_STORE=str(check))
     assert result.returncode == 1                           # the check's verdict
-    mongosh, mongorestore = log_lines(tmp_path, "argv:")
+    mongosh, dry_run, saved, mongorestore = log_lines(tmp_path, "argv:")
+    assert "--dryRun" in dry_run and "--drop" not in dry_run
+    assert "--db=hospital_booking" in saved and "--drop" not in saved
     assert "--drop" in mongorestore and "--oplogReplay" in mongorestore
-    assert "secret" not in mongosh + mongorestore
+    assert "--dryRun" not in mongorestore
+    assert "secret" not in mongosh + dry_run + saved + mongorestore
     assert (tmp_path / "log").read_text().splitlines()[-1] == "checked"
+
+
+def test_an_archive_mongorestore_cannot_read_is_refused_before_anything_is_dropped(tmp_path,
+                                                                                   tools):
+    archive = tmp_path / "a.gz"
+    archive.write_text("not an archive")
+    result = run("restore-mongo.sh", tmp_path, tools, str(archive), FAKE_FAIL_ON="--dryRun")
+    assert result.returncode == 1
+    assert "cannot be read as a backup (mongorestore --dryRun failed): nothing changed" \
+        in result.stderr
+    calls = log_lines(tmp_path, "argv:")
+    assert len(calls) == 2 and "--dryRun" in calls[1]             # no --drop ever ran
+    assert not any("--drop" in call for call in calls)
+
+
+def checker(tmp_path: Path, status: int) -> Path:
+    check = tmp_path / "check"
+    check.write_text(f"#!/bin/sh\necho checked >> \"$FAKE_LOG\"\nexit {status}\n")
+    check.chmod(0o755)
+    return check
+
+
+def saved_archive(calls: list[str]) -> str:
+    [saved] = [call for call in calls if "--db=hospital_booking" in call]
+    return next(arg for arg in saved.split() if arg.startswith("--archive="))
+
+
+@pytest.mark.parametrize("fail, status, why", [
+    ({"FAKE_FAIL_ON": "--oplogReplay"}, 1, "mongorestore failed"),
+    ({"CHECK_STORE": "2"}, 2, "the store check could not read the restored store"),
+])
+def test_a_failed_restore_or_an_unreadable_result_puts_the_database_back(tmp_path, tools,
+                                                                         fail, status, why):
+    archive = tmp_path / "a.gz"
+    archive.write_text("BSON")
+    if "CHECK_STORE" in fail:
+        fail = {"CHECK_STORE": str(checker(tmp_path, int(fail["CHECK_STORE"])))}
+    result = run("restore-mongo.sh", tmp_path, tools, str(archive), **fail)
+    assert result.returncode == status, result.stderr
+    assert f"{why}; database hospital_booking is back as it was" in result.stderr
+    calls = log_lines(tmp_path, "argv:")
+    put_back = calls[-1]
+    assert saved_archive(calls) in put_back
+    assert "--nsInclude=hospital_booking.\\*" in put_back and "--drop" in put_back
+    assert "--oplogReplay" not in put_back
+    assert list(tmp_path.glob("tmp*")) == []          # the saved copy and config are gone
+
+
+def test_a_check_that_lists_problems_keeps_the_restore(tmp_path, tools):
+    archive = tmp_path / "a.gz"
+    archive.write_text("BSON")
+    result = run("restore-mongo.sh", tmp_path, tools, str(archive),
+                 CHECK_STORE=str(checker(tmp_path, 1)))
+    assert result.returncode == 1 and "is back as it was" not in result.stderr
+    assert "--oplogReplay" in log_lines(tmp_path, "argv:")[-1]       # nothing put back

@@ -206,3 +206,46 @@ def test_restore_store_refuses_an_unusable_backup_saying_why(app, repository, tm
     assert (refused.exit_code, refused.output) == (2, f"error: {why.format(path=backup)}\n")
     assert repository.slot_count(SLOT.key) == 1
     assert not list(tmp_path.glob("pre-restore-*"))
+
+
+def test_a_failure_after_the_swap_puts_the_previous_store_back(app, repository, tmp_path,
+                                                                monkeypatch):
+    """The restored file fails its check after the rename (here: a disk error planted in that
+    check): the previous file is renamed back, the pre-restore copy removed, exit 2."""
+    book(repository, 1, 2)
+    backup = repository.backup_to(tmp_path / "b.sqlite3").path
+    book(repository, 3)
+
+    def disk_error(path, appointments):
+        raise OSError(f"the restored store {path} could not be read: I/O error")
+
+    monkeypatch.setattr("app.storage.sqlite._ensure_in_place", disk_error)
+    args = ["restore-store", str(backup), "--yes", "--dir", str(tmp_path / "saved")]
+    failed = app.test_cli_runner().invoke(args=args)
+    assert failed.exit_code == 2
+    assert "could not be read: I/O error" in failed.output
+    assert repository.slot_count(SLOT.key) == 3                 # the previous store, back
+    assert not list((tmp_path / "saved").glob("*"))
+    assert not list(repository._path.parent.glob("*.re*"))       # .restoring, .replaced
+    monkeypatch.undo()                                          # control: the same restore
+    restored = app.test_cli_runner().invoke(args=args)
+    assert restored.exit_code == 0, restored.output
+    assert repository.slot_count(SLOT.key) == 2
+
+
+def test_a_reader_outside_the_app_holding_the_store_refuses_the_swap(app, repository, tmp_path,
+                                                                       store):
+    """A sqlite3 shell reading the store shares its -wal/-shm by name: renaming another file
+    under it would mix the two, so the restore is refused and nothing changes."""
+    book(repository, 1)
+    backup = repository.backup_to(tmp_path / "b.sqlite3").path
+    book(repository, 2)
+    with closing(sqlite3.connect(store.path)) as reader:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM appointments").fetchone()
+        refused = app.test_cli_runner().invoke(args=["restore-store", str(backup), "--yes",
+                                                     "--dir", str(tmp_path / "saved")])
+        reader.execute("COMMIT")
+    assert refused.exit_code == 2 and "is open in another process" in refused.output
+    assert repository.slot_count(SLOT.key) == 2
+    assert not list((tmp_path / "saved").glob("*"))

@@ -3,14 +3,11 @@
 import fcntl
 import multiprocessing
 import os
-import shutil
 import sqlite3
 import stat
-import tempfile
 import threading
 import time
 from contextlib import closing
-from pathlib import Path
 
 import pytest
 
@@ -20,9 +17,9 @@ from app.domain.hospitals import Hospitals
 from app.domain.model import Slot
 from app.storage import open_repository, pin_store
 from app.storage.sqlite import SqliteRepository
-from app.storage.sqlite_files import file_identity, writable
+from app.storage.sqlite_files import file_identity
 from tests.support.load import run_together
-from tests.support.processes import assert_one_connection_per_thread_and_process, in_a_child
+from tests.support.processes import assert_one_connection_per_thread_and_process
 from tests.support.sqlite_slot import SLOT, appointment
 
 
@@ -263,23 +260,6 @@ def test_a_store_from_before_overrides_and_closures_gains_their_columns(tmp_path
 def test_each_thread_keeps_one_connection_and_a_forked_process_opens_its_own(tmp_path):
     repo = SqliteRepository(tmp_path / "db.sqlite3")
     assert_one_connection_per_thread_and_process(repo._connection)   # gunicorn's workers
-
-
-@pytest.mark.skipif(os.geteuid() != 0, reason="not root: test_api_validation's readiness "
-                    "test already goes through access(2)")
-def test_as_root_the_write_bits_decide_as_another_user_access_does():
-    shared = Path(tempfile.mkdtemp())
-    try:
-        shared.chmod(0o755)
-        mine, theirs = shared / "mine.sqlite3", shared / "theirs.sqlite3"
-        for path, mode in ((mine, 0o666), (theirs, 0o644)):
-            path.touch()
-            path.chmod(mode)
-        assert (writable(mine), writable(theirs)) == (True, True)          # root
-        assert in_a_child(lambda: (writable(mine), writable(theirs)) == (True, False),
-                          user=65534)                                      # nobody
-    finally:
-        shutil.rmtree(shared)
 
 
 def test_the_store_is_made_in_a_directory_created_as_needed(tmp_path):

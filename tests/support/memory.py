@@ -211,7 +211,7 @@ class MemoryRepository(Repository):
     def backup_to(self, target):
         raise BackupUnsupported("the in-memory store keeps nothing to back up")
 
-    def restore_from(self, backup, previous):
+    def restore_from(self, backup, previous, check=None):
         raise BackupUnsupported("the in-memory store keeps nothing to restore")
 
     def ping(self):

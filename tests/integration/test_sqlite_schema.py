@@ -1,0 +1,87 @@
+"""How a database's schema is compared with the app's (app.storage.sqlite_schema): each kind of
+difference a hostile or broken backup could carry is named, and only what a later release
+added may be missing from an older store."""
+
+import sqlite3
+from contextlib import closing
+
+import pytest
+
+from app.storage.sqlite import SCHEMA, STORE_SCHEMA
+from app.storage.sqlite_schema import StoreSchemaMismatch, describe
+
+PHONE = "patient_phone TEXT NOT NULL, patient_email"
+STATUS = "status TEXT NOT NULL DEFAULT 'booked'"
+
+
+def difference(script: str, *statements: str, older_ok: bool = False) -> str | None:
+    with closing(sqlite3.connect(":memory:")) as conn:
+        conn.executescript(script)
+        for statement in statements:
+            conn.execute(statement)
+        return STORE_SCHEMA.first_difference(describe(conn), older_ok)
+
+
+def test_the_apps_own_schema_has_no_difference():
+    assert difference(SCHEMA) is None
+
+
+@pytest.mark.parametrize("script, statements, named", [
+    (SCHEMA.replace(STATUS, STATUS + " CHECK (status <> 'booked')"), (),
+     "table appointments's definition has 'booked' ( ) < > check status compared with"),
+    (SCHEMA.replace(PHONE, "patient_phone TEXT NOT NULL COLLATE NOCASE, patient_email"), (),
+     "table appointments's definition has collate nocase"),
+    (SCHEMA.replace(STATUS, "status INTEGER NOT NULL DEFAULT 'booked'"), (),
+     "table appointments: column status INTEGER NOT NULL DEFAULT 'booked' where the app has "
+     "status TEXT NOT NULL DEFAULT 'booked'"),
+    (SCHEMA.replace(STATUS, "status TEXT NOT NULL DEFAULT 'cancelled'"), (),
+     "column status TEXT NOT NULL DEFAULT 'cancelled' where the app has"),
+    (SCHEMA.replace("WHERE status <> 'cancelled'", "WHERE status = 'none'"), (),
+     "index appointments_one_per_patient is defined as"),
+    (SCHEMA, ("CREATE VIRTUAL TABLE notes USING fts5(body)",),
+     "table notes is not part of the app's schema"),
+    (SCHEMA, ("CREATE TRIGGER eat AFTER INSERT ON appointments "
+              "BEGIN DELETE FROM appointments WHERE id = NEW.id; END",),
+     "trigger eat is not part of the app's schema"),
+    (SCHEMA, ("CREATE VIEW seats AS SELECT id FROM appointments",),
+     "view seats is not part of the app's schema"),
+    (SCHEMA, ("PRAGMA writable_schema = ON",            # a name only a hand edit can give
+              "INSERT INTO sqlite_master VALUES ('trigger', 'sqlite_eat', 'appointments', 0, "
+              "'CREATE TRIGGER sqlite_eat AFTER INSERT ON appointments BEGIN DELETE FROM "
+              "appointments WHERE id = NEW.id; END')"),
+     "trigger sqlite_eat is not part of the app's schema"),
+    (SCHEMA, ("DROP INDEX appointments_by_slot",), "index appointments_by_slot is missing"),
+    (SCHEMA, ("ALTER TABLE slots DROP COLUMN closed",), "table slots has no column closed"),
+    (SCHEMA, ("ALTER TABLE slots ADD COLUMN note TEXT",),
+     "table slots has a column note the app does not make"),
+])
+def test_each_difference_is_named(script, statements, named):
+    found = difference(script, *statements)
+    assert found is not None and named in found, found
+
+
+def test_an_older_store_may_lack_what_later_releases_added_and_nothing_else():
+    older = ("DROP TABLE patients", "DROP INDEX appointments_by_patient",
+             "ALTER TABLE slots DROP COLUMN closed", "ALTER TABLE slots DROP COLUMN capacity")
+    assert difference(SCHEMA, *older, older_ok=True) is None
+    assert difference(SCHEMA, *older) == "table slots has no column capacity"
+    assert difference(SCHEMA, older[0]) == "table patients is missing"
+    # Only ADDED_COLUMNS may be missing: a column of the first release may not.
+    assert difference(SCHEMA, "ALTER TABLE appointments DROP COLUMN doctor", older_ok=True) == (
+        "table appointments has no column doctor")
+
+
+def test_upgrade_fills_an_older_store_and_refuses_another_before_writing(tmp_path):
+    with closing(sqlite3.connect(tmp_path / "older.sqlite3", isolation_level=None)) as conn:
+        conn.executescript(SCHEMA)
+        conn.execute("ALTER TABLE slots DROP COLUMN closed")
+        conn.execute("DROP TABLE idempotency_keys")
+        STORE_SCHEMA.upgrade(conn, "the store")
+        assert STORE_SCHEMA.first_difference(describe(conn), older_ok=False) is None
+    with closing(sqlite3.connect(tmp_path / "other.sqlite3", isolation_level=None)) as conn:
+        conn.execute("CREATE TABLE appointments (id TEXT PRIMARY KEY, date TEXT)")
+        with pytest.raises(StoreSchemaMismatch, match="^the store does not have the app's "
+                           "schema: table appointments has no column hospital_id$"):
+            STORE_SCHEMA.upgrade(conn, "the store")
+        names = [row[0] for row in conn.execute("SELECT name FROM sqlite_master")]
+    assert names == ["appointments", "sqlite_autoindex_appointments_1"]     # nothing written
