@@ -27,23 +27,17 @@ from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from app.domain import visits
-from app.domain.capacity import ensure_below_cap, ensure_seat_free
 from app.domain.errors import (
-    AppointmentCancelled,
     AppointmentNotFound,
     ClosureNotFound,
     ConfigError,
     DuplicateBooking,
     IdempotencyKeyInFlight,
-    IdempotencyKeyReused,
-    InvalidTransition,
     StoreNotReady,
     StoreUnavailable,
 )
 from app.domain.model import (
     BOOKED,
-    CANCELLED,
     Appointment,
     AppointmentQuery,
     IdempotencyEntry,
@@ -53,15 +47,14 @@ from app.domain.model import (
     SlotKey,
     StoredPhone,
 )
-from app.domain.operations import Actor, AuditEntry, Closure, SlotRules, change, slot_label
+from app.domain.operations import AuditEntry, Closure, SlotRules
 from app.domain.policy import (
     COUNTED_STATUSES,
     COUNTED_STATUSES_WE_WRITE,
     IDEMPOTENCY_KEY_LIFETIME,
     NOT_AWAITING_VISIT,
 )
-from app.domain.schedule import capacity_in_force, ensure_slot_open
-from app.storage.base import BackupUnsupported, Repository, acting
+from app.storage.base import BackupUnsupported, Repository, UnitOfWork
 from app.telemetry.metrics import record_store_retry, record_store_wait
 
 log = logging.getLogger(__name__)
@@ -264,266 +257,22 @@ class MongoRepository(Repository):
             self._client.close()
             self._pid = None
 
-    # -- writes ------------------------------------------------------------------------------
+    # -- the unit of work ---------------------------------------------------------------------
 
-    def book(self, slot, appointment, token_hash, idempotency=None, by=None, cap=None):
-        by = acting(by)
-
-        def attempt(session):
-            if idempotency is not None:
-                earlier = self._live_entry(session, idempotency)
-                if earlier is not None:
-                    return earlier
-            self._claim_seat(session, slot, appointment.patient_phone)
-            if cap is not None:
-                self._claim_patient_place(session, appointment, cap)
-            self.db.appointments.insert_one(appointment_document(appointment, token_hash),
-                                            session=session)
-            self._audit(session, change(by, "book", slot.key, appointment.id,
-                                        after={"status": appointment.status}))
-            if idempotency is not None:
-                self.db.idempotency_keys.insert_one(_entry_document(idempotency), session=session)
-            return None
-
-        return self._transaction(attempt)
-
-    def cancel(self, appointment_id, by=None):
-        by = acting(by)
-
-        def attempt(session):
-            document = self._fetch(session, appointment_id)
-            current = from_document(document)
-            if current.status not in COUNTED_STATUSES:
-                return current, False
-            visits.ensure_patient_may_change(current.status, CANCELLED)
-            entry = change(by, "cancel", self._key(document))
-            return self._set_status(session, document, CANCELLED, entry), True
-
-        return self._transaction(attempt)
-
-    def reschedule(self, appointment_id, target, by=None):
-        by = acting(by)
-
-        def attempt(session):
-            document = self._fetch(session, appointment_id)
-            if document.get("status") not in COUNTED_STATUSES:
-                raise AppointmentCancelled()
-            current, source = from_document(document), _slot_parts(document)
-            visits.ensure_patient_may_change(current.status, visits.RESCHEDULED)
-            if source == self._legacy(target.key):
-                return current
-            self._touch_slot(session, *source)
-            self._claim_seat(session, target, current.patient_phone)
-            self.db.appointments.update_one({"_id": document["_id"]},
-                                            {"$set": _slot_fields(target)}, session=session)
-            self._audit(session, change(by, "reschedule", target.key, current.id,
-                                        {"slot": slot_label(self._key(document))},
-                                        {"slot": slot_label(target.key)}))
-            return current.in_slot(target)
-
-        return self._transaction(attempt)
-
-    def set_status(self, appointment_id, expected, status, by=None):
-        by = acting(by)
-
-        def attempt(session):
-            document = self._fetch(session, appointment_id)
-            current = document.get("status", BOOKED)
-            if current != expected:
-                raise InvalidTransition(current, status)
-            return self._set_status(session, document, status,
-                                    change(by, "status", self._key(document)))
-
-        return self._transaction(attempt)
-
-    # -- hospital operations -----------------------------------------------------------------
-
-    def add_closure(self, closure, slots, by):
-        def attempt(session):
-            self.db.closures.insert_one(_closure_document(closure), session=session)
-            for key in slots:
-                self._set_closed(session, key, closure.reason, by, {"closure_id": closure.id})
-            return sum(self._count(session, *self._legacy(key)) for key in slots)
-
-        return self._transaction(attempt)
-
-    def remove_closure(self, closure_id, by):
-        def attempt(session):
-            closure = self._closure(session, closure_id)
-            self.db.closures.delete_one({"_id": closure_id}, session=session)
-            others = self._day_closures(session, closure.hospital_id, closure.date)
-            for key in self._closed_slots(session, closure):
-                still = next((c for c in others if c.covers(key.time)), None)
-                self._set_closed(session, key, still.reason if still else None, by,
-                                 {"closure_id": still.id if still else None}, "reopen")
-            return closure
-
-        return self._transaction(attempt)
-
-    def cancel_closed(self, closure_id, by):
-        def attempt(session):
-            closure = self._closure(session, closure_id)
-            cancelled = []
-            for key in self._closed_slots(session, closure):
-                legacy = self._legacy(key)
-                self._touch_slot(session, *legacy)
-                waiting = self.db.appointments.find(
-                    {**slot_filter(*legacy), "status": AWAITING_VISIT}, session=session)
-                for document in list(waiting):
-                    entry = change(by, "bulk_cancel", key, after={"reason": closure.reason})
-                    cancelled.append(self._set_status(session, document, CANCELLED, entry,
-                                                      touch=False))
-            return cancelled
-
-        return self._transaction(attempt)
-
-    def set_capacity(self, slots, capacity, by):
-        def attempt(session):
-            counts = {}
-            for key in slots:
-                before = self._touch_slot(session, *self._legacy(key)).capacity
-                self.db.slots.update_one({"_id": slot_document_id(*self._legacy(key))},
-                                         {"$set": {"capacity": capacity}}, session=session)
-                self._audit(session, change(by, "capacity", key, before={"capacity": before},
-                                            after={"capacity": capacity}))
-                counts[key] = self._count(session, *self._legacy(key))
-            return counts
-
-        return self._transaction(attempt)
-
-    # -- statements used inside a transaction ------------------------------------------------
-
-    def _legacy(self, key: SlotKey) -> tuple[str, date, str]:
-        """The slot as the old app's documents name it: (display name, date, time)."""
-        return self._names[key.hospital_id], key.date, key.time
-
-    def _key(self, document: dict) -> SlotKey:
-        """The SlotKey of an appointment document (the old app's carry no hospital_id)."""
-        name, day, time = _slot_parts(document)
-        ids = {v: k for k, v in self._names.items()}
-        return SlotKey(document.get("hospital_id") or ids.get(name, name), day, time)
-
-    def _touch_slot(self, session, hospital_name: str, day: date, time: str) -> SlotRules:
-        """The per-slot serialization point: concurrent writers of one slot conflict here. The
-        slot's capacity override and closure come back from the same command."""
-        document = self.db.slots.find_one_and_update(
-            {"_id": slot_document_id(hospital_name, day, time)},
-            {"$inc": {"version": 1},
-             "$setOnInsert": {"hospital": hospital_name, "appointment_date": _midnight(day),
-                              "appointment_time": time}},
-            projection=SLOT_RULES, upsert=True, return_document=ReturnDocument.AFTER,
-            session=session)
-        return SlotRules(document.get("capacity"), document.get("closed"))
-
-    def _claim_seat(self, session, slot: Slot, phone: str) -> None:
-        """Write the slot first (the serialization point), then refuse when closed, at the
-        capacity in force, or a patient already in the slot."""
-        legacy = self._legacy(slot.key)
-        rules = self._touch_slot(session, *legacy)
-        ensure_slot_open(slot.key, rules)
-        ensure_seat_free(self._count(session, *legacy), capacity_in_force(slot.capacity, rules))
-        self._ensure_not_booked(session, legacy, phone)
-
-    def _set_status(self, session, document: dict, status: str, entry: AuditEntry,
-                    touch: bool = True) -> Appointment:
-        """Change a status and append its audit entry; a cancel also writes the slot."""
-        if status == CANCELLED and touch:
-            self._touch_slot(session, *_slot_parts(document))
-        self.db.appointments.update_one({"_id": document["_id"]},
-                                        {"$set": {"status": status}}, session=session)
-        changed = from_document({**document, "status": status})
-        self._audit(session, AuditEntry(entry.at, entry.actor, entry.action, entry.slot,
-                                        changed.id, {"status": document.get("status", BOOKED)},
-                                        {**entry.after, "status": status}))
-        return changed
-
-    def _set_closed(self, session, key: SlotKey, reason: str | None, by: Actor, after: dict,
-                    action: str = "close") -> None:
-        legacy = self._legacy(key)
-        before = self._touch_slot(session, *legacy).closed
-        self.db.slots.update_one({"_id": slot_document_id(*legacy)},
-                                 {"$set": {"closed": reason}}, session=session)
-        self._audit(session, change(by, action, key, before={"closed": before},
-                                    after={"closed": reason, **after}))
-
-    def _audit(self, session, entry: AuditEntry) -> None:
-        self.db.audit.insert_one(_audit_document(entry), session=session)
-
-    def _closure(self, session, closure_id: str) -> Closure:
-        document = self.db.closures.find_one({"_id": closure_id}, session=session)
-        if document is None:
-            raise ClosureNotFound()
-        return _closure_of(document)
-
-    def _day_closures(self, session, hospital_id: str, day: date | None) -> list[Closure]:
-        where = {"hospital_id": hospital_id}
-        if day is not None:
-            where["date"] = day.isoformat()
-        found = self.db.closures.find(where, session=session).sort(
-            [("date", ASCENDING), ("start", ASCENDING), ("_id", ASCENDING)])
-        return [_closure_of(d) for d in found]
-
-    def _closed_slots(self, session, closure: Closure) -> list[SlotKey]:
-        """The slot documents of the closure's day that it covers (add_closure wrote each)."""
-        found = self.db.slots.find({"hospital": self._names[closure.hospital_id],
-                                    "appointment_date": _midnight(closure.date)},
-                                   {"appointment_time": 1}, session=session)
-        times = sorted(d["appointment_time"] for d in found)
-        return [SlotKey(closure.hospital_id, closure.date, t) for t in times
-                if closure.covers(t)]
-
-    def _claim_patient_place(self, session, a: Appointment, cap: PatientCap) -> None:
-        """Write the patient's document first (one phone's concurrent bookings conflict here,
-        as bookers of one slot do on its document), then refuse at the cap."""
-        self.db.patients.update_one({"_id": f"{a.hospital_id}|{a.patient_phone}"},
-                                    {"$inc": {"version": 1}}, upsert=True, session=session)
-        active = self.db.appointments.count_documents(
-            upcoming_filter(self._names[a.hospital_id], a.patient_phone, cap), session=session)
-        ensure_below_cap(active, cap.limit)
-
-    def _count(self, session, hospital_name: str, day: date, time: str) -> int:
-        return self.db.appointments.count_documents(
-            slot_filter(hospital_name, day, time), session=session)
-
-    def _ensure_not_booked(self, session, legacy: tuple[str, date, str], phone: str) -> None:
-        query = {**slot_filter(*legacy), "patient_phone": phone}
-        if self.db.appointments.find_one(query, {"_id": 1}, session=session):
-            raise DuplicateBooking()
-
-    def _fetch(self, session, appointment_id: str) -> dict:
-        document = self.db.appointments.find_one(_by_id(appointment_id), session=session)
-        if document is None:
-            raise AppointmentNotFound()
-        return document
-
-    def _live_entry(self, session, entry: IdempotencyEntry) -> IdempotencyEntry | None:
-        earlier = self._find_entry(session, entry.key_hash, entry.fingerprint,
-                                   entry.created_at - IDEMPOTENCY_KEY_LIFETIME)
-        if earlier is None:
-            # An expired entry the TTL monitor has not removed yet must not block the key.
-            self.db.idempotency_keys.delete_one({"_id": entry.key_hash}, session=session)
-        return earlier
-
-    def _find_entry(self, session, key_hash: str, fingerprint: str,
-                    since: datetime) -> IdempotencyEntry | None:
-        document = self.db.idempotency_keys.find_one(
-            {"_id": key_hash, "created_at": {"$gte": since}}, session=session)
-        if document is None:
-            return None
-        if document["fingerprint"] != fingerprint:
-            raise IdempotencyKeyReused()
-        return IdempotencyEntry(key_hash, document["fingerprint"], document["response"],
-                                document["sealed_token"], document["created_at"])
+    def run(self, work):
+        return self._transaction(lambda session: work(MongoUnitOfWork(self.db, session,
+                                                                      self._names)))
 
     # -- reads -------------------------------------------------------------------------------
 
-    def replay(self, key_hash, fingerprint, since):
+    def idempotency_entry(self, key_hash, since):
         with self._bounded():
-            return self._find_entry(None, key_hash, fingerprint, since)
+            return _find_entry(self.db, None, key_hash, since)
 
     def slot_count(self, key):
         with self._bounded():
-            return self._count(None, *self._legacy(key))
+            return self.db.appointments.count_documents(
+                slot_filter(self._names[key.hospital_id], key.date, key.time))
 
     def day_counts(self, hospital_id, day):
         pipeline = [{"$match": {"hospital": self._names[hospital_id],
@@ -565,7 +314,7 @@ class MongoRepository(Repository):
 
     def closures(self, hospital_id, day=None):
         with self._bounded():
-            return self._day_closures(None, hospital_id, day)
+            return _day_closures(self.db, None, hospital_id, day)
 
     def audit_trail(self, appointment_id=None, slot=None):
         if appointment_id is not None:
@@ -619,6 +368,146 @@ class MongoRepository(Repository):
         except DuplicateBooking:
             return False
         return True
+
+
+class MongoUnitOfWork(UnitOfWork):
+    """One attempt of a transaction's callback (a retry gets a new one). The old app's
+    documents name their slot by display name: the names of the documents read here are kept,
+    so their slot is written under the name they carry."""
+
+    def __init__(self, db, session, names: Mapping[str, str]):
+        self._db, self._session, self._names = db, session, names
+        self._ids: dict[str, object] = {}           # appointment id -> the document's _id
+        self._fetched: dict[SlotKey, str] = {}      # slot of a document read -> its name
+
+    def _legacy(self, key: SlotKey) -> tuple[str, date, str]:
+        """The slot as the old app's documents name it: (display name, date, time)."""
+        return self._fetched.get(key) or self._names[key.hospital_id], key.date, key.time
+
+    def _read(self, document: dict) -> Appointment:
+        appointment = from_document(document)
+        self._ids[appointment.id] = document["_id"]
+        self._fetched[self.slot_key_of(appointment)] = document["hospital"]
+        return appointment
+
+    def slot_key_of(self, appointment):
+        """The old app's documents carry no hospital_id: their display name is looked up."""
+        ids = {name: hospital_id for hospital_id, name in self._names.items()}
+        hospital = appointment.hospital_id or ids.get(appointment.hospital, appointment.hospital)
+        return SlotKey(hospital, appointment.date, appointment.appointment_time)
+
+    def claim_slot(self, key):
+        """The per-slot serialization point: concurrent writers of one slot conflict here. The
+        slot's capacity override and closure come back from the same command."""
+        name, day, time = self._legacy(key)
+        document = self._db.slots.find_one_and_update(
+            {"_id": slot_document_id(name, day, time)},
+            {"$inc": {"version": 1},
+             "$setOnInsert": {"hospital": name, "appointment_date": _midnight(day),
+                              "appointment_time": time}},
+            projection=SLOT_RULES, upsert=True, return_document=ReturnDocument.AFTER,
+            session=self._session)
+        return SlotRules(document.get("capacity"), document.get("closed"))
+
+    def seats_taken(self, key):
+        return self._db.appointments.count_documents(slot_filter(*self._legacy(key)),
+                                                     session=self._session)
+
+    def has_patient(self, key, phone):
+        query = {**slot_filter(*self._legacy(key)), "patient_phone": phone}
+        return self._db.appointments.find_one(query, {"_id": 1},
+                                              session=self._session) is not None
+
+    def save_slot(self, slot):
+        if slot.changed:
+            self._db.slots.update_one({"_id": slot_document_id(*self._legacy(slot.key))},
+                                      {"$set": slot.changed}, session=self._session)
+
+    def slot_times(self, hospital_id, day):
+        found = self._db.slots.find({"hospital": self._names[hospital_id],
+                                     "appointment_date": _midnight(day)},
+                                    {"appointment_time": 1}, session=self._session)
+        return sorted(d["appointment_time"] for d in found)
+
+    def claim_patient(self, hospital_id, phone, cap):
+        """Write the patient's document first (one phone's concurrent bookings conflict here,
+        as bookers of one slot do on its document), then count toward the cap."""
+        self._db.patients.update_one({"_id": f"{hospital_id}|{phone}"},
+                                     {"$inc": {"version": 1}}, upsert=True,
+                                     session=self._session)
+        return self._db.appointments.count_documents(
+            upcoming_filter(self._names[hospital_id], phone, cap), session=self._session)
+
+    def appointment(self, appointment_id):
+        document = self._db.appointments.find_one(_by_id(appointment_id), session=self._session)
+        if document is None:
+            raise AppointmentNotFound()
+        return self._read(document)
+
+    def add_appointment(self, appointment, token_hash):
+        self._db.appointments.insert_one(appointment_document(appointment, token_hash),
+                                         session=self._session)
+
+    def save_status(self, appointment):
+        self._db.appointments.update_one({"_id": self._ids[appointment.id]},
+                                         {"$set": {"status": appointment.status}},
+                                         session=self._session)
+
+    def move(self, appointment, target):
+        self._db.appointments.update_one({"_id": self._ids[appointment.id]},
+                                         {"$set": _slot_fields(target)}, session=self._session)
+
+    def awaiting_visit(self, key):
+        found = self._db.appointments.find(
+            {**slot_filter(*self._legacy(key)), "status": AWAITING_VISIT}, session=self._session)
+        return [self._read(d) for d in list(found)]
+
+    def closure(self, closure_id):
+        document = self._db.closures.find_one({"_id": closure_id}, session=self._session)
+        if document is None:
+            raise ClosureNotFound()
+        return _closure_of(document)
+
+    def add_closure(self, closure):
+        self._db.closures.insert_one(_closure_document(closure), session=self._session)
+
+    def delete_closure(self, closure_id):
+        self._db.closures.delete_one({"_id": closure_id}, session=self._session)
+
+    def day_closures(self, hospital_id, day):
+        return _day_closures(self._db, self._session, hospital_id, day)
+
+    def audit(self, entry):
+        self._db.audit.insert_one(_audit_document(entry), session=self._session)
+
+    def live_entry(self, key_hash, since):
+        earlier = _find_entry(self._db, self._session, key_hash, since)
+        if earlier is None:
+            # An expired entry the TTL monitor has not removed yet must not block the key.
+            self._db.idempotency_keys.delete_one({"_id": key_hash}, session=self._session)
+        return earlier
+
+    def add_entry(self, entry):
+        self._db.idempotency_keys.insert_one(_entry_document(entry), session=self._session)
+
+
+def _find_entry(db, session, key_hash: str, since: datetime) -> IdempotencyEntry | None:
+    document = db.idempotency_keys.find_one({"_id": key_hash, "created_at": {"$gte": since}},
+                                            session=session)
+    if document is None:
+        return None
+    return IdempotencyEntry(key_hash, document["fingerprint"], document["response"],
+                            document["sealed_token"], document["created_at"])
+
+
+def _day_closures(db, session, hospital_id: str, day: date | None) -> list[Closure]:
+    where = {"hospital_id": hospital_id}
+    if day is not None:
+        where["date"] = day.isoformat()
+    found = db.closures.find(where, session=session).sort(
+        [("date", ASCENDING), ("start", ASCENDING), ("_id", ASCENDING)])
+    return [_closure_of(d) for d in found]
+
 
 
 # -- documents and queries: the old app's shapes ------------------------------------------------

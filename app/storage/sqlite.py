@@ -14,39 +14,29 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
-from app.domain import visits
-from app.domain.capacity import ensure_below_cap, ensure_seat_free
 from app.domain.errors import (
-    AppointmentCancelled,
     AppointmentNotFound,
     ClosureNotFound,
     DuplicateBooking,
-    IdempotencyKeyReused,
-    InvalidTransition,
     StoreNotReady,
     StoreUnavailable,
 )
 from app.domain.model import (
     BOOKED,
-    CANCELLED,
     Appointment,
     AppointmentQuery,
     IdempotencyEntry,
-    PatientCap,
-    Slot,
     SlotCensus,
     SlotKey,
     StoredPhone,
 )
-from app.domain.operations import Actor, AuditEntry, Closure, SlotRules, change, slot_label
-from app.domain.policy import COUNTED_STATUSES, IDEMPOTENCY_KEY_LIFETIME, NOT_AWAITING_VISIT
-from app.domain.schedule import capacity_in_force, ensure_slot_open
+from app.domain.operations import AuditEntry, Closure, SlotRules
+from app.domain.policy import COUNTED_STATUSES, NOT_AWAITING_VISIT
 from app.storage import sqlite_files
-from app.storage.base import Repository, acting
+from app.storage.base import Repository, UnitOfWork
 from app.storage.sqlite_files import (
     StoreFileChanged,
     StoreUsers,
@@ -372,112 +362,18 @@ class SqliteRepository(Repository):
             self._local.conn = None
         self._users.leave()
 
-    # -- booking -----------------------------------------------------------------------------
+    # -- the unit of work ---------------------------------------------------------------------
 
-    def book(self, slot, appointment, token_hash, idempotency=None, by=None, cap=None):
+    def run(self, work):
         with self._write() as conn:
-            if idempotency is not None:
-                earlier = _live_entry(conn, idempotency)
-                if earlier is not None:
-                    return earlier
-            _claim_seat(conn, slot, appointment.patient_phone)
-            if cap is not None:
-                _claim_patient_place(conn, appointment, cap)
-            _insert(conn, appointment, token_hash)
-            _audit(conn, change(acting(by), "book", slot.key, appointment.id,
-                                after={"status": appointment.status}))
-            if idempotency is not None:
-                _store_entry(conn, idempotency)
-        return None
+            return work(SqliteUnitOfWork(conn))
 
-    def cancel(self, appointment_id, by=None):
-        with self._write() as conn:
-            appointment = _fetch(conn, appointment_id)
-            if appointment.status not in COUNTED_STATUSES:
-                return appointment, False
-            visits.ensure_patient_may_change(appointment.status, CANCELLED)
-            _set_status(conn, appointment, CANCELLED, change(acting(by), "cancel",
-                                                             appointment.slot_key))
-        return replace(appointment, status=CANCELLED), True
-
-    def reschedule(self, appointment_id, target, by=None):
-        with self._write() as conn:
-            appointment = _fetch(conn, appointment_id)
-            if appointment.status not in COUNTED_STATUSES:
-                raise AppointmentCancelled()
-            visits.ensure_patient_may_change(appointment.status, visits.RESCHEDULED)
-            if appointment.slot_key == target.key:
-                return appointment
-            _touch_slot(conn, appointment.slot_key)
-            _claim_seat(conn, target, appointment.patient_phone)
-            _move(conn, appointment_id, target)
-            _audit(conn, change(acting(by), "reschedule", target.key, appointment_id,
-                                {"slot": slot_label(appointment.slot_key)},
-                                {"slot": slot_label(target.key)}))
-        return appointment.in_slot(target)
-
-    def set_status(self, appointment_id, expected, status, by=None):
-        with self._write() as conn:
-            appointment = _fetch(conn, appointment_id)
-            if appointment.status != expected:
-                raise InvalidTransition(appointment.status, status)
-            _set_status(conn, appointment, status, change(acting(by), "status",
-                                                          appointment.slot_key))
-        return replace(appointment, status=status)
-
-    # -- hospital operations -----------------------------------------------------------------
-
-    def add_closure(self, closure, slots, by):
-        with self._write() as conn:
-            conn.execute("INSERT INTO closures VALUES (?, ?, ?, ?, ?, ?)",
-                         (closure.id, closure.hospital_id, closure.date.isoformat(),
-                          closure.start, closure.end, closure.reason))
-            for key in slots:
-                _set_closed(conn, key, closure.reason, by, {"closure_id": closure.id})
-            return sum(_count(conn, key) for key in slots)
-
-    def remove_closure(self, closure_id, by):
-        with self._write() as conn:
-            closure = _closure(conn, closure_id)
-            conn.execute("DELETE FROM closures WHERE id = ?", (closure_id,))
-            for key in _closed_slots(conn, closure):
-                still = next((c for c in _day_closures(conn, key.hospital_id, key.date)
-                              if c.covers(key.time)), None)
-                _set_closed(conn, key, still.reason if still else None, by,
-                            {"closure_id": still.id if still else None}, "reopen")
-        return closure
-
-    def cancel_closed(self, closure_id, by):
-        with self._write() as conn:
-            closure = _closure(conn, closure_id)
-            cancelled = []
-            for key in _closed_slots(conn, closure):
-                _touch_slot(conn, key)
-                for appointment in _awaiting_visit(conn, key):
-                    _set_status(conn, appointment, CANCELLED, change(
-                        by, "bulk_cancel", key, after={"reason": closure.reason}))
-                    cancelled.append(replace(appointment, status=CANCELLED))
-        return cancelled
-
-    def set_capacity(self, slots, capacity, by):
-        with self._write() as conn:
-            counts = {}
-            for key in slots:
-                before = _touch_slot(conn, key).capacity
-                conn.execute("UPDATE slots SET capacity = ? WHERE hospital_id = ? AND date = ? "
-                             "AND time = ?", (capacity, *_slot_params(key)))
-                _audit(conn, change(by, "capacity", key, before={"capacity": before},
-                                    after={"capacity": capacity}))
-                counts[key] = _count(conn, key)
-        return counts
-
-    # -- reads ---
     # -- reads -------------------------------------------------------------------------------
 
-    def replay(self, key_hash, fingerprint, since):
+    def idempotency_entry(self, key_hash, since):
         with _store_errors():
             self._same_file()
-            return _find_entry(self._connection(), key_hash, fingerprint, since)
+            return _find_entry(self._connection(), key_hash, since)
 
     def slot_count(self, key):
         return self._read(f"SELECT count(*) FROM appointments WHERE {SLOT_FILTER}",
@@ -548,52 +444,108 @@ class SqliteRepository(Repository):
         return kept
 
 
-# -- statements used inside a write transaction ------------------------------------------------
+# -- the unit of work: statements inside one write transaction --------------------------------
 
-def _touch_slot(conn: sqlite3.Connection, key: SlotKey) -> SlotRules:
-    """Write the slot's row; what it holds (capacity override, closure) comes back with it."""
-    capacity, closed = conn.execute(
-        "INSERT INTO slots (hospital_id, date, time, version) VALUES (?, ?, ?, 1) "
-        "ON CONFLICT (hospital_id, date, time) DO UPDATE SET version = version + 1 "
-        "RETURNING capacity, closed", _slot_params(key)).fetchone()
-    return SlotRules(capacity, closed)
+class SqliteUnitOfWork(UnitOfWork):
+    def __init__(self, conn: sqlite3.Connection):
+        self._conn = conn
 
+    def _one(self, sql: str, params: tuple = ()) -> tuple | None:
+        return self._conn.execute(sql, params).fetchone()
 
-def _claim_seat(conn: sqlite3.Connection, slot: Slot, phone: str) -> None:
-    """Write the slot's row first, then refuse when closed, at the capacity in force, or a
-    patient already in the slot."""
-    rules = _touch_slot(conn, slot.key)
-    ensure_slot_open(slot.key, rules)
-    ensure_seat_free(_count(conn, slot.key), capacity_in_force(slot.capacity, rules))
-    _ensure_not_booked(conn, slot.key, phone)
+    def claim_slot(self, key):
+        capacity, closed = self._one(
+            "INSERT INTO slots (hospital_id, date, time, version) VALUES (?, ?, ?, 1) "
+            "ON CONFLICT (hospital_id, date, time) DO UPDATE SET version = version + 1 "
+            "RETURNING capacity, closed", _slot_params(key))
+        return SlotRules(capacity, closed)
 
+    def seats_taken(self, key):
+        return self._one(f"SELECT count(*) FROM appointments WHERE {SLOT_FILTER}",
+                         _slot_params(key))[0]
 
-def _set_status(conn: sqlite3.Connection, appointment: Appointment, status: str,
-                entry: AuditEntry) -> None:
-    """Change a status and append its audit entry; a cancel also writes the slot's row."""
-    if status == CANCELLED:
-        _touch_slot(conn, appointment.slot_key)
-    conn.execute("UPDATE appointments SET status = ? WHERE id = ?", (status, appointment.id))
-    _audit(conn, replace(entry, appointment_id=appointment.id,
-                         before={"status": appointment.status},
-                         after={**entry.after, "status": status}))
+    def has_patient(self, key, phone):
+        return self._one(f"SELECT 1 FROM appointments WHERE {SLOT_FILTER} AND patient_phone = ?",
+                         (*_slot_params(key), phone)) is not None
 
+    def save_slot(self, slot):
+        for column, value in slot.changed.items():    # column names: the aggregate's fields
+            self._conn.execute(f"UPDATE slots SET {column} = ? WHERE hospital_id = ? AND "
+                               "date = ? AND time = ?", (value, *_slot_params(slot.key)))
 
-def _set_closed(conn: sqlite3.Connection, key: SlotKey, reason: str | None, by: Actor,
-                after: dict, action: str = "close") -> None:
-    before = _touch_slot(conn, key).closed
-    conn.execute("UPDATE slots SET closed = ? WHERE hospital_id = ? AND date = ? AND time = ?",
-                 (reason, *_slot_params(key)))
-    _audit(conn, change(by, action, key, before={"closed": before},
-                        after={"closed": reason, **after}))
+    def slot_times(self, hospital_id, day):
+        rows = self._conn.execute("SELECT time FROM slots WHERE hospital_id = ? AND date = ? "
+                                  "ORDER BY time", (hospital_id, day.isoformat()))
+        return [t for (t,) in rows]
 
+    def claim_patient(self, hospital_id, phone, cap):
+        self._conn.execute(
+            "INSERT INTO patients (hospital_id, patient_phone, version) VALUES (?, ?, 1) "
+            "ON CONFLICT (hospital_id, patient_phone) DO UPDATE SET version = version + 1",
+            (hospital_id, phone))
+        today = cap.today.isoformat()
+        return self._one(
+            f"SELECT count(*) FROM appointments WHERE hospital_id = ? AND patient_phone = ? AND "
+            f"{COUNTED} AND (appointment_date > ? OR (appointment_date = ? AND "
+            "appointment_time > ?))", (hospital_id, phone, today, today, cap.now))[0]
 
-def _closure(conn: sqlite3.Connection, closure_id: str) -> Closure:
-    row = conn.execute(f"SELECT {CLOSURE_COLUMNS} FROM closures WHERE id = ?",
-                       (closure_id,)).fetchone()
-    if row is None:
-        raise ClosureNotFound()
-    return _closure_of(row)
+    def appointment(self, appointment_id):
+        row = self._one(f"SELECT {COLUMNS} FROM appointments WHERE id = ?", (appointment_id,))
+        if row is None:
+            raise AppointmentNotFound()
+        return _appointment(row)
+
+    def add_appointment(self, appointment, token_hash):
+        _insert(self._conn, appointment, token_hash)
+
+    def save_status(self, appointment):
+        self._conn.execute("UPDATE appointments SET status = ? WHERE id = ?",
+                           (appointment.status, appointment.id))
+
+    def move(self, appointment, target):
+        self._conn.execute(
+            "UPDATE appointments SET hospital_id = ?, hospital = ?, appointment_date = ?, "
+            "appointment_time = ? WHERE id = ?", (target.hospital_id, target.hospital_name,
+                                                  target.date.isoformat(), target.time,
+                                                  appointment.id))
+
+    def awaiting_visit(self, key):
+        rows = self._conn.execute(
+            f"SELECT {COLUMNS} FROM appointments WHERE hospital_id = ? AND appointment_date = ? "
+            f"AND appointment_time = ? AND {AWAITING_VISIT}", _slot_params(key))
+        return [_appointment(row) for row in rows]
+
+    def closure(self, closure_id):
+        row = self._one(f"SELECT {CLOSURE_COLUMNS} FROM closures WHERE id = ?", (closure_id,))
+        if row is None:
+            raise ClosureNotFound()
+        return _closure_of(row)
+
+    def add_closure(self, c):
+        self._conn.execute("INSERT INTO closures VALUES (?, ?, ?, ?, ?, ?)",
+                           (c.id, c.hospital_id, c.date.isoformat(), c.start, c.end, c.reason))
+
+    def delete_closure(self, closure_id):
+        self._conn.execute("DELETE FROM closures WHERE id = ?", (closure_id,))
+
+    def day_closures(self, hospital_id, day):
+        return _day_closures(self._conn, hospital_id, day)
+
+    def audit(self, entry):
+        self._conn.execute(
+            f"INSERT INTO audit ({AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (entry.at.isoformat(), entry.actor, entry.action, *_slot_params(entry.slot),
+             entry.appointment_id, json.dumps(entry.before), json.dumps(entry.after)))
+
+    def live_entry(self, key_hash, since):
+        self._conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?",
+                           (since.isoformat(),))
+        return _find_entry(self._conn, key_hash, since)
+
+    def add_entry(self, entry):
+        self._conn.execute("INSERT INTO idempotency_keys VALUES (?, ?, ?, ?, ?)",
+                           (entry.key_hash, entry.fingerprint, json.dumps(entry.response),
+                            entry.sealed_token, entry.created_at.isoformat()))
 
 
 def _day_closures(conn: sqlite3.Connection, hospital_id: str, day: date | None
@@ -606,59 +558,12 @@ def _day_closures(conn: sqlite3.Connection, hospital_id: str, day: date | None
     return [_closure_of(row) for row in rows]
 
 
-def _closed_slots(conn: sqlite3.Connection, closure: Closure) -> list[SlotKey]:
-    """The slot rows of the closure's day that it covers (add_closure wrote each)."""
-    rows = conn.execute("SELECT time FROM slots WHERE hospital_id = ? AND date = ? ORDER BY time",
-                        (closure.hospital_id, closure.date.isoformat())).fetchall()
-    return [SlotKey(closure.hospital_id, closure.date, t) for (t,) in rows if closure.covers(t)]
-
-
-def _awaiting_visit(conn: sqlite3.Connection, key: SlotKey) -> list[Appointment]:
-    rows = conn.execute(f"SELECT {COLUMNS} FROM appointments WHERE hospital_id = ? AND "
-                        f"appointment_date = ? AND appointment_time = ? AND {AWAITING_VISIT}",
-                        _slot_params(key)).fetchall()
-    return [_appointment(row) for row in rows]
-
-
-def _audit(conn: sqlite3.Connection, entry: AuditEntry) -> None:
-    conn.execute(f"INSERT INTO audit ({AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 (entry.at.isoformat(), entry.actor, entry.action, *_slot_params(entry.slot),
-                  entry.appointment_id, json.dumps(entry.before), json.dumps(entry.after)))
-
-
 def _add_missing_columns(conn: sqlite3.Connection) -> None:
     for table, columns in ADDED_COLUMNS.items():
         present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
         for column in columns:
             if column.split()[0] not in present:
                 conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
-
-
-def _claim_patient_place(conn: sqlite3.Connection, a: Appointment, cap: PatientCap) -> None:
-    """Write the patient's row first (serializing one phone's bookings), then refuse at the cap
-    of their upcoming appointments at this hospital."""
-    conn.execute(
-        "INSERT INTO patients (hospital_id, patient_phone, version) VALUES (?, ?, 1) "
-        "ON CONFLICT (hospital_id, patient_phone) DO UPDATE SET version = version + 1",
-        (a.hospital_id, a.patient_phone))
-    today = cap.today.isoformat()
-    active = conn.execute(
-        f"SELECT count(*) FROM appointments WHERE hospital_id = ? AND patient_phone = ? AND "
-        f"{COUNTED} AND (appointment_date > ? OR (appointment_date = ? AND appointment_time > ?))",
-        (a.hospital_id, a.patient_phone, today, today, cap.now)).fetchone()[0]
-    ensure_below_cap(active, cap.limit)
-
-
-def _count(conn: sqlite3.Connection, key: SlotKey) -> int:
-    return conn.execute(f"SELECT count(*) FROM appointments WHERE {SLOT_FILTER}",
-                        _slot_params(key)).fetchone()[0]
-
-
-def _ensure_not_booked(conn: sqlite3.Connection, key: SlotKey, phone: str) -> None:
-    row = conn.execute(f"SELECT 1 FROM appointments WHERE {SLOT_FILTER} AND patient_phone = ?",
-                       (*_slot_params(key), phone)).fetchone()
-    if row:
-        raise DuplicateBooking()
 
 
 def _insert(conn: sqlite3.Connection, a: Appointment, token_hash: str) -> None:
@@ -669,44 +574,15 @@ def _insert(conn: sqlite3.Connection, a: Appointment, token_hash: str) -> None:
          a.created_at.isoformat(), token_hash))
 
 
-def _move(conn: sqlite3.Connection, appointment_id: str, target: Slot) -> None:
-    conn.execute("UPDATE appointments SET hospital_id = ?, hospital = ?, appointment_date = ?, "
-                 "appointment_time = ? WHERE id = ?",
-                 (target.hospital_id, target.hospital_name, target.date.isoformat(),
-                  target.time, appointment_id))
-
-
-def _fetch(conn: sqlite3.Connection, appointment_id: str) -> Appointment:
-    row = conn.execute(f"SELECT {COLUMNS} FROM appointments WHERE id = ?",
-                       (appointment_id,)).fetchone()
-    if row is None:
-        raise AppointmentNotFound()
-    return _appointment(row)
-
-
-def _live_entry(conn: sqlite3.Connection, entry: IdempotencyEntry) -> IdempotencyEntry | None:
-    cutoff = entry.created_at - IDEMPOTENCY_KEY_LIFETIME
-    conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?", (cutoff.isoformat(),))
-    return _find_entry(conn, entry.key_hash, entry.fingerprint, cutoff)
-
-
-def _find_entry(conn: sqlite3.Connection, key_hash: str, fingerprint: str,
+def _find_entry(conn: sqlite3.Connection, key_hash: str,
                 since: datetime) -> IdempotencyEntry | None:
     row = conn.execute("SELECT fingerprint, response, sealed_token, created_at "
                        "FROM idempotency_keys WHERE key_hash = ? AND created_at >= ?",
                        (key_hash, since.isoformat())).fetchone()
     if row is None:
         return None
-    if row[0] != fingerprint:
-        raise IdempotencyKeyReused()
     return IdempotencyEntry(key_hash, row[0], json.loads(row[1]), row[2],
                             datetime.fromisoformat(row[3]))
-
-
-def _store_entry(conn: sqlite3.Connection, entry: IdempotencyEntry) -> None:
-    conn.execute("INSERT INTO idempotency_keys VALUES (?, ?, ?, ?, ?)",
-                 (entry.key_hash, entry.fingerprint, json.dumps(entry.response),
-                  entry.sealed_token, entry.created_at.isoformat()))
 
 
 # -- row mapping -------------------------------------------------------------------------------

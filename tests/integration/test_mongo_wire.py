@@ -36,6 +36,7 @@ from app.domain.errors import (
     StoreUnavailable,
 )
 from app.domain.model import Appointment, IdempotencyEntry, Slot
+from app.service import writes
 from app.storage.mongo import MongoRepository
 from app.wiring import booking_service
 from tests.conftest import FIXED_NOW
@@ -285,7 +286,7 @@ def test_prepare_checks_hello_and_creates_the_indexes(seen, mongo_repo):
 
 def test_a_booking_is_one_snapshot_transaction_slot_write_first(wire, mongo_repo):
     made = appointment()
-    result = wire.call(mongo_repo.book, SLOT, made, "token-hash")
+    result = wire.call(writes.book, mongo_repo, SLOT, made, "token-hash")
 
     update = wire.next("findAndModify", "slots")
     assert update["startTransaction"] is True
@@ -338,7 +339,7 @@ def test_a_booking_is_one_snapshot_transaction_slot_write_first(wire, mongo_repo
 
 
 def test_write_conflict_aborts_and_retries_in_a_new_transaction(wire, mongo_repo):
-    result = wire.call(mongo_repo.book, SLOT, appointment(), "h")
+    result = wire.call(writes.book, mongo_repo, SLOT, appointment(), "h")
     first = wire.next("findAndModify", "slots")
     first.replies(WRITE_CONFLICT)
     abort = wire.next("abortTransaction")
@@ -364,7 +365,7 @@ NOT_WRITABLE_PRIMARY = {"ok": 0, "code": 10107, "codeName": "NotWritablePrimary"
 def test_a_step_down_mid_transaction_is_retried_in_a_new_transaction_within_the_bound(
         wire, mongo_repo):
     started = time.monotonic()
-    result = wire.call(mongo_repo.book, SLOT, appointment(), "h")
+    result = wire.call(writes.book, mongo_repo, SLOT, appointment(), "h")
     first = wire.next("findAndModify", "slots")
     slot_written(first)
     wire.next("aggregate", "appointments").replies(NOT_WRITABLE_PRIMARY)
@@ -397,7 +398,7 @@ UNKNOWN_COMMIT_RESULTS = {
 @pytest.mark.parametrize("fail_commit", UNKNOWN_COMMIT_RESULTS.values(),
                          ids=UNKNOWN_COMMIT_RESULTS.keys())
 def test_unknown_commit_result_retries_the_commit_not_the_insert(wire, mongo_repo, fail_commit):
-    result = wire.call(mongo_repo.book, SLOT, appointment(), "h")
+    result = wire.call(writes.book, mongo_repo, SLOT, appointment(), "h")
     drive_booking(wire)
     commit = wire.next("commitTransaction")
     fail_commit(commit)
@@ -413,7 +414,7 @@ def test_unknown_commit_result_retries_the_commit_not_the_insert(wire, mongo_rep
 
 
 def test_full_slot_aborts_and_raises_slot_full(wire, mongo_repo):
-    result = wire.call(mongo_repo.book, SLOT, appointment(), "h")
+    result = wire.call(writes.book, mongo_repo, SLOT, appointment(), "h")
     slot_written(wire.next("findAndModify", "slots"))
     answer_count(wire.next("aggregate", "appointments"), 15)
     wire.next("abortTransaction").ok()
@@ -424,7 +425,7 @@ def test_full_slot_aborts_and_raises_slot_full(wire, mongo_repo):
 
 
 def test_same_patient_in_the_slot_aborts_with_duplicate_booking(wire, mongo_repo):
-    result = wire.call(mongo_repo.book, SLOT, appointment(), "h")
+    result = wire.call(writes.book, mongo_repo, SLOT, appointment(), "h")
     slot_written(wire.next("findAndModify", "slots"))
     answer_count(wire.next("aggregate", "appointments"), 3)
     wire.next("find", "appointments").ok(**cursor({"_id": "earlier"}))
@@ -435,7 +436,7 @@ def test_same_patient_in_the_slot_aborts_with_duplicate_booking(wire, mongo_repo
 
 def test_idempotency_key_is_checked_and_stored_in_the_same_transaction(wire, mongo_repo):
     key = IdempotencyEntry("key-hash", "fingerprint", {"id": "x"}, "00ff", FIXED_NOW)
-    result = wire.call(mongo_repo.book, SLOT, appointment(), "h", key)
+    result = wire.call(writes.book, mongo_repo, SLOT, appointment(), "h", key)
     lookup = wire.next("find", "idempotency_keys")
     assert lookup["startTransaction"] is True
     assert lookup["filter"]["_id"] == "key-hash"
@@ -457,7 +458,7 @@ def test_idempotency_key_is_checked_and_stored_in_the_same_transaction(wire, mon
 
 def test_cancel_writes_the_slot_in_the_same_transaction(wire, mongo_repo):
     made = appointment()
-    result = wire.call(mongo_repo.cancel, made.id)
+    result = wire.call(writes.cancel, mongo_repo, made.id)
     fetch = wire.next("find", "appointments")
     assert fetch["startTransaction"] is True
     assert fetch["filter"] == {"_id": {"$in": [made.id]}}
@@ -654,7 +655,7 @@ def test_no_server_is_store_unavailable_within_the_timeout():
         hospital_names=NAMES)
     started = time.monotonic()
     with pytest.raises(StoreUnavailable):
-        repo.book(SLOT, appointment(), "h")
+        writes.book(repo, SLOT, appointment(), "h")
     assert 0.9 < time.monotonic() - started < WITHIN_S      # it waited for the timeout, no more
     repo.close()
 
@@ -682,7 +683,7 @@ def test_primary_that_stops_answering_is_store_unavailable_within_the_timeout(wi
     repo = repository_on(primary, timeout=1.0)
     repo.prepare()
     started = time.monotonic()
-    result = wire.call(repo.book, SLOT, appointment(), "h")
+    result = wire.call(writes.book, repo, SLOT, appointment(), "h")
     wire.next("findAndModify", "slots")              # received, never answered
     assert isinstance(result.exception(timeout=RECV_S), StoreUnavailable)
     assert 0.9 < time.monotonic() - started < WITHIN_S

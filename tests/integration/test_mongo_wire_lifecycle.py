@@ -21,6 +21,7 @@ from pymongo import MongoClient
 from app import create_app
 from app.config import Settings
 from app.domain.errors import ConfigError, StoreUnavailable
+from app.service import writes
 from app.storage.mongo import MongoRepository
 from tests.conftest import FIXED_NOW
 from tests.integration.test_mongo_wire import (
@@ -522,7 +523,7 @@ def test_a_standalone_server_found_after_start_up_is_503_and_logged_as_such(capl
                            "hospital_booking", 2.0, hospital_names={"gomoti": "Gomoti Hospital"})
     try:
         with pytest.raises(StoreUnavailable):
-            repo.book(SLOT, appointment(), "h")
+            writes.book(repo, SLOT, appointment(), "h")
     finally:
         repo.close()
         server.stop()
@@ -549,7 +550,7 @@ def test_a_connected_primary_that_stops_answering_is_503_within_the_timeout(prim
     wire = Wire(primary)
     started = time.monotonic()
     try:
-        result = wire.call(repo.book, SLOT, appointment(), "h")
+        result = wire.call(writes.book, repo, SLOT, appointment(), "h")
         wire.next("findAndModify", "slots")              # received, never answered
         assert isinstance(result.exception(timeout=RECV_S), StoreUnavailable)
         assert time.monotonic() - started < 3.0
