@@ -8,8 +8,10 @@ the Mongo engine sends on the wire is pinned separately against a scripted prima
 """
 
 import uuid
+from contextlib import nullcontext
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from time import sleep
 
 import pytest
 
@@ -32,9 +34,10 @@ from app.domain.model import (
     Slot,
     SlotKey,
 )
-from app.domain.operations import Actor, Closure, SlotRules
+from app.domain.operations import Actor, Closure, SlotRules, change
 from app.service import writes
 from tests.support.load import run_together
+from tests.support.memory import MemoryRepository
 
 pytestmark = pytest.mark.every_engine
 
@@ -319,8 +322,13 @@ def test_cap_counts_neither_cancelled_nor_started_appointments(repository):
     cancelled = patient_booking(slot("10:00"))
     writes.book(repository, slot("10:00"), cancelled, "h", cap=CAP)
     writes.cancel(repository, cancelled.id)
-    for time in ("10:30", "11:00"):
-        writes.book(repository, slot(time), patient_booking(slot(time)), "h", cap=CAP)
+    kept = [patient_booking(slot(time)) for time in ("10:30", "11:00")]
+    assert [writes.book(repository, slot(a.appointment_time), a, "h", cap=CAP)
+            for a in kept] == [None, None]
+    assert [repository.get(a.id)[0].status for a in kept] == ["booked", "booked"]
+    with pytest.raises(PatientLimitReached) as refused:     # the two kept are what counts
+        writes.book(repository, slot("11:30"), patient_booking(slot("11:30")), "h", cap=CAP)
+    assert refused.value.extra == {"limit": 2, "active": 2}
 
 
 def test_cap_counts_one_patient_at_one_hospital(repository):
@@ -328,9 +336,44 @@ def test_cap_counts_one_patient_at_one_hospital(repository):
     for time in ("10:00", "10:30"):
         writes.book(repository, slot(time), patient_booking(slot(time)), "h", cap=CAP)
     other = patient_booking(slot("11:00"), "+8801911111111")
-    writes.book(repository, slot("11:00"), other, "h", cap=CAP)
+    assert writes.book(repository, slot("11:00"), other, "h", cap=CAP) is None
     target = slot("11:00", hospital=moon)
-    writes.book(repository, target, patient_booking(target), "h", cap=CAP)
+    at_moon = patient_booking(target)
+    assert writes.book(repository, target, at_moon, "h", cap=CAP) is None
+    assert repository.get(other.id)[0].status == repository.get(at_moon.id)[0].status == "booked"
+    assert (repository.slot_count(slot("11:00").key), repository.slot_count(target.key)) == (1, 1)
+
+
+def test_a_move_into_another_hospital_is_a_new_seat_for_its_cap(repository):
+    """Issue 27 #4: booking elsewhere and moving in once got past a hospital's cap."""
+    for time in ("10:00", "10:30"):
+        writes.book(repository, slot(time), patient_booking(slot(time)), "h", cap=CAP)
+    at_moon = slot("11:00", hospital=("moon", "Moon Hospital"))
+    mover = patient_booking(at_moon)
+    writes.book(repository, at_moon, mover, "h", cap=CAP)
+    with pytest.raises(PatientLimitReached) as refused:
+        writes.reschedule(repository, mover.id, slot("11:00"), cap=CAP)
+    assert refused.value.extra == {"limit": 2, "active": 2}
+    assert repository.get(mover.id)[0].slot_key == at_moon.key          # nothing moved
+    assert [e.action for e in repository.audit_trail(appointment_id=mover.id)] == ["book"]
+
+
+def test_a_move_within_one_hospital_is_the_same_seat_for_its_cap(repository):
+    made = [patient_booking(slot(time)) for time in ("10:00", "10:30")]
+    for a in made:
+        writes.book(repository, slot(a.appointment_time), a, "h", cap=CAP)
+    moved = writes.reschedule(repository, made[0].id, slot("11:00"), cap=CAP)
+    assert repository.get(made[0].id)[0] == moved and moved.appointment_time == "11:00"
+
+
+def test_a_move_without_a_cap_staffs_move_is_not_counted(repository):
+    for time in ("10:00", "10:30"):
+        writes.book(repository, slot(time), patient_booking(slot(time)), "h", cap=CAP)
+    at_moon = slot("11:00", hospital=("moon", "Moon Hospital"))
+    mover = patient_booking(at_moon)
+    writes.book(repository, at_moon, mover, "h", cap=CAP)
+    moved = writes.reschedule(repository, mover.id, slot("11:00"), STAFF)
+    assert (moved.hospital_id, repository.slot_count(slot("11:00").key)) == ("gomoti", 1)
 
 
 def test_concurrent_bookings_of_one_phone_in_ten_slots_get_exactly_the_cap(repository):
@@ -572,3 +615,66 @@ def test_refused_changes_leave_no_entry_and_entries_hold_no_patient_data(reposit
     trail = repository.audit_trail(slot=slot("10:00").key)
     assert [e.action for e in trail] == ["book"]
     assert made.patient_phone not in repr(trail) and made.patient_name not in repr(trail)
+
+
+# -- the unit of work itself ------------------------------------------------------------------
+
+class Interrupted(Exception):
+    """A failure in the middle of a unit of work (after its first writes)."""
+
+
+def test_a_unit_of_work_that_fails_after_its_writes_leaves_nothing(repository):
+    made = appointment(slot(), 1)
+    entry_ = entry("atomic")
+
+    def work(uow):
+        uow.load_slot(slot().key)
+        uow.add_appointment(made, "h")
+        uow.audit(change(STAFF, "book", slot().key, made.id))
+        uow.add_entry(entry_)
+        raise Interrupted()
+
+    with pytest.raises(Interrupted):
+        repository.run(work)
+    assert repository.get(made.id) is None
+    assert repository.slot_count(slot().key) == 0
+    assert repository.audit_trail(slot=slot().key) == []
+    assert repository.idempotency_entry(entry_.key_hash, NOW - timedelta(hours=1)) is None
+
+
+def race_for_an_empty_slot(repository) -> list[bool]:
+    """Four units of work each count right after loading the slot, pause, and insert only
+    into an empty slot; whether each found it empty."""
+    def work(n):
+        def decide(uow):
+            empty = uow.load_slot(slot().key).seats_taken() == 0
+            sleep(0.05)
+            if empty:
+                uow.add_appointment(appointment(slot(), n), "h")
+            return empty
+        return repository.run(decide)
+
+    return sorted(run_together(work, 4))
+
+
+def test_units_of_work_on_one_slot_serialize_at_its_record_write(repository):
+    assert race_for_an_empty_slot(repository) == [False, False, False, True]
+    assert repository.slot_count(slot().key) == 1
+
+
+def test_control_units_of_work_not_serialized_see_the_slot_empty_together():
+    unserialized = MemoryRepository()
+    unserialized._lock = nullcontext()         # no transaction: nothing serializes them
+    assert race_for_an_empty_slot(unserialized).count(True) > 1
+    assert unserialized.slot_count(slot().key) > 1
+
+
+def test_loading_a_slot_writes_its_record_first_and_returns_what_it_holds(repository):
+    writes.set_capacity(repository, [slot().key], 7, STAFF)
+    writes.add_closure(repository, closure(), [slot().key], STAFF)
+
+    def work(uow):
+        loaded = uow.load_slot(slot().key)
+        return loaded.rules, uow.slot_times("gomoti", DAY)
+
+    assert repository.run(work) == (SlotRules(7, "Doctors' strike"), ["10:00"])
