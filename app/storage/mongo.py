@@ -1,11 +1,10 @@
 """MongoDB engine for a replica set, compatible with the old app's `appointments` collection.
 
-The booking invariant lives here: inside `with_transaction` (snapshot reads, majority
-commit, primary), first upsert the slot's own document, so concurrent bookers of one slot hit
-WriteConflict and the driver retries them one after another; then count the slot's active
-appointments (the count is the truth, legacy over-capacity slots included); refuse at
-capacity; insert. The callback may run several times, so it has no effect outside the
-transaction. Every attempt is bounded by `pymongo.timeout`; past it the caller gets 503.
+Storage only: its unit of work (MongoUnitOfWork) is one attempt of `with_transaction`'s
+callback (snapshot reads, majority commit, primary). The use cases (app.service.writes) write
+the slot's own document first, so concurrent writers of one slot hit WriteConflict and the
+driver runs them again one after another; the callback has no effect outside the transaction.
+Every attempt is bounded by `pymongo.timeout`; past it the caller gets 503.
 
 The old app's documents name their hospital only by display name, so this engine alone turns
 the domain's SlotKey (hospital id, date, time) into a "legacy slot" (display name, date, time)

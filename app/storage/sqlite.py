@@ -1,9 +1,8 @@
 """Embedded SQLite engine: WAL, one connection per thread, writers queued before BEGIN IMMEDIATE.
 
-The booking invariant lives here: BEGIN IMMEDIATE, upsert the slot row, count the slot's
-active appointments, refuse at capacity, insert, commit. Here BEGIN IMMEDIATE already
-serializes every writer; the slot row is written anyway so both engines run the same
-sequence as the Mongo design, where that write is what serializes bookers of one slot.
+Storage only: its unit of work (SqliteUnitOfWork) is one write transaction, the write gate then
+BEGIN IMMEDIATE, which already serializes every writer; the use cases (app.service.writes) write
+the slot row first anyway, the sequence the MongoDB design needs to serialize bookers.
 """
 
 import fcntl

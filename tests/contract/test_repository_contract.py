@@ -1,4 +1,6 @@
-"""The Repository contract, run on every available engine against the same expectations.
+"""The Repository contract, run on every available engine against the same expectations:
+each engine's unit of work (atomic, serialized per slot at its record, the slot loaded by
+writing it), and the use cases of app.service.writes written once over it.
 
 SQLite always runs; MongoDB runs against a real replica set (MONGODB_TEST_URI, or
 testcontainers when a Docker engine answers) and is skipped with the reason otherwise. What
@@ -344,17 +346,25 @@ def test_cap_counts_one_patient_at_one_hospital(repository):
     assert (repository.slot_count(slot("11:00").key), repository.slot_count(target.key)) == (1, 1)
 
 
-def test_a_move_into_another_hospital_is_a_new_seat_for_its_cap(repository):
-    """Issue 27 #4: booking elsewhere and moving in once got past a hospital's cap."""
+AT_MOON = slot("11:00", hospital=("moon", "Moon Hospital"))
+
+
+def at_the_cap_at_gomoti_and_booked_at_moon(repository) -> Appointment:
+    """The patient holds the cap's two seats at gomoti; their booking at moon."""
     for time in ("10:00", "10:30"):
         writes.book(repository, slot(time), patient_booking(slot(time)), "h", cap=CAP)
-    at_moon = slot("11:00", hospital=("moon", "Moon Hospital"))
-    mover = patient_booking(at_moon)
-    writes.book(repository, at_moon, mover, "h", cap=CAP)
+    mover = patient_booking(AT_MOON)
+    writes.book(repository, AT_MOON, mover, "h", cap=CAP)
+    return mover
+
+
+def test_a_move_into_another_hospital_is_a_new_seat_for_its_cap(repository):
+    """Issue 27 #4: booking elsewhere and moving in once got past a hospital's cap."""
+    mover = at_the_cap_at_gomoti_and_booked_at_moon(repository)
     with pytest.raises(PatientLimitReached) as refused:
         writes.reschedule(repository, mover.id, slot("11:00"), cap=CAP)
     assert refused.value.extra == {"limit": 2, "active": 2}
-    assert repository.get(mover.id)[0].slot_key == at_moon.key          # nothing moved
+    assert repository.get(mover.id)[0].slot_key == AT_MOON.key          # nothing moved
     assert [e.action for e in repository.audit_trail(appointment_id=mover.id)] == ["book"]
 
 
@@ -367,11 +377,7 @@ def test_a_move_within_one_hospital_is_the_same_seat_for_its_cap(repository):
 
 
 def test_a_move_without_a_cap_staffs_move_is_not_counted(repository):
-    for time in ("10:00", "10:30"):
-        writes.book(repository, slot(time), patient_booking(slot(time)), "h", cap=CAP)
-    at_moon = slot("11:00", hospital=("moon", "Moon Hospital"))
-    mover = patient_booking(at_moon)
-    writes.book(repository, at_moon, mover, "h", cap=CAP)
+    mover = at_the_cap_at_gomoti_and_booked_at_moon(repository)
     moved = writes.reschedule(repository, mover.id, slot("11:00"), STAFF)
     assert (moved.hospital_id, repository.slot_count(slot("11:00").key)) == ("gomoti", 1)
 
