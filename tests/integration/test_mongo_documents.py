@@ -20,13 +20,9 @@ from app.domain.errors import IdempotencyKeyReused
 from app.domain.model import Appointment, AppointmentQuery, IdempotencyEntry, SlotKey
 from app.domain.operations import AuditEntry, Closure, SlotRules
 from app.service import writes
-from app.storage.mongo import (
-    MongoRepository,
-    appointment_document,
-    create_indexes,
-    from_document,
-    slot_filter,
-)
+from app.storage.mongo import MongoRepository
+from app.storage.mongo.documents import appointment_document, from_document, slot_filter
+from app.storage.mongo.indexes import create_indexes
 
 DAY = date(2026, 11, 26)
 GOMOTI_DAY = ("gomoti", DAY)
