@@ -678,9 +678,13 @@ def test_control_units_of_work_not_serialized_see_the_slot_empty_together():
 def test_loading_a_slot_writes_its_record_first_and_returns_what_it_holds(repository):
     writes.set_capacity(repository, [slot().key], 7, STAFF)
     writes.add_closure(repository, closure(), [slot().key], STAFF)
+    assert repository.run(lambda uow: uow.slot_times("gomoti", DAY)) == ["10:00"]
 
     def work(uow):
-        loaded = uow.load_slot(slot().key)
-        return loaded.rules, uow.slot_times("gomoti", DAY)
+        loaded = uow.load_slot(slot("11:00").key)      # a slot nothing has written yet
+        return loaded.rules, uow.slot_times("gomoti", DAY), uow.load_slot(slot().key).rules
 
-    assert repository.run(work) == (SlotRules(7, "Doctors' strike"), ["10:00"])
+    # The load alone created the 11:00 record, inside the unit of work, before any read.
+    assert repository.run(work) == (SlotRules(), ["10:00", "11:00"],
+                                    SlotRules(7, "Doctors' strike"))
+    assert repository.run(lambda uow: uow.slot_times("gomoti", DAY)) == ["10:00", "11:00"]
