@@ -7,12 +7,14 @@ from flask_cors import CORS
 
 from app.api import register_api
 from app.api.day_answers import DayAnswers
+from app.api.rate_limits import worker_read_limit
 from app.cli import register_cli
 from app.config import Settings
 from app.config.hospitals import load_hospitals
 from app.edge import install_edge
 from app.service import utc_now
 from app.storage import open_repository
+from app.storage.rate_counters import rate_counters
 from app.telemetry.booking import ObservedBookingService
 from app.telemetry.logs import configure_logging
 from app.telemetry.request_log import register_request_telemetry
@@ -39,9 +41,10 @@ def create_app(settings: Settings | None = None, repository=None, now=utc_now) -
         hospitals, repository or open_repository(settings, hospitals), settings.admin_api_key,
         now))
     register_request_telemetry(app)
-    register_api(app, settings)
+    register_api(app, settings, rate_counters(settings))
     if settings.day_answer_fresh_s > 0:
-        app.wsgi_app = DayAnswers(app.wsgi_app, settings.day_answer_fresh_s)
+        app.wsgi_app = DayAnswers(app.wsgi_app, settings.day_answer_fresh_s,
+                                  read_limit=worker_read_limit(settings))
     register_pages(app)
     _allow_cross_origin(app, settings)
     register_cli(app)

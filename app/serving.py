@@ -14,6 +14,7 @@ from app.config.hospitals import load_hospitals
 from app.domain.errors import ConfigError, StoreUnavailable
 from app.domain.hospitals import Hospitals
 from app.edge import proxy_networks
+from app.storage.rate_counters import check_counters, rate_counters
 
 
 class StartUpRefused(Exception):
@@ -29,6 +30,8 @@ def on_starting(server) -> None:
     except StartUpRefused as refused:
         server.log.error("start-up refused: %s", refused)
         sys.exit(1)
+    for typo in Settings.probable_typos():
+        server.log.warning("%s", typo)
     workers = f"{server.cfg.workers} workers x {server.cfg.threads} threads"
     server.log.info("serving %s (%s); %s; %s", listening_urls(server.cfg.address), workers,
                     summary, front_door(server.cfg.address, Settings.from_env()))
@@ -52,6 +55,7 @@ def check_start_up(settings: Settings | None = None) -> str:
         hospitals = load_hospitals(settings.hospitals_config)
         proxy_networks(settings.forwarded_allow_ips)
         store = check_store(settings)
+        check_counters(rate_counters(settings))
     except ConfigError as exc:
         raise StartUpRefused(str(exc)) from exc
     return f"store: {store}; hospitals: {hospitals_served(hospitals)}"

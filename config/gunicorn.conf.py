@@ -13,14 +13,20 @@ import tempfile
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="hospital-booking-metrics-")
 
-from app.config import positive_number  # noqa: E402
+from app.config import Settings  # noqa: E402
 from app.domain.errors import ConfigError  # noqa: E402
+
+# Every variable, the server's own too, read by the app's one reader. One that does not parse
+# leaves the defaults here: on_starting (app/serving.py) reads them again and refuses in one line.
+try:
+    settings = Settings.from_env()
+except ConfigError:
+    settings = Settings()
 
 # APP_SOCKET (make run-public: app/front_door.py): a Unix socket only the front door reaches,
 # instead of HOST:PORT (make run: development, no front door).
-_socket = os.environ.get("APP_SOCKET")
-bind = (f"unix:{_socket}" if _socket
-        else f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}")
+bind = (f"unix:{settings.app_socket}" if settings.app_socket
+        else f"{settings.host}:{settings.port}")
 # gthread: a worker's threads share one store connection pool and queue on the write gate.
 # app.http_worker's subclass answers gunicorn's own refusals in JSON (the app's shape).
 worker_class = "app.http_worker.JsonRefusalsWorker"
@@ -34,11 +40,8 @@ worker_class = "app.http_worker.JsonRefusalsWorker"
 #   256 clients; 3x4 answers with p99 ~50 ms at the same or better throughput (~5,500/s).
 # - 4 threads leave room for reads while up to one thread per process waits on the gate;
 #   1-2 threads cost 15-25% of read throughput, 8 threads lengthened the tail.
-try:
-    workers = positive_number(os.environ, "WEB_CONCURRENCY", multiprocessing.cpu_count() + 1)
-    threads = positive_number(os.environ, "GUNICORN_THREADS", 4)
-except ConfigError as exc:   # one line, not gunicorn's "Failed to read config file" traceback
-    raise SystemExit(f"cannot start: {exc}") from None
+workers = settings.workers or multiprocessing.cpu_count() + 1
+threads = settings.threads
 # Each worker listens on its own SO_REUSEPORT socket and the kernel spreads connections over
 # them. With one shared socket, keep-alive connections stick to whichever worker woke first:
 # 16 clients all landed on one of 3 workers in a measured run (one core busy, throughput
@@ -46,7 +49,7 @@ except ConfigError as exc:   # one line, not gunicorn's "Failed to read config f
 # The master first probes the address without SO_REUSEPORT (app/serving.py), so a second
 # server on a port in use refuses to start instead of silently sharing the traffic.
 # A Unix socket has no SO_REUSEPORT: one socket, shared.
-reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "1") != "0" and not _socket
+reuse_port = settings.reuse_port and not settings.app_socket
 # No preload: each worker builds its app after fork, so every process opens its own
 # SQLite connections or MongoClient (pymongo clients are not fork-safe).
 preload_app = False
@@ -65,14 +68,14 @@ limit_request_field_size = 8190
 graceful_timeout = 10
 keepalive = 5
 # The access log would hold every URL; request lines carry no patient data, but it costs CPU.
-accesslog = os.environ.get("ACCESS_LOG") or None
+accesslog = settings.access_log
 errorlog = "-"
-loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+loglevel = settings.log_level.lower()
 # gunicorn's own lines (start-up, workers, access log) in the app's format (LOG_FORMAT).
 logconfig_dict = {
     "version": 1, "disable_existing_loggers": False,
     "formatters": {"structured": {"()": "app.telemetry.logs.StructuredFormatter",
-                                  "style": os.environ.get("LOG_FORMAT", "kv").lower()}},
+                                  "style": settings.log_format}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "structured",
                            "stream": "ext://sys.stderr"}},
     # A logging config makes gunicorn write access lines: keep them off unless ACCESS_LOG asks.
@@ -98,10 +101,9 @@ def on_starting(server):
     serving.on_starting(server)
     metrics_dir.clean(metrics_dir.ensure_dir())
     # The master creates the SQLite store; workers only open that very file (issue 11).
-    from app.config import Settings
     from app.storage import pin_store
 
-    pin_store(Settings.from_env())
+    pin_store(settings)
 
 
 def child_exit(server, worker):

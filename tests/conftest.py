@@ -7,16 +7,13 @@ replica set is available (tests/support/engines.py); without one the Mongo varia
 with the reason shown by `pytest -ra`.
 """
 
-from datetime import UTC, datetime
-
 import pytest
 
 from app import create_app
 from app.config import Settings
 from tests.support import engines
-
-# A Wednesday afternoon in Dhaka: the 26th (Thu) is open, the 27th is a Friday.
-FIXED_NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+from tests.support.admin_key import ADMIN_KEY
+from tests.support.clock import FIXED_NOW
 
 
 def pytest_configure(config):
@@ -66,7 +63,7 @@ def settings(tmp_path):
     # Rate limits off: a test books and reads from one address faster than any patient; the
     # limits' own tests turn them on (tests/integration/test_rate_limits.py, tests/e2e).
     return Settings.from_env(env={}, sqlite_path=tmp_path / "booking.sqlite3",
-                             admin_api_key="admin-key-for-tests-0123456789abcd",
+                             admin_api_key=ADMIN_KEY,
                              store_timeout_s=0.5, ratelimit_enabled=False)
 
 

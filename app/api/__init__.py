@@ -15,11 +15,12 @@ from app.api.errors import register_error_handlers
 from app.api.health import bp as health_bp
 from app.api.hospitals import bp as hospitals_bp
 from app.api.metrics import bp as metrics_bp
-from app.api.rate_limits import install_rate_limits
+from app.api.rate_limits import Counters, install_rate_limits
 from app.config import Settings
 
 
-def register_api(app: Flask, settings: Settings) -> None:
+def register_api(app: Flask, settings: Settings, counters: Counters) -> None:
+    """The API's blueprints, its rate limits counted in `counters`, and its one error map."""
     app.register_blueprint(hospitals_bp)
     app.register_blueprint(appointments_bp)
     app.register_blueprint(health_bp)
@@ -27,6 +28,6 @@ def register_api(app: Flask, settings: Settings) -> None:
     app.register_blueprint(docs_bp)
     app.register_blueprint(docs_page_bp)
     app.register_blueprint(admin_bp)
-    install_rate_limits(app, settings, booking=[appointments_bp],
+    install_rate_limits(app, settings, counters, booking=[appointments_bp],
                         reads=[hospitals_bp, appointments_bp])
     register_error_handlers(app)

@@ -6,14 +6,21 @@ then took most of the booking throughput on two cores (bench/live.py). So each w
 keeps a day's last answer for `fresh_s` and answers the other asks of that day from memory:
 304 while the asker's If-None-Match still matches, else the kept 200. A page learns of a
 change at most `fresh_s` later; bookings never read this copy, the transaction decides.
+
+Answers from memory count toward the read limit (RATELIMIT_READ) per client address in this
+worker (app.api.rate_limits.WorkerReadLimit): past it, 429 {error, retry_after} with
+Retry-After, as the limiter answers; a request with credentials goes to the app instead, where
+the limiter decides (staff are exempt).
 """
 
+import json
 import re
 import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from app.api.rate_limits import WorkerReadLimit
 from app.telemetry.logs import sane_request_id
 from app.telemetry.metrics import DAY_ANSWERS_FROM_MEMORY
 
@@ -23,6 +30,8 @@ DAY_PATH = re.compile(r"/api/hospitals/[^/]+/availability")
 PRUNE_ABOVE = 256
 NOT_REPLAYED = {"content-length", "x-request-id"}
 NOT_IN_304 = {"content-type"}
+# What a refusal keeps of the kept answer's headers: the browser must still be let to read it.
+KEPT_ON_REFUSAL = ("access-control-", "vary", "x-content-type-options", "referrer-policy")
 
 
 @dataclass(frozen=True)
@@ -36,8 +45,10 @@ class KeptAnswer:
 class DayAnswers:
     """WSGI middleware around the app: keeps day-availability 200s for `fresh_s` seconds."""
 
-    def __init__(self, app, fresh_s: float, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, app, fresh_s: float, clock: Callable[[], float] = time.monotonic,
+                 read_limit: WorkerReadLimit | None = None):
         self.app, self.fresh_s, self.clock = app, fresh_s, clock
+        self.read_limit = read_limit
         self.kept: dict[tuple, KeptAnswer] = {}
 
     def __call__(self, environ, start_response) -> Iterable[bytes]:
@@ -47,8 +58,27 @@ class DayAnswers:
         key = (environ["PATH_INFO"], environ.get("QUERY_STRING", ""), environ.get("HTTP_ORIGIN"))
         kept = self.kept.get(key)
         if kept is not None and kept.expires > self.clock():
-            return self._replay(kept, environ, start_response)
+            return self._from_memory(key, kept, environ, start_response)
         return self._ask_app(key, environ, start_response)
+
+    def _from_memory(self, key, kept: KeptAnswer, environ, start_response) -> Iterable[bytes]:
+        """The kept answer while the asker is within the read limit; past it, 429."""
+        wait = self.read_limit and self.read_limit.retry_after(environ.get("REMOTE_ADDR", ""))
+        if not wait:
+            return self._replay(kept, environ, start_response)
+        if "HTTP_AUTHORIZATION" in environ:      # staff are exempt: the limiter knows the key
+            return self._ask_app(key, environ, start_response)
+        return self._refuse(kept, wait, environ, start_response)
+
+    def _refuse(self, kept: KeptAnswer, wait: int, environ, start_response) -> list[bytes]:
+        body = json.dumps({"error": "Too many requests", "retry_after": wait}).encode()
+        request_id = sane_request_id(environ.get("HTTP_X_REQUEST_ID", "")) or uuid.uuid4().hex
+        start_response("429 TOO MANY REQUESTS", [
+            *[(k, v) for k, v in kept.headers if k.lower().startswith(KEPT_ON_REFUSAL)],
+            ("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+            ("Retry-After", str(wait)), ("X-Request-ID", request_id)])
+        DAY_ANSWERS_FROM_MEMORY.labels("429").inc()
+        return [body]
 
     def _ask_app(self, key, environ, start_response) -> Iterable[bytes]:
         """The app's full answer (no If-None-Match), kept when it is a 200 with an ETag."""

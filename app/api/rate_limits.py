@@ -3,39 +3,46 @@
 The address is request.remote_addr: the peer, or behind the front door's trusted proxy the
 client it names (ProxyFix with the configured hop count), never a header anyone else can send.
 Counters live where every worker process of the server sees them (MongoDB on the MongoDB
-engine, a SQLite file beside the SQLite store), so N workers never mean N x the limit. The
+engine, a SQLite file beside the SQLite store: app.storage.rate_counters, handed over by
+create_app()), so N workers never mean N x the limit. The
 admin key is exempt. A refusal is 429 {error: 'Too many requests', retry_after} with
 Retry-After; every limited answer carries RateLimit-Limit/-Remaining/-Reset (seconds).
 """
 
 import math
 import time
-from pathlib import Path
+from typing import Protocol
 
 from flask import Blueprint, Flask, Response, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits import parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
 
-import app.storage.rate_counters  # noqa: F401  (registers the sqlite:// counter storage)
 from app.api.body import bearer_token
 from app.config import Settings
 from app.wiring import booking_service
 
 EXTENSION = "rate_limiter"
-# A counter store that does not answer is skipped (requests pass) after this share of the store
-# timeout, so an outage still answers 503 within STORE_TIMEOUT_S.
-COUNTER_TIMEOUT_SHARE = 0.25
 BOOKING_METHODS = ["POST", "PATCH"]
 
 
-def install_rate_limits(app: Flask, settings: Settings, booking: list[Blueprint],
-                        reads: list[Blueprint]) -> None:
+class Counters(Protocol):
+    """Where the counters live (app.storage.rate_counters.RateCounters): a `limits` URI."""
+
+    uri: str
+    options: dict
+
+
+def install_rate_limits(app: Flask, settings: Settings, counters: Counters,
+                        booking: list[Blueprint], reads: list[Blueprint]) -> None:
     """Limit `booking` blueprints' writes and `reads` blueprints' GETs, per client address."""
     app.config.update(RATELIMIT_ENABLED=settings.ratelimit_enabled,
                       RATELIMIT_BOOKING=settings.ratelimit_booking,
-                      RATELIMIT_READ=settings.ratelimit_read,
-                      RATELIMIT_SWALLOW_ERRORS=True,    # a counter store failure never blocks
-                      **_storage_config(settings))
+                      RATELIMIT_READ=settings.ratelimit_read, RATELIMIT_STORAGE_URI=counters.uri,
+                      RATELIMIT_STORAGE_OPTIONS=counters.options,
+                      RATELIMIT_SWALLOW_ERRORS=True)    # a counter store failure never blocks
     app.after_request(_limit_headers)     # registered first: runs after Flask-Limiter's own
     limiter = Limiter(get_remote_address, app=app)
     app.extensions[EXTENSION] = limiter
@@ -47,23 +54,6 @@ def install_rate_limits(app: Flask, settings: Settings, booking: list[Blueprint]
         writes(blueprint)
     for blueprint in reads:
         looks(blueprint)
-
-
-def _storage_config(settings: Settings) -> dict:
-    """Flask-Limiter's own RATELIMIT_STORAGE_URI wins; else the engine's shared store."""
-    if settings.ratelimit_storage_uri or not settings.ratelimit_enabled:
-        return {"RATELIMIT_STORAGE_URI": settings.ratelimit_storage_uri or "memory://"}
-    if settings.mongodb_uri:
-        password = settings.mongodb_password()
-        return {"RATELIMIT_STORAGE_URI": settings.mongodb_uri,
-                "RATELIMIT_STORAGE_OPTIONS": {
-                    "database_name": settings.mongodb_db, "tz_aware": True,
-                    "serverSelectionTimeoutMS": int(
-                        settings.store_timeout_s * COUNTER_TIMEOUT_SHARE * 1000),
-                    **({"password": password} if password else {})}}
-    counters = Path(settings.sqlite_path).resolve()
-    return {"RATELIMIT_STORAGE_URI": f"sqlite://{counters.with_name(counters.name + '.limits')}",
-            "RATELIMIT_STORAGE_OPTIONS": {"timeout": settings.store_timeout_s}}
 
 
 def _admin() -> bool:
@@ -85,3 +75,31 @@ def _limit_headers(response: Response) -> Response:
         response.headers["RateLimit-Remaining"] = str(limit.remaining)
         response.headers["RateLimit-Reset"] = str(max(0, math.ceil(limit.reset_at - time.time())))
     return response
+
+
+class WorkerReadLimit:
+    """The read limit for answers kept ahead of Flask (app.api.day_answers), which the limiter
+    never sees: counted per client address in this worker's memory by `limits` (fixed windows,
+    as the limiter counts), so a kept answer still costs microseconds, not a trip to the shared
+    counters. A client whose connections land on N workers may get up to N x the limit."""
+
+    SCOPE = "kept-read"
+
+    def __init__(self, limits: str):
+        self._items = parse_many(limits)
+        self._windows = FixedWindowRateLimiter(MemoryStorage())
+
+    def retry_after(self, address: str) -> int | None:
+        """None when `address` is within every limit (this answer counted); else the seconds
+        until the breached window ends."""
+        refused = [item for item in self._items
+                   if not self._windows.hit(item, self.SCOPE, address)]
+        if not refused:
+            return None
+        reset = max(self._windows.get_window_stats(item, self.SCOPE, address).reset_time
+                    for item in refused)
+        return max(1, math.ceil(reset - time.time()))
+
+
+def worker_read_limit(settings: Settings) -> WorkerReadLimit | None:
+    return WorkerReadLimit(settings.ratelimit_read) if settings.ratelimit_enabled else None

@@ -1,103 +1,97 @@
 """Configuration, read by create_app() (never at import): Settings from the environment here,
 the hospitals file in app.config.hospitals (which hands the domain finished Hospital values)."""
 
-import math
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from marshmallow import fields
+
+from app.config.environment import (
+    LOG_LEVELS,
+    Choice,
+    FilePath,
+    Flag,
+    Number,
+    Port,
+    RateLimits,
+    probable_typos,
+    read_environment,
+    variable,
+)
 from app.domain.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-TRUE_WORDS = ("1", "true", "yes", "on")
 #: A shorter bearer key could be guessed: ADMIN_API_KEY opens every admin route, METRICS_KEY
 #: /metrics.
 KEY_MIN_CHARS = 32
-
-
-def positive_number(env, name: str, default, kind=int, zero_ok=False):
-    """`env[name]` as a positive (or with `zero_ok`, non-negative) `kind`, int or float, else
-    ConfigError naming the variable."""
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = kind(raw)
-    except ValueError:
-        value = None
-    if value is None or not math.isfinite(value) or value < 0 or (value == 0 and not zero_ok):
-        raise ConfigError(f"environment variable {name} must be a "
-                          f"{'non-negative' if zero_ok else 'positive'} "
-                          f"{'integer' if kind is int else 'number'}, got {raw!r}")
-    return value
+#: ... and so could a long one made of few characters ("aaaa...", "abab..."): a key from
+#: secrets.token_urlsafe(32) has 43 characters, about 30 of them distinct.
+KEY_MIN_DISTINCT = 16
+MAKE_A_KEY = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+TEXT = fields.String()
 
 
 @dataclass(frozen=True)
 class Settings:
-    hospitals_config: Path = ROOT / "config" / "hospitals.toml"
-    sqlite_path: Path = Path("var/booking.sqlite3")
+    """Every environment variable the server reads, one line each: the attribute, the
+    variable, how it is read (app.config.environment) and its default (unset or empty)."""
+
+    hospitals_config: Path = variable("HOSPITALS_CONFIG", FilePath(),
+                                      ROOT / "config" / "hospitals.toml")
+    sqlite_path: Path = variable("SQLITE_PATH", FilePath(), Path("var/booking.sqlite3"))
     #: Set by gunicorn's master for its workers (app.storage.pin_store), never by hand.
-    sqlite_store_id: str | None = None
-    mongodb_uri: str | None = None
-    mongodb_db: str = "hospital_booking"
-    mongodb_password_file: Path | None = None
-    mongodb_require_auth: bool = False
-    store_timeout_s: float = 5.0
-    cors_origins: str = "*"
-    log_level: str = "INFO"
-    admin_api_key: str | None = None
+    sqlite_store_id: str | None = variable("SQLITE_STORE_ID", TEXT)
+    mongodb_uri: str | None = variable("MONGODB_URI", TEXT, secret=True)
+    mongodb_db: str = variable("MONGODB_DB", TEXT, "hospital_booking")
+    mongodb_password_file: Path | None = variable("MONGODB_PASSWORD_FILE", FilePath())
+    mongodb_require_auth: bool = variable("MONGODB_REQUIRE_AUTH", Flag(), False)
+    store_timeout_s: float = variable("STORE_TIMEOUT_S", Number(float), 5.0)
+    cors_origins: str = variable("CORS_ORIGINS", TEXT, "*")
+    log_level: str = variable("LOG_LEVEL", Choice(LOG_LEVELS), "INFO")
+    admin_api_key: str | None = variable("ADMIN_API_KEY", TEXT, secret=True)
     max_body_bytes: int = 64 * 1024
-    log_format: str = "kv"
-    metrics_key: str | None = None
-    metrics_days: int = 7
-    day_answer_fresh_s: float = 0.25
+    log_format: str = variable("LOG_FORMAT", Choice(("kv", "json")), "kv")
+    metrics_key: str | None = variable("METRICS_KEY", TEXT, secret=True)
+    metrics_days: int = variable("METRICS_DAYS", Number(int), 7)
+    day_answer_fresh_s: float = variable("DAY_ANSWER_FRESH_S", Number(float, zero_ok=True), 0.25)
     # X-Forwarded-For is believed this many proxies deep, and only from these addresses
     # (gunicorn reads the same FORWARDED_ALLOW_IPS for X-Forwarded-Proto). 0 trusts nothing.
-    trusted_proxy_hops: int = 0
-    forwarded_allow_ips: str = "127.0.0.1,::1"
+    trusted_proxy_hops: int = variable("TRUSTED_PROXY_HOPS", Number(int, zero_ok=True), 0)
+    forwarded_allow_ips: str = variable("FORWARDED_ALLOW_IPS", TEXT, "127.0.0.1,::1")
     # Host headers served (werkzeug's trusted hosts, port ignored: `.example.org` takes its
-    # subdomains, `*` any); others answer 400. from_env adds the listen address (HOST).
-    allowed_hosts: str = "localhost,127.0.0.1"
+    # subdomains, `*` any); others answer 400. Unset: localhost and the listen address (HOST).
+    allowed_hosts: str | None = variable("ALLOWED_HOSTS", TEXT)
+    # make run-public (app/front_door.py): gunicorn listens on this Unix socket, which only the
+    # front door reaches, instead of HOST:PORT.
+    app_socket: str | None = variable("APP_SOCKET", TEXT)
     # Flask-Limiter's names. Defaults a patient, or a hospital kiosk behind one NAT, never meets.
-    ratelimit_enabled: bool = True
-    ratelimit_booking: str = "20/minute;500/day"
-    ratelimit_read: str = "600/minute"
-    ratelimit_storage_uri: str | None = None
+    ratelimit_enabled: bool = variable("RATELIMIT_ENABLED", Flag(), True)
+    ratelimit_booking: str = variable("RATELIMIT_BOOKING", RateLimits(), "20/minute;500/day")
+    ratelimit_read: str = variable("RATELIMIT_READ", RateLimits(), "600/minute")
+    ratelimit_storage_uri: str | None = variable("RATELIMIT_STORAGE_URI", TEXT, secret=True)
+    # gunicorn's master (config/gunicorn.conf.py); workers: None is the host's cores + 1.
+    host: str = variable("HOST", TEXT, "127.0.0.1")
+    port: int = variable("PORT", Port(int), 8000)
+    workers: int | None = variable("WEB_CONCURRENCY", Number(int))
+    threads: int = variable("GUNICORN_THREADS", Number(int), 4)
+    reuse_port: bool = variable("GUNICORN_REUSE_PORT", Flag(), True)
+    access_log: str | None = variable("ACCESS_LOG", TEXT)
 
     def __post_init__(self):
-        _check_key_length("ADMIN_API_KEY", self.admin_api_key)
-        _check_key_length("METRICS_KEY", self.metrics_key)
+        check_key("ADMIN_API_KEY", self.admin_api_key)
+        check_key("METRICS_KEY", self.metrics_key)
 
     @classmethod
     def from_env(cls, env=None, **overrides) -> "Settings":
+        """Every variable read and checked at once; ConfigError names what is wrong."""
         env = os.environ if env is None else env
-        base = cls()
-        settings = cls(
-            hospitals_config=Path(env.get("HOSPITALS_CONFIG", base.hospitals_config)),
-            sqlite_path=Path(env.get("SQLITE_PATH", base.sqlite_path)),
-            sqlite_store_id=env.get("SQLITE_STORE_ID") or None,
-            mongodb_uri=env.get("MONGODB_URI") or None,
-            mongodb_db=env.get("MONGODB_DB", base.mongodb_db),
-            mongodb_password_file=_path_or_none(env.get("MONGODB_PASSWORD_FILE")),
-            mongodb_require_auth=env.get("MONGODB_REQUIRE_AUTH", "0").lower() in TRUE_WORDS,
-            store_timeout_s=positive_number(env, "STORE_TIMEOUT_S", base.store_timeout_s, float),
-            cors_origins=env.get("CORS_ORIGINS", base.cors_origins),
-            log_level=env.get("LOG_LEVEL", base.log_level).upper(),
-            admin_api_key=env.get("ADMIN_API_KEY") or None,
-            log_format=env.get("LOG_FORMAT", base.log_format).lower(),
-            metrics_key=env.get("METRICS_KEY") or None,
-            metrics_days=positive_number(env, "METRICS_DAYS", base.metrics_days, int),
-            day_answer_fresh_s=positive_number(env, "DAY_ANSWER_FRESH_S",
-                                               base.day_answer_fresh_s, float, zero_ok=True),
-            trusted_proxy_hops=positive_number(env, "TRUSTED_PROXY_HOPS", 0, int, zero_ok=True),
-            forwarded_allow_ips=env.get("FORWARDED_ALLOW_IPS", base.forwarded_allow_ips),
-            allowed_hosts=env.get("ALLOWED_HOSTS", f"{base.allowed_hosts},{env.get('HOST', '')}"),
-            ratelimit_enabled=env.get("RATELIMIT_ENABLED", "true").lower() in TRUE_WORDS,
-            ratelimit_booking=env.get("RATELIMIT_BOOKING", base.ratelimit_booking),
-            ratelimit_read=env.get("RATELIMIT_READ", base.ratelimit_read),
-            ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI") or None,
-        )
-        return replace(settings, **overrides)
+        return replace(cls(**read_environment(cls, env)), **overrides)
+
+    @classmethod
+    def probable_typos(cls, env=None) -> list[str]:
+        """Set names beginning like ours that are not ours, each with the ones that exist."""
+        return probable_typos(cls, os.environ if env is None else env)
 
     def mongodb_password(self) -> str | None:
         """The password for MONGODB_URI's user, read from MONGODB_PASSWORD_FILE (a secret)."""
@@ -111,7 +105,8 @@ class Settings:
 
     def allowed_host_list(self) -> list[str] | None:
         """ALLOWED_HOSTS for Flask's TRUSTED_HOSTS (None: `*`, any Host)."""
-        hosts = [h.strip() for h in self.allowed_hosts.split(",") if h.strip()]
+        allowed = self.allowed_hosts or f"localhost,127.0.0.1,{self.host}"
+        hosts = [h.strip() for h in allowed.split(",") if h.strip()]
         return None if "*" in hosts else hosts
 
     def cors_origin_list(self) -> list[str] | str:
@@ -119,13 +114,13 @@ class Settings:
         return "*" if origins in ([], ["*"]) else origins
 
 
-def _check_key_length(name: str, key: str | None) -> None:
-    """Stop start-up, in one line naming `name`, on a key short enough to guess."""
-    if key is not None and len(key) < KEY_MIN_CHARS:
-        raise ConfigError(
-            f"{name} is {len(key)} characters; it must have at least {KEY_MIN_CHARS}. "
-            "Make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'")
-
-
-def _path_or_none(value: str | None) -> Path | None:
-    return Path(value) if value else None
+def check_key(name: str, key: str | None) -> None:
+    """Stop start-up, in one line naming `name`, on a key short or plain enough to guess."""
+    if key is None:
+        return
+    if len(key) < KEY_MIN_CHARS:
+        raise ConfigError(f"{name} is {len(key)} characters; it must have at least "
+                          f"{KEY_MIN_CHARS}. Make one with: {MAKE_A_KEY}")
+    if len(set(key)) < KEY_MIN_DISTINCT:
+        raise ConfigError(f"{name} has {len(set(key))} distinct characters; it must have at "
+                          f"least {KEY_MIN_DISTINCT}. Make one with: {MAKE_A_KEY}")

@@ -1,4 +1,6 @@
-"""Reading and checking config/hospitals.toml: the domain receives finished Hospital values."""
+"""Reading and checking config/hospitals.toml through marshmallow schemas (unknown keys refused):
+the domain receives finished Hospital values. Every problem stops start-up with one line naming
+the file, the hospital (or [defaults]), the key, its value and what is expected."""
 
 import tomllib
 from datetime import date
@@ -7,134 +9,206 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load
 
 from app.domain.errors import ConfigError
 from app.domain.hospitals import WEEKDAYS, Hospital, Hospitals
 
-REQUIRED_KEYS = ("id", "name", "max_per_slot", "closed_weekdays", "opens", "closes",
-                 "slot_minutes", "timezone", "horizon_days")
-OPTIONAL_KEYS = ("contact", "closed_dates", "phone_region", "max_active_per_patient")
-# A misspelt key must stop start-up: `closed_weekday` ignored would open a hospital on Fridays.
-HOSPITAL_KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
-TOP_LEVEL_KEYS = ("defaults", "hospital")
 DEFAULT_CONTACT = ("Ask at the hospital's front desk: staff can find your appointment by "
                    "your phone number.")
 
 
+class Text(fields.Field):
+    """A non-empty string (`strip`: kept without surrounding spaces)."""
+
+    def __init__(self, strip: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.strip = strip
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not value.strip():
+            raise ValidationError("must be a non-empty string")
+        return value.strip() if self.strip else value
+
+
+class Count(fields.Field):
+    """A whole number from 1 (or from 0 with `zero_means`, what 0 means)."""
+
+    def __init__(self, zero_means: str | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.zero_means = zero_means
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        lowest = 0 if self.zero_means else 1
+        if not isinstance(value, int) or isinstance(value, bool) or value < lowest:
+            raise ValidationError(f"must be 0 ({self.zero_means}) or more" if self.zero_means
+                                  else "must be a positive integer")
+        return value
+
+
+class Weekdays(fields.Field):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, list) or any(day not in WEEKDAYS for day in value):
+            raise ValidationError(f"must be a list of {', '.join(WEEKDAYS)}")
+        return tuple(sorted(WEEKDAYS.index(day) for day in value))
+
+
+class ClockTime(fields.Field):
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return clock_time.fromisoformat(value)
+        except (TypeError, ValueError):
+            raise ValidationError("must be a time of day HH:MM such as '09:00'") from None
+
+
+class TimeZone(fields.Field):
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return ZoneInfo(value)
+        except (TypeError, ValueError, ZoneInfoNotFoundError):
+            raise ValidationError("must be an IANA time zone such as 'Asia/Dhaka'") from None
+
+
+class Region(fields.Field):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValidationError("must be a region code such as 'BD'")
+        return value
+
+
+class Day(fields.Field):
+    """A TOML date (2026-12-16) or the same written as a string."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            day = date.fromisoformat(value) if isinstance(value, str) else value
+        except ValueError:
+            day = None
+        if type(day) is not date:
+            raise ValidationError("must be a date YYYY-MM-DD")
+        return day
+
+
+class ClosedDateSchema(Schema):
+    """closed_dates = [{date = 2026-12-16, reason = "Victory Day"}, ...]"""
+
+    class Meta:
+        unknown = RAISE
+
+    date = Day(required=True)
+    reason = Text(strip=True, required=True)
+
+    @post_load
+    def pair(self, data, **kwargs) -> tuple[date, str]:
+        return data["date"], data["reason"]
+
+
+class HospitalSchema(Schema):
+    """One [[hospital]] entry, [defaults] merged in; loads to a finished Hospital."""
+
+    class Meta:
+        unknown = RAISE       # `closed_weekday` ignored would open a hospital on Fridays
+
+    id = Text(required=True)
+    name = Text(required=True)
+    max_per_slot = Count(required=True)
+    closed_weekdays = Weekdays(required=True)
+    opens = ClockTime(required=True)
+    closes = ClockTime(required=True)
+    slot_minutes = Count(required=True)
+    timezone = TimeZone(required=True)
+    horizon_days = Count(required=True)
+    contact = Text(strip=True, load_default=DEFAULT_CONTACT)
+    closed_dates = fields.List(fields.Nested(ClosedDateSchema), load_default=(), error_messages={
+        "invalid": "must be a list of tables {{date, reason}}"})
+    phone_region = Region(load_default=Hospital.phone_region)
+    max_active_per_patient = Count(zero_means="no cap",
+                                   load_default=Hospital.max_active_per_patient)
+
+    @post_load
+    def hospital(self, data, partial=False, **kwargs):
+        if partial:        # [defaults]: checked key by key, not a hospital of its own
+            return data
+        hospital = Hospital(**{**data, "closed_dates": tuple(data["closed_dates"])})
+        if not hospital.slot_times():
+            raise ValidationError(f"opening hours (opens {hospital.opens:%H:%M}, closes "
+                                  f"{hospital.closes:%H:%M}) hold no "
+                                  f"{hospital.slot_minutes}-minute slot")
+        return hospital
+
+
+class FileSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    defaults = fields.Dict(load_default=dict, error_messages={"invalid": "must be a table"})
+    hospital = fields.List(fields.Raw(), load_default=list, error_messages={
+        "invalid": "must be an array of tables [[hospital]]"})
+
+
 def load_hospitals(path: Path) -> Hospitals:
     """Read and check the TOML file; any problem raises ConfigError naming it."""
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read hospitals config {path}: {exc.strerror}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"hospitals config {path} is not valid TOML: {exc}") from exc
-    _check_known_keys(data, TOP_LEVEL_KEYS, f"hospitals config {path}, top level")
-    entries = data.get("hospital")
-    if not isinstance(entries, list) or not entries:
-        raise ConfigError(f"hospitals config {path} defines no [[hospital]] entries")
-    defaults = data.get("defaults", {})
-    _check_known_keys(defaults, HOSPITAL_KEYS, f"hospitals config {path}, [defaults]")
-    hospitals = [_parse_hospital({**defaults, **entry}, path) for entry in entries]
+    where = f"hospitals config {path}"
+    document = _load(FileSchema(), _read(path), f"{where}, top level")
+    if not document["hospital"]:
+        raise ConfigError(f"{where} defines no [[hospital]] entries")
+    defaults = document["defaults"]
+    _load(HospitalSchema(partial=True), defaults, f"{where}, [defaults]")
+    hospitals = [_load(HospitalSchema(), _merged(defaults, entry), _place(where, entry))
+                 for entry in document["hospital"]]
     _check_unique(hospitals, path)
     return Hospitals(hospitals)
 
 
-def _parse_hospital(raw: dict, path: Path) -> Hospital:
-    where = f"hospitals config {path}, hospital {raw.get('id', '?')!r}"
-    _check_known_keys(raw, HOSPITAL_KEYS, where)
-    missing = [key for key in REQUIRED_KEYS if key not in raw]
-    if missing:
-        raise ConfigError(f"{where}: missing {', '.join(missing)}")
+def _read(path: Path) -> dict:
     try:
-        hospital = _build_hospital(raw)
-    except (TypeError, ValueError, ZoneInfoNotFoundError) as exc:
-        raise ConfigError(f"{where}: {exc}") from exc
-    _check_hospital(hospital, where)
-    return hospital
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read hospitals config {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"hospitals config {path} is not valid TOML: {exc}") from exc
 
 
-def _build_hospital(raw: dict) -> Hospital:
-    closed = raw["closed_weekdays"]
-    if not isinstance(closed, list) or any(day not in WEEKDAYS for day in closed):
-        raise ValueError(f"closed_weekdays must be a list of {', '.join(WEEKDAYS)}")
-    if not isinstance(raw["id"], str) or not isinstance(raw["name"], str):
-        raise ValueError("id and name must be strings")
-    return Hospital(
-        id=raw["id"], name=raw["name"], max_per_slot=_positive_int(raw, "max_per_slot"),
-        closed_weekdays=tuple(sorted(WEEKDAYS.index(day) for day in closed)),
-        opens=clock_time.fromisoformat(raw["opens"]),
-        closes=clock_time.fromisoformat(raw["closes"]),
-        slot_minutes=_positive_int(raw, "slot_minutes"),
-        timezone=ZoneInfo(raw["timezone"]),
-        horizon_days=_positive_int(raw, "horizon_days"),
-        contact=_text(raw, "contact", DEFAULT_CONTACT),
-        closed_dates=_closed_dates(raw.get("closed_dates", [])),
-        phone_region=_phone_region(raw.get("phone_region", Hospital.phone_region)),
-        max_active_per_patient=_cap(raw.get("max_active_per_patient",
-                                            Hospital.max_active_per_patient)),
-    )
+def _merged(defaults: dict, entry) -> dict:
+    return {**defaults, **entry} if isinstance(entry, dict) else entry
 
 
-def _check_known_keys(table, known: tuple[str, ...], where: str) -> None:
-    if not isinstance(table, dict):
-        raise ConfigError(f"{where}: must be a table of keys")
-    unknown = sorted(set(table) - set(known))
+def _place(where: str, entry) -> str:
+    name = entry.get("id", "?") if isinstance(entry, dict) else "?"
+    return f"{where}, hospital {name!r}"
+
+
+def _load(schema: Schema, data, where: str):
+    try:
+        return schema.load(data)
+    except ValidationError as refused:
+        raise ConfigError(f"{where}: {_problems(schema, refused.messages, data)}") from None
+
+
+def _problems(schema: Schema, messages: dict, data, within: str = "") -> str:
+    """Every problem of one table in one line: unknown keys, missing keys, bad values
+    (`within`: where a nested table sits, e.g. "closed_dates[0]")."""
+    if not isinstance(data, dict):
+        return f"{within} must be a table of keys" if within else \
+            f"must be a table of keys, got {data!r}"
+    named = {key: f"{within}.{key}" if within else key for key in messages if key != "_schema"}
+    unknown = [path for key, path in named.items() if key not in schema.fields]
+    missing = [path for key, path in named.items() if key in schema.fields and key not in data]
+    problems = [_value_problem(path, messages[key], data[key])
+                for key, path in named.items() if key in schema.fields and key in data]
+    if missing:
+        problems.insert(0, f"missing {', '.join(missing)}")
     if unknown:
-        raise ConfigError(f"{where}: unknown key {', '.join(map(repr, unknown))}; "
-                          f"the keys that exist: {', '.join(sorted(known))}")
+        problems.insert(0, f"unknown key {', '.join(map(repr, unknown))}; "
+                           f"the keys that exist: {', '.join(sorted(schema.fields))}")
+    return "; ".join(problems + messages.get("_schema", []))
 
 
-def _text(raw: dict, key: str, default: str) -> str:
-    value = raw.get(key, default)
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{key} must be a non-empty string, got {value!r}")
-    return value.strip()
-
-
-def _closed_dates(entries) -> tuple[tuple[date, str], ...]:
-    """closed_dates = [{date = 2026-12-16, reason = "Victory Day"}, ...]"""
-    if not isinstance(entries, list):
-        raise ValueError("closed_dates must be a list of {date, reason}")
-    return tuple(_closed_date(entry) for entry in entries)
-
-
-def _closed_date(entry) -> tuple[date, str]:
-    if not isinstance(entry, dict) or not isinstance(entry.get("reason"), str) \
-            or not entry["reason"].strip():
-        raise ValueError("each closed_dates entry needs a date and a reason")
-    day = entry.get("date")
-    if isinstance(day, str):
-        day = date.fromisoformat(day)
-    if type(day) is not date:
-        raise ValueError(f"closed_dates: {day!r} is not a date (YYYY-MM-DD)")
-    return day, entry["reason"].strip()
-
-
-def _positive_int(raw: dict, key: str) -> int:
-    value = raw[key]
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{key} must be a positive integer, got {value!r}")
-    return value
-
-
-def _phone_region(value) -> str:
-    if value not in phonenumbers.SUPPORTED_REGIONS:
-        raise ValueError(f"phone_region must be a region code such as 'BD', got {value!r}")
-    return value
-
-
-def _cap(value) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValueError(f"max_active_per_patient must be 0 (no cap) or more, got {value!r}")
-    return value
-
-
-def _check_hospital(hospital: Hospital, where: str) -> None:
-    if not hospital.id or not hospital.name.strip():
-        raise ConfigError(f"{where}: id and name must not be empty")
-    if not hospital.slot_times():
-        raise ConfigError(f"{where}: opening hours hold no {hospital.slot_minutes}-minute slot")
+def _value_problem(key: str, messages, value) -> str:
+    if isinstance(messages, dict):        # closed_dates: {index: {key: [message]}}
+        return "; ".join(_problems(ClosedDateSchema(), inner, value[index], f"{key}[{index}]")
+                         for index, inner in messages.items())
+    return f"{key} {' '.join(messages)}, got {value!r}"
 
 
 def _check_unique(hospitals: list[Hospital], path: Path) -> None:

@@ -5,15 +5,27 @@ embedded engine does not otherwise need).
 
 Fixed windows only (Flask-Limiter's default strategy): one row per key holds the count and the
 moment the window ends; one UPSERT ... RETURNING increments it atomically across processes.
+
+`rate_counters(settings)` says where the counters live; create_app() hands it to the HTTP
+layer's limiter (app.api.rate_limits), which never reaches into storage itself.
 """
 
 import os
 import sqlite3
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from limits.storage import Storage
+from limits.storage import SCHEMES, Storage, storage_from_string
+
+from app.config import Settings
+from app.domain.errors import ConfigError
+
+# A counter store that does not answer is skipped (requests pass) after this share of the store
+# timeout, so an outage still answers 503 within STORE_TIMEOUT_S.
+COUNTER_TIMEOUT_SHARE = 0.25
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS counters (
@@ -94,3 +106,59 @@ class SqliteCounterStorage(Storage):
 
     def clear(self, key: str) -> None:
         self._connection().execute("DELETE FROM counters WHERE key = ?", (key,))
+
+
+@dataclass(frozen=True)
+class RateCounters:
+    """Where the rate limits' counters live: a `limits` storage URI and its options."""
+
+    uri: str
+    options: dict = field(default_factory=dict)
+    #: Set by hand (RATELIMIT_STORAGE_URI), so checked at start-up by connecting once.
+    chosen: bool = False
+
+
+def rate_counters(settings: Settings) -> RateCounters:
+    """RATELIMIT_STORAGE_URI when set; else the engine's own store, shared by every worker."""
+    if settings.ratelimit_storage_uri or not settings.ratelimit_enabled:
+        return _chosen(settings.ratelimit_storage_uri or "memory://")
+    if settings.mongodb_uri:
+        password = settings.mongodb_password()
+        return RateCounters(settings.mongodb_uri, {
+            "database_name": settings.mongodb_db, "tz_aware": True,
+            "serverSelectionTimeoutMS": int(
+                settings.store_timeout_s * COUNTER_TIMEOUT_SHARE * 1000),
+            **({"password": password} if password else {})})
+    counters = Path(settings.sqlite_path).resolve()
+    return RateCounters(f"sqlite://{counters.with_name(counters.name + '.limits')}",
+                        {"timeout": settings.store_timeout_s})
+
+
+def _chosen(uri: str) -> RateCounters:
+    scheme = urlsplit(uri).scheme
+    if "://" not in uri or scheme not in SCHEMES or scheme.startswith("async+"):
+        known = ", ".join(sorted(s for s in SCHEMES if not s.startswith("async+")))
+        raise ConfigError(f"environment variable RATELIMIT_STORAGE_URI must be a `limits` "
+                          f"storage URI ({known}), got {_without_credentials(uri)!r}")
+    return RateCounters(uri, chosen=True)
+
+
+def check_counters(counters: RateCounters) -> None:
+    """Connect once (gunicorn's master) to a store set by hand: refuse one that cannot count."""
+    if not counters.chosen:
+        return      # the engine's own store: checked, or waited for, as the store is
+    shown = _without_credentials(counters.uri)
+    try:
+        answers = storage_from_string(counters.uri, **counters.options).check()
+    except Exception as exc:     # limits' ConfigurationError, or the client library's own
+        cause = str(exc).replace(counters.uri, shown)
+        raise ConfigError(f"RATELIMIT_STORAGE_URI {shown} cannot be used: {cause}") from None
+    if not answers:
+        raise ConfigError(f"RATELIMIT_STORAGE_URI {shown} does not answer")
+
+
+def _without_credentials(uri: str) -> str:
+    """`uri` with any user:password@ before its hosts left out (it may be logged)."""
+    scheme, separator, rest = uri.partition("://")
+    hosts, slash, tail = rest.partition("/")
+    return f"{scheme}{separator}{hosts.rpartition('@')[2]}{slash}{tail}"

@@ -45,7 +45,8 @@ STORE_WAIT = Histogram(
 DAY_ANSWERS_FROM_MEMORY = Counter(
     "day_availability_answers_from_memory_total", "Polls of a day's availability answered "
     "from a worker's copy at most DAY_ANSWER_FRESH_S old, without a request through the app "
-    "(not in http_request_duration_seconds), by status (200 or 304).", ["status"])
+    "(not in http_request_duration_seconds), by status (200, 304, or 429 past the read limit).",
+    ["status"])
 STORE_RETRIES = Counter(
     "store_transaction_retries_total", "Write transactions run again after a conflict "
     "(MongoDB WriteConflict / commit retries).", ["engine"])

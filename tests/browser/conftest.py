@@ -7,35 +7,22 @@ var/screenshots; `make screenshots` refreshes the committed ones in docs/screens
 
 import os
 import shutil
-from pathlib import Path
 
 import pytest
 import requests
 
-from harness.server import ROOT, start_server
+from harness.server import start_server
+from tests.support.admin_key import ADMIN_KEY
+from tests.support.browser import MEASUREMENTS
 from tests.support.engines import SqliteStore
 
-ADMIN_KEY = "browser-test-admin-key-0123456789abcdef"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-SIZES = {"360": {"width": 360, "height": 800}, "1280": {"width": 1280, "height": 800}}
-MEASUREMENTS: list[str] = []
 
 
 def chromium_path() -> str | None:
     wanted = os.environ.get("CHROMIUM")
     return wanted or shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def screenshot_dir() -> Path:
-    folder = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "var" / "screenshots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def record(line: str) -> None:
-    """A figure the run measured, printed in pytest's summary."""
-    MEASUREMENTS.append(line)
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -94,20 +81,6 @@ def new_page(browser):
 @pytest.fixture
 def page(new_page):
     return new_page()
-
-
-def screenshots(page, name: str, full_page: bool = False) -> None:
-    """Save the page at 360 x 800 and 1280 x 800 (`full_page`: all of its height); at 360 it
-    must not scroll sideways."""
-    original = page.viewport_size
-    for label, size in SIZES.items():
-        page.set_viewport_size(size)
-        page.evaluate("window.scrollTo(0, 0)")
-        page.wait_for_timeout(150)   # layout settles after the resize
-        overflow = page.evaluate("document.documentElement.scrollWidth") - size["width"]
-        assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {label} px"
-        page.screenshot(path=str(screenshot_dir() / f"{name}-{label}.png"), full_page=full_page)
-    page.set_viewport_size(original)
 
 
 class Api:

@@ -7,8 +7,8 @@ one is in BD)."""
 import pytest
 import requests
 
-from tests.browser.conftest import screenshots
-from tests.browser.pages import BookingPage, expect
+from tests.support.browser import screenshots
+from tests.support.browser_pages import BookingPage, expect
 from tests.support.hospitals import (
     ABROAD,
     ABROAD_E164,

@@ -6,8 +6,8 @@ import statistics
 import time
 from datetime import timedelta
 
-from tests.browser.conftest import record, screenshots
-from tests.browser.pages import BookingPage, bengali, expect
+from tests.support.browser import record, screenshots
+from tests.support.browser_pages import BookingPage, bengali, expect
 from tests.support.load import FRIDAY, open_day
 
 LIVE_BOUND_S = 2.0

@@ -1,7 +1,8 @@
 """The staff day board in headless Chromium against the real server."""
 
-from tests.browser.conftest import ADMIN_KEY, screenshots
-from tests.browser.pages import StaffBoard, expect
+from tests.support.admin_key import ADMIN_KEY
+from tests.support.browser import screenshots
+from tests.support.browser_pages import StaffBoard, expect
 from tests.support.load import open_day
 
 WARNING_RED = "rgb(179, 38, 30)"

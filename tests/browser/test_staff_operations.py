@@ -5,8 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import requests
 
-from tests.browser.conftest import ADMIN_KEY, screenshots
-from tests.browser.pages import BookingPage, StaffBoard, expect
+from tests.support.admin_key import ADMIN_KEY
+from tests.support.browser import screenshots
+from tests.support.browser_pages import BookingPage, StaffBoard, expect
 from tests.support.load import DHAKA, open_day
 
 STAFF = {"Authorization": f"Bearer {ADMIN_KEY}"}

@@ -12,7 +12,7 @@ the Mongo engine sends on the wire is pinned separately against a scripted prima
 import uuid
 from contextlib import nullcontext
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from time import sleep
 
 import pytest
@@ -40,29 +40,12 @@ from app.domain.operations import Actor, Closure, SlotRules, change
 from app.service import writes
 from tests.support.load import run_together
 from tests.support.memory import MemoryRepository
+from tests.support.slots import DAY, NOW, appointment, book, slot
 
 pytestmark = pytest.mark.every_engine
 
-DAY = date(2026, 11, 26)
 GOMOTI_DAY = ("gomoti", DAY)
-NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 STAFF = Actor("admin", NOW)
-
-
-def slot(time="10:00", capacity=15, hospital=("gomoti", "Gomoti Hospital"), day=DAY) -> Slot:
-    return Slot(hospital[0], hospital[1], day, time, capacity)
-
-
-def appointment(target: Slot, n: int, created_at: datetime = NOW) -> Appointment:
-    return Appointment(uuid.uuid4().hex, target.hospital_id, target.hospital_name, target.date,
-                       target.time, "booked", f"Patient {n}", f"+88017{n:08d}", None, None, None,
-                       created_at + timedelta(seconds=n))
-
-
-def book(repository, target: Slot, n: int, token_hash: str = "hash") -> Appointment:
-    made = appointment(target, n)
-    assert writes.book(repository, target, made, token_hash) is None
-    return made
 
 
 def entry(key: str, fingerprint: str = "f1", created_at: datetime = NOW) -> IdempotencyEntry:

@@ -15,7 +15,7 @@ from app.config.hospitals import load_hospitals
 from app.domain.model import SlotCensus, SlotKey
 from app.domain.operations import Actor
 from app.service import BookingService, writes
-from tests.contract.test_repository_contract import DAY, book, slot
+from tests.support.slots import DAY, book, slot
 
 pytestmark = pytest.mark.every_engine
 

@@ -4,8 +4,8 @@ import pytest
 import requests
 
 from harness.server import start_server
+from tests.support.hospitals import SHIPPED
 from tests.support.load import booking, open_day
-from tests.unit.test_hospitals import SHIPPED
 
 pytestmark = pytest.mark.e2e
 

@@ -25,7 +25,7 @@ from harness.server import (
     start_server,
     wait_ready,
 )
-from tests.unit.test_hospitals import SHIPPED
+from tests.support.hospitals import SHIPPED
 
 pytestmark = pytest.mark.e2e
 
@@ -78,6 +78,16 @@ def test_broken_hospitals_config_is_one_line_and_a_nonzero_exit(tmp_path, config
     assert_refused_in_one_line(code, log, "hospital 'moon': max_per_slot must be a positive")
 
 
+def test_a_hospital_value_that_does_not_parse_is_one_line_naming_file_hospital_key_and_value(
+        tmp_path):
+    config = tmp_path / "hospitals.toml"
+    config.write_text(SHIPPED.read_text().replace('id = "moon"', 'id = "moon"\nopens = "9am"'))
+    code, log = exit_of(launch_server(tmp_path, HOSPITALS_CONFIG=config))
+    assert_refused_in_one_line(code, log, f"hospitals config {config}, hospital 'moon': opens "
+                                          "must be a time of day HH:MM such as '09:00', "
+                                          "got '9am'")
+
+
 @pytest.mark.parametrize("config", ["config/gunicorn.conf.py", UNCHECKED_CONFIG])
 def test_unopenable_store_is_one_line_and_a_nonzero_exit(tmp_path, config):
     store = tmp_path / "a-directory.sqlite3"
@@ -103,6 +113,55 @@ def test_bad_setting_is_one_line_naming_it(tmp_path):
     code, log = exit_of(launch_server(tmp_path, STORE_TIMEOUT_S="five"))
     assert_refused_in_one_line(code, log,
                                "environment variable STORE_TIMEOUT_S must be a positive number")
+
+
+@pytest.mark.parametrize("name, value, expected", [
+    ("RATELIMIT_ENABLED", "ture", "true or false"),
+    ("RATELIMIT_BOOKING", "20/minit", "rate limits in `limits` notation"),
+    ("RATELIMIT_BOOKING", "lots", "rate limits in `limits` notation"),
+    ("LOG_LEVEL", "VERBOSE", "one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+    ("LOG_FORMAT", "jsn", "one of kv, json"),
+    ("LOG_FORMAT", "xml", "one of kv, json"),
+    ("WEB_CONCURRENCY", "0", "a positive integer"),   # gunicorn refuses -2 and "two" first
+    ("GUNICORN_REUSE_PORT", "maybe", "true or false"),
+])
+def test_a_setting_that_does_not_parse_stops_start_up_in_one_line_naming_it_and_its_value(
+        tmp_path, name, value, expected):
+    code, log = exit_of(launch_server(tmp_path, **{name: value}))
+    assert_refused_in_one_line(code, log, f"environment variable {name} must be {expected}")
+    assert f"got {value!r}" in error_lines(log)[0]
+
+
+@pytest.mark.parametrize("name", ["ADMIN_API_KEY", "METRICS_KEY"])
+def test_a_key_of_one_repeated_character_stops_start_up_with_a_command_to_make_one(
+        tmp_path, name):
+    code, log = exit_of(launch_server(tmp_path, **{name: "k" * 40}))
+    assert_refused_in_one_line(code, log, f"{name} has 1 distinct characters")
+    assert "secrets.token_urlsafe(32)" in error_lines(log)[0] and "k" * 40 not in log
+
+
+@pytest.mark.parametrize("config", ["config/gunicorn.conf.py", UNCHECKED_CONFIG])
+def test_a_rate_limit_storage_that_cannot_count_is_one_line_and_a_nonzero_exit(tmp_path, config):
+    closed = free_port()
+    server = launch_server(tmp_path, config=config, RATELIMIT_ENABLED="true",
+                           RATELIMIT_STORAGE_URI=f"redis://:s3cret@127.0.0.1:{closed}/0")
+    code, log = exit_of(server, timeout=20)
+    if config == UNCHECKED_CONFIG:
+        return assert_noisy(code, log)      # each worker's Flask-Limiter fails to boot
+    assert_refused_in_one_line(code, log, f"RATELIMIT_STORAGE_URI redis://127.0.0.1:{closed}/0")
+    assert "s3cret" not in log
+
+
+def test_a_misspelt_variable_is_reported_at_start_up_with_the_names_that_exist(tmp_path):
+    server = start_server(tmp_path, ADMIN_APIKEY="never-read", RATELIMIT_ENABLE="false")
+    server.stop()
+    warnings = [line for line in server.log_path.read_text().splitlines()
+                if "probable typo" in line]
+    assert len(warnings) == 2, warnings
+    assert "ADMIN_APIKEY" in warnings[0] and "did you mean ADMIN_API_KEY?" in warnings[0]
+    assert "did you mean RATELIMIT_ENABLED?" in warnings[1]
+    assert "RATELIMIT_BOOKING, RATELIMIT_ENABLED, RATELIMIT_READ" in warnings[1]
+    assert "never-read" not in server.log_path.read_text()
 
 
 @pytest.fixture

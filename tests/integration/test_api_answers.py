@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from app import create_app
 from app.service.booking import utc_now
-from tests.conftest import FIXED_NOW
-from tests.integration.test_api_validation import GOOD, post
-from tests.integration.test_lifecycle import ADMIN
+from tests.support.admin_key import ADMIN
+from tests.support.bookings import GOOD, post
+from tests.support.clock import FIXED_NOW
 
 
 def test_unknown_hospital_is_named_in_the_404(client):

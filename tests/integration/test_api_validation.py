@@ -1,23 +1,10 @@
 """Bad input answers a clear 4xx JSON error and writes nothing."""
 
-import json
 
 import pytest
 
 from app.wiring import booking_service
-
-GOOD = {"hospital": "Gomoti Hospital", "date": "2026-11-26", "appointment_time": "10:00",
-        "patient_name": "Rahim Uddin", "patient_phone": "+8801712345678"}
-SLOT_URL = "/api/appointments/availability/gomoti/2026-11-26/10:00"
-
-
-def post(client, body, content_type="application/json"):
-    data = body if isinstance(body, (str, bytes)) else json.dumps(body)
-    return client.post("/api/appointments", data=data, content_type=content_type)
-
-
-def booked(client):
-    return client.get(SLOT_URL).json["current_bookings"]
+from tests.support.bookings import GOOD, booked, post
 
 
 def test_text_plain_json_body_is_booked(client):

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from tests.integration.test_api_validation import GOOD, post
+from tests.support.bookings import GOOD, post
 
 FULL_TIME = "11:00"
 

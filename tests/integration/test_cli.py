@@ -5,8 +5,8 @@ import io
 
 import pytest
 
-from tests.integration.test_api_validation import GOOD
-from tests.integration.test_lifecycle import ADMIN, book, owner, patch
+from tests.support.admin_key import ADMIN
+from tests.support.bookings import GOOD, book, owner, patch
 
 pytestmark = pytest.mark.every_engine
 

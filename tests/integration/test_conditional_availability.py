@@ -10,8 +10,8 @@ import pytest
 
 from app import create_app
 from app.api.day_answers import DayAnswers
-from tests.conftest import FIXED_NOW
-from tests.integration.test_api_validation import GOOD, post
+from tests.support.bookings import GOOD, post
+from tests.support.clock import FIXED_NOW
 
 DAY_URL = "/api/hospitals/gomoti/availability?date=2026-11-26"
 FRESH_S = 0.25

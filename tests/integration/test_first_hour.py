@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 
 from app import create_app
-from tests.conftest import FIXED_NOW
-from tests.integration.test_api_validation import GOOD, post
+from tests.support.bookings import GOOD, post
+from tests.support.clock import FIXED_NOW
 
 SLOT = "/api/appointments/availability/gomoti/{day}/{time}"
 DAY = "/api/hospitals/gomoti/availability?date={day}"

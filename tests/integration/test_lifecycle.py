@@ -8,27 +8,14 @@ from datetime import UTC, datetime
 import pytest
 
 from app import create_app
-from tests.integration.test_api_validation import GOOD, SLOT_URL, booked
+from tests.support.admin_key import ADMIN, ADMIN_KEY
+from tests.support.bookings import GOOD, SLOT_URL, book, booked, owner, patch
 
 pytestmark = pytest.mark.every_engine
-ADMIN = {"Authorization": "Bearer admin-key-for-tests-0123456789abcd"}
-
-
-def book(client, body=None, **headers):
-    return client.post("/api/appointments", json=body or GOOD, headers=headers)
 
 
 def key(n: int) -> dict:
     return {"Idempotency-Key": f"key-{n}-7c9e6679-7425-40de"}
-
-
-def owner(response):
-    token = response.json["access_token"]
-    return response.json["appointment"]["id"], {"Authorization": f"Bearer {token}"}
-
-
-def patch(client, appointment_id, body, headers):
-    return client.patch(f"/api/appointments/{appointment_id}", json=body, headers=headers)
 
 
 def count(client, time):
@@ -50,7 +37,7 @@ def test_owner_and_admin_can_read_others_cannot(client):
     assert client.get(f"/api/appointments/{appointment_id}", headers=headers).status_code == 200
     assert client.get(f"/api/appointments/{appointment_id}", headers=ADMIN).status_code == 200
     for refused in [{}, other_headers, {"Authorization": "Bearer wrong"},
-                    {"Authorization": "Basic admin-key-for-tests-0123456789abcd"}]:
+                    {"Authorization": f"Basic {ADMIN_KEY}"}]:
         response = client.get(f"/api/appointments/{appointment_id}", headers=refused)
         assert (response.status_code, response.json["error"]) == (404, "Appointment not found")
     assert client.get("/api/appointments/nope", headers=ADMIN).status_code == 404

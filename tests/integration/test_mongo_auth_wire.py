@@ -21,7 +21,7 @@ from app.storage.mongo.client import (
     without_credentials,
 )
 from harness.server import start_server
-from tests.integration.test_mongo_wire import NAMES, by_name, replica_set_hello, start_mock
+from tests.support.mongo_wire import NAMES, by_name, replica_set_hello, start_mock
 
 DB = "hospital_booking"
 UNAUTHORIZED = {"ok": 0, "code": 13, "codeName": "Unauthorized",

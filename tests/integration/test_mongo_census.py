@@ -19,8 +19,8 @@ from app.storage.mongo.documents import (
     appointment_document,
     slot_document_id,
 )
-from tests.integration.test_mongo_documents import legacy, ours
-from tests.integration.test_mongo_wire import (
+from tests.support.mongo_documents import legacy, ours
+from tests.support.mongo_wire import (
     RECV_S,
     Wire,
     cursor,

@@ -7,9 +7,8 @@ shape of the documents (the old app's fields, so its data and ours are counted t
 queries that read them, and the index definitions.
 """
 
-import uuid
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import mongomock
 import pytest
@@ -23,11 +22,9 @@ from app.service import writes
 from app.storage.mongo import MongoRepository
 from app.storage.mongo.documents import appointment_document, from_document, slot_filter
 from app.storage.mongo.indexes import create_indexes
+from tests.support.mongo_documents import DAY, MIDNIGHT, NOW, legacy, ours
 
-DAY = date(2026, 11, 26)
 GOMOTI_DAY = ("gomoti", DAY)
-MIDNIGHT = datetime(2026, 11, 26, tzinfo=UTC)
-NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -44,22 +41,6 @@ def db(client):
 def repo(client):
     return MongoRepository(lambda: client, "hospital_booking", timeout=1.0,
                            hospital_names={"gomoti": "Gomoti Hospital", "moon": "Moon Hospital"})
-
-
-def ours(time="10:00", phone="+8801712345678", status="booked", day=DAY, n=0,
-         hospital=("gomoti", "Gomoti Hospital")) -> Appointment:
-    return Appointment(uuid.uuid4().hex, hospital[0], hospital[1], day, time, status,
-                       "Rahim Uddin", phone, None, None, None, NOW + timedelta(seconds=n))
-
-
-def legacy(time="10:00", status="booked", day=MIDNIGHT, hospital="Gomoti Hospital", **extra):
-    """What the old app's `insertOne({...req.body})` left: no hospital_id, token or created_at."""
-    document = {"_id": ObjectId(), "hospital": hospital, "appointment_date": day,
-                "appointment_time": time, "patient_name": "Legacy",
-                "patient_phone": "01712345678", **extra}
-    if status is not None:
-        document["status"] = status
-    return document
 
 
 def insert(db, *appointments: Appointment) -> None:

@@ -23,9 +23,10 @@ from app.config import Settings
 from app.domain.errors import ConfigError, StoreUnavailable
 from app.service import writes
 from app.storage.mongo import MongoRepository
-from tests.conftest import FIXED_NOW
-from tests.integration.test_mongo_wire import (
-    GOOD,
+from tests.support.admin_key import ADMIN, ADMIN_KEY
+from tests.support.bookings import GOOD
+from tests.support.clock import FIXED_NOW
+from tests.support.mongo_wire import (
     MIDNIGHT,
     PATIENT_ID,
     RECV_S,
@@ -49,7 +50,6 @@ from tests.integration.test_mongo_wire import (
     start_mock,
 )
 
-ADMIN = {"Authorization": "Bearer admin-key-for-tests-0123456789abcd"}
 APPOINTMENT_ID = "5f0c6b2e9d3a4c1b8e7f6a5d4c3b2a19"
 SOURCE_KEY = "Gomoti Hospital|2026-11-26|10:00"
 TARGET_KEY = "Gomoti Hospital|2026-11-26|11:00"
@@ -75,7 +75,7 @@ def primary():
 def http(primary):
     repo = repository_on(primary)
     repo.prepare()
-    settings = Settings.from_env(env={}, admin_api_key="admin-key-for-tests-0123456789abcd",
+    settings = Settings.from_env(env={}, admin_api_key=ADMIN_KEY,
                                  ratelimit_enabled=False)
     yield create_app(settings, repo, now=lambda: FIXED_NOW).test_client()
     repo.close()

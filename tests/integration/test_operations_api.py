@@ -3,8 +3,8 @@ overrides, bulk cancel and the audit trail."""
 
 import pytest
 
-from tests.integration.test_api_validation import GOOD, SLOT_URL
-from tests.integration.test_lifecycle import ADMIN, book, owner, patch
+from tests.support.admin_key import ADMIN
+from tests.support.bookings import GOOD, SLOT_URL, book, owner, patch
 
 pytestmark = pytest.mark.every_engine
 DAY_URL = "/api/hospitals/gomoti/availability?date=2026-11-26"

@@ -8,12 +8,12 @@ import pytest
 
 from app.domain.model import Appointment, Slot
 from app.service import writes
-from tests.integration.test_api_validation import GOOD, post
+from tests.support.admin_key import ADMIN
+from tests.support.bookings import GOOD, post
 
 pytestmark = pytest.mark.every_engine
 
 SPELLINGS = ["01811111111", "8801811111111", "+880 1811-111111", "+8801811111111"]
-ADMIN = {"Authorization": "Bearer admin-key-for-tests-0123456789abcd"}
 DAY = date(2026, 11, 26)
 
 

@@ -6,12 +6,12 @@ from dataclasses import replace
 import pytest
 
 from app import create_app
-from app.api.rate_limits import _storage_config
 from app.config import Settings
-from tests.conftest import FIXED_NOW
-from tests.integration.test_api_validation import GOOD
+from app.storage.rate_counters import rate_counters
+from tests.support.admin_key import ADMIN
+from tests.support.bookings import GOOD
+from tests.support.clock import FIXED_NOW
 
-ADMIN = {"Authorization": "Bearer admin-key-for-tests-0123456789abcd"}
 SLOT = "/api/appointments/availability/gomoti/2026-11-26/10:00"
 
 
@@ -101,9 +101,9 @@ def test_configuration_uses_flask_limiters_names():
 
 
 def test_counters_live_in_the_engines_shared_store(tmp_path):
-    sqlite = _storage_config(Settings(sqlite_path=tmp_path / "b.sqlite3"))
-    assert sqlite["RATELIMIT_STORAGE_URI"] == f"sqlite://{tmp_path}/b.sqlite3.limits"
-    mongo = _storage_config(Settings(mongodb_uri="mongodb://db:27017/?replicaSet=rs0",
-                                     mongodb_db="booking"))
-    assert mongo["RATELIMIT_STORAGE_URI"] == "mongodb://db:27017/?replicaSet=rs0"
-    assert mongo["RATELIMIT_STORAGE_OPTIONS"]["database_name"] == "booking"
+    sqlite = rate_counters(Settings(sqlite_path=tmp_path / "b.sqlite3"))
+    assert sqlite.uri == f"sqlite://{tmp_path}/b.sqlite3.limits"
+    mongo = rate_counters(Settings(mongodb_uri="mongodb://db:27017/?replicaSet=rs0",
+                                   mongodb_db="booking"))
+    assert mongo.uri == "mongodb://db:27017/?replicaSet=rs0"
+    assert mongo.options["database_name"] == "booking"

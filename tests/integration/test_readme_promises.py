@@ -9,11 +9,11 @@ storage engine.
 import pytest
 
 from app.api.schemas import BookingSchema
-from tests.integration.test_api_validation import GOOD, booked, post
+from tests.support.admin_key import ADMIN
+from tests.support.bookings import GOOD, booked, post
 
 pytestmark = pytest.mark.every_engine
 
-ADMIN = {"Authorization": "Bearer admin-key-for-tests-0123456789abcd"}
 KEY = {"Idempotency-Key": "promise-5b1e2c9a-0f3d-4a7e"}
 FULL = {**GOOD, "patient_email": "rahim@example.com", "doctor": "Dr. Karim",
         "notes": "First visit"}

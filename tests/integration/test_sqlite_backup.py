@@ -14,8 +14,8 @@ from app.storage.base import BackupUnusable, StoreInUse
 from app.storage.sqlite import SqliteRepository
 from app.telemetry.logs import store_failure_cause
 from app.wiring import booking_service
-from tests.integration.test_sqlite_repository import SLOT, appointment
 from tests.support.engines import SqliteStore
+from tests.support.sqlite_slot import SLOT, appointment
 
 HOLD_SCRIPT = """
 import sys, time

@@ -9,9 +9,7 @@ import stat
 import tempfile
 import threading
 import time
-import uuid
 from contextlib import closing
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -19,21 +17,14 @@ import pytest
 from app.config import Settings
 from app.domain.errors import DuplicateBooking, SlotFull, StoreNotReady, StoreUnavailable
 from app.domain.hospitals import Hospitals
-from app.domain.model import Appointment, Slot
+from app.domain.model import Slot
 from app.service import writes
 from app.storage import open_repository, pin_store
 from app.storage.sqlite import SqliteRepository
 from app.storage.sqlite_files import file_identity, writable
 from tests.support.load import run_together
 from tests.support.processes import assert_one_connection_per_thread_and_process, in_a_child
-
-SLOT = Slot("gomoti", "Gomoti Hospital", date(2026, 11, 26), "10:00", capacity=15)
-
-
-def appointment(n: int, slot: Slot = SLOT) -> Appointment:
-    return Appointment(uuid.uuid4().hex, slot.hospital_id, slot.hospital_name, slot.date,
-                       slot.time, "booked", f"P{n}", f"+88017{n:08d}", None, None, None,
-                       datetime.now(UTC))
+from tests.support.sqlite_slot import SLOT, appointment
 
 
 def book_many(path, first, n, results):

@@ -7,8 +7,8 @@ import pytest
 from app import create_app
 from app.config import Settings
 from app.domain.errors import ConfigError
-from tests.integration.test_api_validation import GOOD, SLOT_URL, booked
-from tests.integration.test_lifecycle import ADMIN, book, owner, patch
+from tests.support.admin_key import ADMIN
+from tests.support.bookings import GOOD, SLOT_URL, book, booked, owner, patch
 
 pytestmark = pytest.mark.every_engine
 # 15:31 in Dhaka on the 26th: the 10:00 slot of GOOD has started.

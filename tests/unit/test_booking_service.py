@@ -2,8 +2,6 @@
 
 import base64
 from datetime import UTC, date, datetime
-from datetime import time as clock_time
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -15,47 +13,18 @@ from app.domain.errors import (
     SlotFull,
     ValidationFailed,
 )
-from app.domain.hospitals import Hospital, Hospitals
 from app.domain.model import Appointment
-from app.service import BookingService
 from app.service.commands import (
     AppointmentFilter,
-    BookSlot,
     CancelAppointment,
     ChangeStatus,
     Reschedule,
 )
 from app.service.tokens import secret_hash
-from tests.support.memory import MemoryRepository
+from tests.support.admin_key import ADMIN_KEY as ADMIN
+from tests.support.clinic import DAY, NOW, booking
 
-CLINIC = Hospital(id="clinic", name="Small Clinic", max_per_slot=2, closed_weekdays=(4,),
-                  opens=clock_time(9), closes=clock_time(17), slot_minutes=30,
-                  timezone=ZoneInfo("Asia/Dhaka"), horizon_days=60)
-# Wednesday 14:00 in Dhaka; the 26th is a Thursday, the 27th a Friday (closed).
-NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
-DAY = date(2026, 11, 26)
-ADMIN = "admin-key"
 KEY = "retry-key-7c9e6679-7425"
-
-
-@pytest.fixture
-def clock():
-    return [NOW]
-
-
-@pytest.fixture
-def repository():
-    return MemoryRepository()
-
-
-@pytest.fixture
-def service(repository, clock):
-    return BookingService(Hospitals([CLINIC]), repository, ADMIN, lambda: clock[0])
-
-
-def booking(phone="+8801712345678", time="10:00", day=DAY, **fields) -> BookSlot:
-    return BookSlot(**{"hospital": "clinic", "date": day, "appointment_time": time,
-                       "patient_name": "Rahim Uddin", "patient_phone": phone, **fields})
 
 
 def test_booking_answers_the_appointment_and_a_token_of_which_only_the_hash_is_stored(

@@ -6,7 +6,7 @@ from app.config.hospitals import load_hospitals
 from app.domain.capacity import DayAvailability, SlotAvailability
 from app.domain.operations import SlotRules
 from app.domain.schedule import day_offer
-from tests.unit.test_hospitals import SHIPPED
+from tests.support.hospitals import SHIPPED
 
 GOMOTI = load_hospitals(SHIPPED).get("gomoti")
 THURSDAY, FRIDAY = date(2026, 11, 26), date(2026, 11, 27)

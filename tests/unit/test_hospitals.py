@@ -4,11 +4,10 @@ from datetime import date
 
 import pytest
 
-from app.config import ROOT
 from app.config.hospitals import load_hospitals
 from app.domain.errors import ConfigError, UnknownHospital
+from tests.support.hospitals import SHIPPED
 
-SHIPPED = ROOT / "config" / "hospitals.toml"
 VALID = """
 [defaults]
 closed_weekdays = ["Friday"]
@@ -116,3 +115,48 @@ def test_an_unknown_hospital_names_the_ones_that_exist():
     assert raised.value.extra["hospitals"] == [
         {"id": "gomoti", "name": "Gomoti Hospital"}, {"id": "moon", "name": "Moon Hospital"},
         {"id": "al-sefa", "name": "Al-Sefa Hospital"}]
+
+
+@pytest.mark.parametrize("text, where, problem", [
+    (VALID.replace('opens = "09:00"', 'opens = "9am"'), "[defaults]",
+     "opens must be a time of day HH:MM such as '09:00', got '9am'"),
+    (VALID + 'opens = "9am"\n', "hospital 'gomoti'",
+     "opens must be a time of day HH:MM such as '09:00', got '9am'"),
+    (VALID.replace("horizon_days = 60", 'horizon_days = "sixty"'), "[defaults]",
+     "horizon_days must be a positive integer, got 'sixty'"),
+    (VALID.replace("max_per_slot = 15", "max_per_slot = true"), "hospital 'gomoti'",
+     "max_per_slot must be a positive integer, got True"),
+    (VALID.replace("Asia/Dhaka", "Mars/Base"), "[defaults]",
+     "timezone must be an IANA time zone such as 'Asia/Dhaka', got 'Mars/Base'"),
+    (VALID + 'closed_dates = [{date = 2026-12-16, reason = ""}]\n', "hospital 'gomoti'",
+     "closed_dates[0].reason must be a non-empty string, got ''"),
+    (VALID + 'closed_dates = [{date = "16 Dec", reason = "Victory Day"}]\n', "hospital 'gomoti'",
+     "closed_dates[0].date must be a date YYYY-MM-DD, got '16 Dec'"),
+    (VALID + 'closed_dates = [{date = 2026-12-16, reason = "V", why = 1}]\n', "hospital 'gomoti'",
+     "unknown key 'closed_dates[0].why'; the keys that exist: date, reason"),
+])
+def test_a_bad_value_is_named_with_file_place_key_value_and_what_is_expected(
+        tmp_path, text, where, problem):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as raised:
+        load_hospitals(path)
+    assert str(raised.value) == f"hospitals config {path}, {where}: {problem}"
+
+
+def test_every_problem_of_a_hospital_is_named_in_one_line(tmp_path):
+    text = VALID.replace("max_per_slot = 15", "max_per_slot = 0\nslot_minutes = 0\n"
+                                              'phone_region = "Bangladesh"')
+    with pytest.raises(ConfigError) as raised:
+        load_hospitals(write(tmp_path, text))
+    message = str(raised.value)
+    assert "\n" not in message
+    assert ("max_per_slot must be a positive integer, got 0; slot_minutes must be a positive "
+            "integer, got 0; phone_region must be a region code such as 'BD', got "
+            "'Bangladesh'") in message
+
+
+def test_closed_dates_are_read_as_toml_dates_or_iso_strings(tmp_path):
+    text = VALID + ('closed_dates = [{date = 2026-12-16, reason = " Victory Day "}, '
+                    '{date = "2026-03-26", reason = "Independence Day"}]\n')
+    assert load_hospitals(write(tmp_path, text)).get("gomoti").closed_dates == (
+        (date(2026, 12, 16), "Victory Day"), (date(2026, 3, 26), "Independence Day"))

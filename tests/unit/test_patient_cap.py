@@ -11,25 +11,15 @@ from app.domain.errors import PatientLimitReached
 from app.domain.hospitals import Hospitals
 from app.service import BookingService
 from app.service.commands import BookSlot, CancelAppointment, Reschedule
-from tests.support.memory import MemoryRepository
-from tests.unit.test_booking_service import ADMIN, CLINIC, DAY, NOW, booking
+from tests.support.admin_key import ADMIN_KEY as ADMIN
+from tests.support.clinic import CLINIC, DAY, booking
 
 OTHER = replace(CLINIC, id="other", name="Other Clinic")
 
 
 @pytest.fixture
-def clock():
-    return [NOW]
-
-
-@pytest.fixture
-def repository():
-    return MemoryRepository()
-
-
-@pytest.fixture
-def service(repository, clock):
-    return BookingService(Hospitals([CLINIC, OTHER]), repository, ADMIN, lambda: clock[0])
+def hospitals():
+    return Hospitals([CLINIC, OTHER])
 
 
 def book_at(service, time, phone="01712345678", **fields):

@@ -7,7 +7,7 @@ import pytest
 from app.config.hospitals import load_hospitals
 from app.domain.errors import HospitalClosed, ValidationFailed
 from app.domain.schedule import bookable_slot, has_started
-from tests.unit.test_hospitals import SHIPPED
+from tests.support.hospitals import SHIPPED
 
 GOMOTI = load_hospitals(SHIPPED).get("gomoti")
 # 2026-11-25 12:00 UTC is 18:00 in Dhaka (UTC+6), a Wednesday.
