@@ -7,15 +7,9 @@ server must overbook, which proves the concurrency tests can fail.
 from app import create_app as create_real_app
 from app.config import Settings
 from app.config.hospitals import load_hospitals
-from app.storage.sqlite import SqliteRepository, _insert
+from app.storage import open_repository
 from app.telemetry.booking import ObservedBookingService
 from app.wiring import install_service
-
-
-class UnguardedRepository(SqliteRepository):
-    def book(self, slot, appointment, token_hash, idempotency=None, by=None, cap=None):
-        with self._write() as conn:
-            _insert(conn, appointment, token_hash)
 
 
 class UncheckedBookingService(ObservedBookingService):
@@ -24,11 +18,15 @@ class UncheckedBookingService(ObservedBookingService):
     def _refuse_when_shown_full(self, slot):
         pass
 
+    def _store_booking(self, slot, appointment, token_hash, entry, cap):
+        """An insert in a transaction of its own: no slot write, no rule."""
+        self.repository.run(lambda uow: uow.add_appointment(appointment, token_hash))
+
 
 def create_app():
     settings = Settings.from_env()
-    hospitals, repository = load_hospitals(settings.hospitals_config), UnguardedRepository(
-        settings.sqlite_path)
+    hospitals = load_hospitals(settings.hospitals_config)
+    repository = open_repository(settings, hospitals)
     app = create_real_app(settings, repository)
     install_service(app, UncheckedBookingService(hospitals, repository,
                                                  settings.admin_api_key))

@@ -9,24 +9,31 @@ from dataclasses import replace
 
 from app import create_app as create_real_app
 from app.config import Settings
-from app.storage import sqlite
-from app.storage.sqlite import SqliteRepository
+from app.config.hospitals import load_hospitals
+from app.domain import slot as aggregate
+from app.storage import open_repository
+from app.telemetry.booking import ObservedBookingService
+from app.wiring import install_service
 
-# Inside the transaction, ignore the slot row's override: the early read decides.
-sqlite.capacity_in_force = lambda configured, rules: configured
+# Inside the transaction, ignore the slot record's override: the early read decides.
+aggregate.capacity_in_force = lambda configured, rules: configured
 # How long a read stays in use before the write (a cache would keep it for its whole life).
 STALE_FOR_S = 0.02
 
 
-class EarlyReadRepository(SqliteRepository):
-    def book(self, slot, appointment, token_hash, idempotency=None, by=None, cap=None):
-        rules = self.slot_rules(slot.hospital_id, slot.date).get(slot.key)
+class EarlyReadService(ObservedBookingService):
+    def _store_booking(self, slot, appointment, token_hash, entry, cap):
+        rules = self.repository.slot_rules(slot.hospital_id, slot.date).get(slot.key)
         if rules is not None and rules.capacity is not None:
             slot = replace(slot, capacity=rules.capacity)
         time.sleep(STALE_FOR_S)
-        return super().book(slot, appointment, token_hash, idempotency, by, cap)
+        return super()._store_booking(slot, appointment, token_hash, entry, cap)
 
 
 def create_app():
     settings = Settings.from_env()
-    return create_real_app(settings, EarlyReadRepository(settings.sqlite_path))
+    hospitals = load_hospitals(settings.hospitals_config)
+    repository = open_repository(settings, hospitals)
+    app = create_real_app(settings, repository)
+    install_service(app, EarlyReadService(hospitals, repository, settings.admin_api_key))
+    return app

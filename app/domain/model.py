@@ -3,6 +3,8 @@
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+from app.domain.errors import IdempotencyKeyReused
+
 #: A new booking's status, and the only status that gives its seat back (see policy.py).
 BOOKED = "booked"
 CANCELLED = "cancelled"
@@ -91,6 +93,13 @@ class IdempotencyEntry:
     response: dict
     sealed_token: str
     created_at: datetime
+
+    def replaying(self, fingerprint: str) -> "IdempotencyEntry":
+        """This entry, to replay to a retry of the same request; IdempotencyKeyReused when
+        another request body comes with its key."""
+        if fingerprint != self.fingerprint:
+            raise IdempotencyKeyReused()
+        return self
 
 
 @dataclass(frozen=True)

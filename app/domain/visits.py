@@ -24,8 +24,9 @@ def check_transition(current: str, wanted: str, slot_started: bool) -> None:
 def ensure_patient_may_change(status: str, wanted: str) -> None:
     """Raise InvalidTransition once a visit is recorded: it is staff's business from then on.
 
-    Each engine checks it again inside its cancel and move transaction, on the row it read
-    there, so a check-in committed after the service's own read still wins."""
+    The cancel and move use cases (app.service.writes) check it again inside their unit of
+    work, on the appointment read there, so a check-in committed after the service's own read
+    still wins."""
     if status in VISIT_STATUSES:
         raise InvalidTransition(status, wanted)
 

@@ -30,7 +30,7 @@ from app.domain.model import (
 from app.domain.operations import ADMIN, PATIENT, Actor, SlotRules
 from app.domain.policy import IDEMPOTENCY_KEY_LIFETIME
 from app.domain.store_check import StoreReport
-from app.service import tokens
+from app.service import tokens, writes
 from app.service.commands import (
     AppointmentFilter,
     BookSlot,
@@ -164,9 +164,9 @@ class BookingService(HospitalOperations):
         """Looked up before the rules, so a retry replays even once its slot has started."""
         if command.idempotency_key is None:
             return None
-        return self.repository.replay(tokens.key_hash(command.idempotency_key),
-                                      tokens.fingerprint(command.body()),
-                                      self._now() - IDEMPOTENCY_KEY_LIFETIME)
+        return writes.replay(self.repository, tokens.key_hash(command.idempotency_key),
+                             tokens.fingerprint(command.body()),
+                             self._now() - IDEMPOTENCY_KEY_LIFETIME)
 
     def _book_new(self, command: BookSlot) -> Booked:
         hospital = self.hospitals.get(command.hospital)
@@ -179,12 +179,18 @@ class BookingService(HospitalOperations):
         appointment = self._new_appointment(slot, command, phone)
         token = secrets.token_urlsafe(32)
         entry = self._idempotency_entry(command, appointment, token)
-        earlier = self.repository.book(slot, appointment, tokens.secret_hash(token), entry,
-                                       by=Actor(PATIENT, appointment.created_at),
-                                       cap=self._patient_cap(hospital, command.bearer))
+        earlier = self._store_booking(slot, appointment, tokens.secret_hash(token), entry,
+                                      self._patient_cap(hospital, command.bearer))
         if earlier:
             return _replayed(earlier, command.idempotency_key)
         return Booked(appointment, token)
+
+    def _store_booking(self, slot: Slot, appointment: Appointment, token_hash: str,
+                       entry: IdempotencyEntry | None,
+                       cap: PatientCap | None) -> IdempotencyEntry | None:
+        """The booking's transaction (the seam the harness's unsafe controls replace)."""
+        return writes.book(self.repository, slot, appointment, token_hash, entry,
+                           Actor(PATIENT, appointment.created_at), cap)
 
     def _refuse_when_shown_full(self, slot: Slot) -> None:
         """A cheap refusal: a slot that reads already show closed, or full under the capacity
@@ -229,8 +235,8 @@ class BookingService(HospitalOperations):
 
     def cancel(self, command: CancelAppointment) -> Cancelled:
         _not_visited(self._authorized(command.appointment_id, command.bearer), CANCELLED)
-        appointment, freed = self.repository.cancel(command.appointment_id,
-                                                     self._actor(command.bearer))
+        appointment, freed = writes.cancel(self.repository, command.appointment_id,
+                                           self._actor(command.bearer))
         return Cancelled(appointment, freed)
 
     def reschedule(self, command: Reschedule) -> Appointment:
@@ -240,8 +246,10 @@ class BookingService(HospitalOperations):
         hospital = self.hospitals.get(command.hospital or current.hospital_id or current.hospital)
         target = schedule.bookable_slot(hospital, command.date, command.appointment_time,
                                         self._now())
-        return self.repository.reschedule(command.appointment_id, target,
-                                          self._actor(command.bearer))
+        # A move into another hospital is a new seat there: that hospital's cap applies.
+        return writes.reschedule(self.repository, command.appointment_id, target,
+                                 self._actor(command.bearer),
+                                 self._patient_cap(hospital, command.bearer))
 
     def change_status(self, command: ChangeStatus) -> Appointment:
         """Staff record a visit; the rules (visits.TRANSITIONS) decide what may follow what."""
@@ -251,8 +259,8 @@ class BookingService(HospitalOperations):
         started = schedule.has_started(hospital, current.date, current.appointment_time,
                                        self._now())
         visits.check_transition(current.status, command.status, started)
-        return self.repository.set_status(current.id, current.status, command.status,
-                                          Actor(ADMIN, self._now()))
+        return writes.set_status(self.repository, current.id, current.status, command.status,
+                                 Actor(ADMIN, self._now()))
 
     def search(self, wanted: AppointmentFilter, bearer: str | None) -> AppointmentPage:
         self.require_admin(bearer)

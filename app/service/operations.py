@@ -10,6 +10,7 @@ from app.domain.errors import ValidationFailed
 from app.domain.hospitals import Hospital, Hospitals
 from app.domain.model import Appointment, AppointmentQuery, SlotKey
 from app.domain.operations import Actor, AuditEntry, Closure
+from app.service import writes
 from app.service.commands import AddClosure, AuditQuery, SetCapacity
 from app.service.results import CapacitySet, ClosureAdded
 from app.storage.base import Repository
@@ -32,18 +33,18 @@ class HospitalOperations:
                  if closure.covers(t)]
         if not slots:
             raise ValidationFailed({"start": ["The time range covers no slot."]})
-        return ClosureAdded(closure, self.repository.add_closure(closure, slots,
-                                                                 Actor(actor, self._now())))
+        return ClosureAdded(closure, writes.add_closure(self.repository, closure, slots,
+                                                        Actor(actor, self._now())))
 
     def closures(self, hospital_ref: str, day: date | None = None) -> list[Closure]:
         return self.repository.closures(self.hospitals.get(hospital_ref).id, day)
 
     def remove_closure(self, closure_id: str, actor: str) -> Closure:
-        return self.repository.remove_closure(closure_id, Actor(actor, self._now()))
+        return writes.remove_closure(self.repository, closure_id, Actor(actor, self._now()))
 
     def cancel_closed(self, closure_id: str, actor: str) -> list[Appointment]:
         """The explicit bulk cancel of a closure's bookings (never done by closing)."""
-        return self.repository.cancel_closed(closure_id, Actor(actor, self._now()))
+        return writes.cancel_closed(self.repository, closure_id, Actor(actor, self._now()))
 
     def set_capacity(self, command: SetCapacity, actor: str) -> CapacitySet:
         """Staff change capacity at once for every worker; bookings over it stay (reported)."""
@@ -53,8 +54,8 @@ class HospitalOperations:
         if command.time and command.time not in hospital.slot_times():
             raise ValidationFailed({"time": ["Not a slot of this hospital."]})
         keys = [SlotKey(hospital.id, command.date, t) for t in times]
-        counts = self.repository.set_capacity(keys, command.capacity,
-                                              Actor(actor, self._now()))
+        counts = writes.set_capacity(self.repository, keys, command.capacity,
+                                     Actor(actor, self._now()))
         capacity = hospital.max_per_slot if command.capacity is None else command.capacity
         return CapacitySet(command.capacity, tuple(
             SlotAvailability(hospital.id, key.date, key.time, capacity, counts[key])

@@ -1,20 +1,15 @@
-"""The repository interface every storage engine implements.
+"""What every storage engine offers: units of work and reads, no business rule.
 
-Each engine keeps the whole booking invariant in its own module: a booking transaction first
-writes the slot's own row/document (so concurrent bookers of one slot are serialized), then
-counts the slot's active appointments, and inserts only while the count is below capacity; the
-per-patient cap follows the same pattern with the patient's own row/document.
-
-Engines take the domain's values (Slot, SlotKey, AppointmentQuery, IdempotencyEntry) and policies
-(app.domain.policy: COUNTED_STATUSES, IDEMPOTENCY_KEY_LIFETIME); a new method is added here, in
-sqlite.py, in mongo.py and in the in-memory engine of tests/support, and proven once for all of
-them in tests/contract.
+The use cases are written once, in app.service.writes, over a UnitOfWork; the rules are the
+domain's (app.domain.slot's aggregate, visits, capacity). An engine stores and reads: its unit
+of work is one transaction (SQLite: the write gate, then BEGIN IMMEDIATE; MongoDB:
+with_transaction, snapshot reads, majority commit), proven for every engine in tests/contract.
 """
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -28,7 +23,10 @@ from app.domain.model import (
     SlotKey,
     StoredPhone,
 )
-from app.domain.operations import PATIENT, Actor, AuditEntry, Closure, SlotRules
+from app.domain.operations import AuditEntry, Closure, SlotRules
+from app.domain.slot import SlotAggregate
+
+T = TypeVar("T")
 
 T = TypeVar("T")
 
@@ -52,32 +50,101 @@ class BackupInfo:
     appointments: int
 
 
+class UnitOfWork(ABC):
+    """One transaction's storage (app.service.writes runs each use case over one): plain
+    reads and writes, no rule. Whatever a unit of work writes is committed together or not
+    at all; the slot's record is written by `load_slot` before anything else of that slot."""
+
+    def load_slot(self, key: SlotKey) -> SlotAggregate:
+        """The slot as an aggregate, loaded by writing its record first (the write that
+        serializes the slot's writers); its count and patients are read when asked."""
+        return SlotAggregate(key, self.claim_slot(key), lambda: self.seats_taken(key),
+                             lambda phone: self.has_patient(key, phone))
+
+    def slot_key_of(self, appointment: Appointment) -> SlotKey:
+        """The key of the slot `appointment` holds (MongoDB resolves the old app's names)."""
+        return appointment.slot_key
+
+    @abstractmethod
+    def claim_slot(self, key: SlotKey) -> SlotRules:
+        """Write the slot's record (version + 1, created if missing); what it holds."""
+
+    @abstractmethod
+    def seats_taken(self, key: SlotKey) -> int:
+        """Appointments in the slot whose status is one of COUNTED_STATUSES."""
+
+    @abstractmethod
+    def has_patient(self, key: SlotKey, phone: str) -> bool:
+        """A counted appointment in the slot has this phone."""
+
+    @abstractmethod
+    def save_slot(self, slot: SlotAggregate) -> None:
+        """Write `slot.changed` (its capacity override, its closure) into the slot's record."""
+
+    @abstractmethod
+    def slot_times(self, hospital_id: str, day: date) -> list[str]:
+        """The times of the day's slot records, in order."""
+
+    @abstractmethod
+    def claim_patient(self, hospital_id: str, phone: str, cap: PatientCap) -> int:
+        """Write the patient's record (serializing one phone's changes like a slot's), then
+        count their appointments at the hospital that count toward `cap`."""
+
+    @abstractmethod
+    def appointment(self, appointment_id: str) -> Appointment:
+        """The stored appointment; AppointmentNotFound."""
+
+    @abstractmethod
+    def add_appointment(self, appointment: Appointment, token_hash: str) -> None: ...
+
+    @abstractmethod
+    def save_status(self, appointment: Appointment) -> None:
+        """Store the appointment's (new) status."""
+
+    @abstractmethod
+    def move(self, appointment: Appointment, target: Slot) -> None: ...
+
+    @abstractmethod
+    def awaiting_visit(self, key: SlotKey) -> list[Appointment]:
+        """The slot's appointments whose status is not in NOT_AWAITING_VISIT."""
+
+    @abstractmethod
+    def closure(self, closure_id: str) -> Closure:
+        """ClosureNotFound."""
+
+    @abstractmethod
+    def add_closure(self, closure: Closure) -> None: ...
+
+    @abstractmethod
+    def delete_closure(self, closure_id: str) -> None: ...
+
+    @abstractmethod
+    def day_closures(self, hospital_id: str, day: date) -> list[Closure]:
+        """By start, then id."""
+
+    @abstractmethod
+    def audit(self, entry: AuditEntry) -> None: ...
+
+    @abstractmethod
+    def live_entry(self, key_hash: str, since: datetime) -> IdempotencyEntry | None:
+        """The idempotency entry stored under `key_hash` since `since` (an expired one is
+        removed, so the key can be stored again)."""
+
+    @abstractmethod
+    def add_entry(self, entry: IdempotencyEntry) -> None: ...
+
+
 class Repository(ABC):
-    """Every write appends its audit entries (app.domain.operations) in its own transaction,
-    as `by` (default: a patient, now)."""
+    """An engine: units of work for the use cases (app.service.writes), and the reads."""
 
     @abstractmethod
-    def book(self, slot: Slot, appointment: Appointment, token_hash: str,
-             idempotency: IdempotencyEntry | None = None,
-             by: Actor | None = None, cap: PatientCap | None = None
-             ) -> IdempotencyEntry | None:
-        """Store `appointment` in `slot` if the slot is open and a seat is free under the
-        capacity in force (its override, read in the transaction, else `slot.capacity`), and
-        the patient is below `cap`; else raise HospitalClosed, SlotFull or PatientLimitReached.
-
-        With `cap`, the same transaction then writes the patient's own row/document (hospital,
-        phone), so concurrent bookings by one phone are serialized like bookers of one slot,
-        counts the patient's upcoming appointments there and raises PatientLimitReached at
-        `cap.limit`.
-
-        With `idempotency`, a live entry under the same key is returned instead (a replay,
-        nothing written) or IdempotencyKeyReused raised when its fingerprint differs.
-        """
+    def run(self, work: Callable[[UnitOfWork], T]) -> T:
+        """`work` in one transaction, committed when it returns, rolled back when it raises.
+        MongoDB may run it again (TransientTransactionError): it has no other effect."""
 
     @abstractmethod
-    def replay(self, key_hash: str, fingerprint: str, since: datetime) -> IdempotencyEntry | None:
-        """The entry stored under `key_hash` since `since` (IdempotencyKeyReused when its
-        fingerprint differs), or None. Read-only."""
+    def idempotency_entry(self, key_hash: str, since: datetime) -> IdempotencyEntry | None:
+        """The entry stored under `key_hash` since `since`, or None. Read-only."""
 
     @abstractmethod
     def slot_count(self, key: SlotKey) -> int:
@@ -91,32 +158,6 @@ class Repository(ABC):
     def get(self, appointment_id: str) -> tuple[Appointment, str | None] | None:
         """The appointment and its access-token hash, or None."""
 
-    @abstractmethod
-    def cancel(self, appointment_id: str, by: Actor | None = None) -> tuple[Appointment, bool]:
-        """Cancel in one transaction that writes the slot; (appointment, whether a seat was freed).
-
-        Raises AppointmentNotFound, or InvalidTransition when the status read in that
-        transaction is a recorded visit (visits.ensure_patient_may_change).
-        """
-
-    @abstractmethod
-    def reschedule(self, appointment_id: str, target: Slot, by: Actor | None = None
-                   ) -> Appointment:
-        """Move an active booking into `target` in one transaction writing both slots.
-
-        Raises AppointmentNotFound, AppointmentCancelled, InvalidTransition (a recorded visit,
-        read in that transaction), HospitalClosed, SlotFull or DuplicateBooking.
-        """
-
-    @abstractmethod
-    def set_status(self, appointment_id: str, expected: str, status: str,
-                   by: Actor | None = None) -> Appointment:
-        """Change the status from `expected` to `status` (a visit status: the seat stays held).
-
-        Raises AppointmentNotFound, or InvalidTransition when the stored status is no longer
-        `expected` (another writer got there first).
-        """
-
     # -- hospital operations (staff) -----------------------------------------------------------
 
     @abstractmethod
@@ -124,30 +165,8 @@ class Repository(ABC):
         """Slots of a day (None: every day) with a capacity override or a closure."""
 
     @abstractmethod
-    def add_closure(self, closure: Closure, slots: list[SlotKey], by: Actor) -> int:
-        """Store `closure` and close `slots` (those it covers), writing each slot; the number
-        of active (counted) bookings they hold, none of which is cancelled."""
-
-    @abstractmethod
     def closures(self, hospital_id: str, day: date | None = None) -> list[Closure]:
         """The hospital's run-time closures (of one day, or all), by date and start."""
-
-    @abstractmethod
-    def remove_closure(self, closure_id: str, by: Actor) -> Closure:
-        """Delete a closure and reopen its slots (unless another closure covers them).
-
-        Raises ClosureNotFound."""
-
-    @abstractmethod
-    def cancel_closed(self, closure_id: str, by: Actor) -> list[Appointment]:
-        """Cancel the bookings still awaiting their visit in a closure's slots, the closure's
-        reason in each audit entry; the cancelled appointments. Raises ClosureNotFound."""
-
-    @abstractmethod
-    def set_capacity(self, slots: list[SlotKey], capacity: int | None,
-                     by: Actor) -> dict[SlotKey, int]:
-        """Write each slot with its new capacity (None: back to the hospital's), serialized
-        with bookings; the count of active bookings per slot (nothing is cancelled)."""
 
     @abstractmethod
     def audit_trail(self, appointment_id: str | None = None,
@@ -202,6 +221,3 @@ class Repository(ABC):
         """Release connections (tests and shutdown)."""
 
 
-def acting(by: Actor | None) -> Actor:
-    """Who writes: the given actor, else a patient now (the patient-facing calls)."""
-    return by or Actor(PATIENT, datetime.now(UTC))

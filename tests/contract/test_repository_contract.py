@@ -1,4 +1,6 @@
-"""The Repository contract, run on every available engine against the same expectations.
+"""The Repository contract, run on every available engine against the same expectations:
+each engine's unit of work (atomic, serialized per slot at its record, the slot loaded by
+writing it), and the use cases of app.service.writes written once over it.
 
 SQLite always runs; MongoDB runs against a real replica set (MONGODB_TEST_URI, or
 testcontainers when a Docker engine answers) and is skipped with the reason otherwise. What
@@ -8,8 +10,10 @@ the Mongo engine sends on the wire is pinned separately against a scripted prima
 """
 
 import uuid
+from contextlib import nullcontext
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
+from time import sleep
 
 import pytest
 
@@ -32,31 +36,16 @@ from app.domain.model import (
     Slot,
     SlotKey,
 )
-from app.domain.operations import Actor, Closure, SlotRules
+from app.domain.operations import Actor, Closure, SlotRules, change
+from app.service import writes
 from tests.support.load import run_together
+from tests.support.memory import MemoryRepository
+from tests.support.slots import DAY, NOW, appointment, book, slot
 
 pytestmark = pytest.mark.every_engine
 
-DAY = date(2026, 11, 26)
 GOMOTI_DAY = ("gomoti", DAY)
-NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 STAFF = Actor("admin", NOW)
-
-
-def slot(time="10:00", capacity=15, hospital=("gomoti", "Gomoti Hospital"), day=DAY) -> Slot:
-    return Slot(hospital[0], hospital[1], day, time, capacity)
-
-
-def appointment(target: Slot, n: int, created_at: datetime = NOW) -> Appointment:
-    return Appointment(uuid.uuid4().hex, target.hospital_id, target.hospital_name, target.date,
-                       target.time, "booked", f"Patient {n}", f"+88017{n:08d}", None, None, None,
-                       created_at + timedelta(seconds=n))
-
-
-def book(repository, target: Slot, n: int, token_hash: str = "hash") -> Appointment:
-    made = appointment(target, n)
-    assert repository.book(target, made, token_hash) is None
-    return made
 
 
 def entry(key: str, fingerprint: str = "f1", created_at: datetime = NOW) -> IdempotencyEntry:
@@ -104,7 +93,7 @@ def test_day_counts_group_active_bookings_per_time(repository):
     book(repository, slot("11:00"), 10)
     book(repository, slot("10:00", hospital=("moon", "Moon Hospital")), 20)
     book(repository, slot("10:00", day=DAY + timedelta(days=1)), 30)
-    repository.cancel(first[0].id)
+    writes.cancel(repository, first[0].id)
     assert repository.day_counts("gomoti", DAY) == {"10:00": 2, "11:00": 1}
 
 
@@ -120,7 +109,7 @@ def test_same_patient_twice_in_a_slot_is_refused_another_slot_is_fine(repository
 
 def test_patient_may_book_again_after_cancelling(repository):
     first = book(repository, slot(), 1)
-    repository.cancel(first.id)
+    writes.cancel(repository, first.id)
     book(repository, slot(), 1)
     assert repository.slot_count(slot().key) == 1
 
@@ -140,9 +129,9 @@ def test_get_returns_the_appointment_and_its_token_hash(repository):
 def test_cancel_frees_exactly_one_seat_and_twice_frees_none(repository):
     made = book(repository, slot(), 1)
     book(repository, slot(), 2)
-    cancelled, freed = repository.cancel(made.id)
+    cancelled, freed = writes.cancel(repository, made.id)
     assert (cancelled.status, freed) == ("cancelled", True)
-    again, freed_again = repository.cancel(made.id)
+    again, freed_again = writes.cancel(repository, made.id)
     assert (again.status, freed_again) == ("cancelled", False)
     assert repository.slot_count(slot().key) == 1
     assert repository.get(made.id)[0].status == "cancelled"
@@ -150,16 +139,16 @@ def test_cancel_frees_exactly_one_seat_and_twice_frees_none(repository):
 
 def test_unknown_appointment_cannot_be_cancelled_or_moved(repository):
     with pytest.raises(AppointmentNotFound):
-        repository.cancel(uuid.uuid4().hex)
+        writes.cancel(repository, uuid.uuid4().hex)
     with pytest.raises(AppointmentNotFound):
-        repository.reschedule(uuid.uuid4().hex, slot("11:00"))
+        writes.reschedule(repository, uuid.uuid4().hex, slot("11:00"))
 
 
 # -- reschedule -------------------------------------------------------------------------------
 
 def test_reschedule_moves_one_seat(repository):
     made = book(repository, slot(), 1)
-    moved = repository.reschedule(made.id, slot("11:00"))
+    moved = writes.reschedule(repository, made.id, slot("11:00"))
     assert (moved.id, moved.appointment_time) == (made.id, "11:00")
     assert (repository.slot_count(slot().key), repository.slot_count(slot("11:00").key)) == (0, 1)
     assert repository.get(made.id)[0].appointment_time == "11:00"
@@ -168,14 +157,14 @@ def test_reschedule_moves_one_seat(repository):
 def test_reschedule_to_another_hospital(repository):
     made = book(repository, slot(), 1)
     target = slot(hospital=("moon", "Moon Hospital"), capacity=20)
-    moved = repository.reschedule(made.id, target)
+    moved = writes.reschedule(repository, made.id, target)
     assert (moved.hospital_id, moved.hospital) == ("moon", "Moon Hospital")
     assert (repository.slot_count(slot().key), repository.slot_count(target.key)) == (0, 1)
 
 
 def test_reschedule_into_the_same_slot_changes_nothing(repository):
     made = book(repository, slot(), 1)
-    assert repository.reschedule(made.id, slot()) == made
+    assert writes.reschedule(repository, made.id, slot()) == made
     assert repository.slot_count(slot().key) == 1
 
 
@@ -185,7 +174,7 @@ def test_reschedule_into_a_full_slot_is_refused_and_nothing_moves(repository):
         book(repository, full, n)
     made = book(repository, slot(), 9)
     with pytest.raises(SlotFull) as refused:
-        repository.reschedule(made.id, full)
+        writes.reschedule(repository, made.id, full)
     assert refused.value.extra == {"current_bookings": 2, "max_capacity": 2}
     assert (repository.slot_count(slot().key), repository.slot_count(full.key)) == (1, 2)
 
@@ -194,15 +183,15 @@ def test_reschedule_next_to_the_same_patient_is_refused(repository):
     book(repository, slot("11:00"), 1)
     made = book(repository, slot(), 1)
     with pytest.raises(DuplicateBooking):
-        repository.reschedule(made.id, slot("11:00"))
+        writes.reschedule(repository, made.id, slot("11:00"))
     assert repository.get(made.id)[0].appointment_time == "10:00"
 
 
 def test_cancelled_appointment_cannot_be_rescheduled(repository):
     made = book(repository, slot(), 1)
-    repository.cancel(made.id)
+    writes.cancel(repository, made.id)
     with pytest.raises(AppointmentCancelled):
-        repository.reschedule(made.id, slot("11:00"))
+        writes.reschedule(repository, made.id, slot("11:00"))
     assert repository.slot_count(slot("11:00").key) == 0
 
 
@@ -211,24 +200,24 @@ def test_cancelled_appointment_cannot_be_rescheduled(repository):
 def test_set_status_changes_only_from_the_expected_status_and_keeps_the_seat(repository):
     target = slot()
     made = book(repository, target, 1)
-    changed = repository.set_status(made.id, "booked", "checked_in")
+    changed = writes.set_status(repository, made.id, "booked", "checked_in")
     assert (changed.id, changed.status) == (made.id, "checked_in")
     assert repository.get(made.id)[0].status == "checked_in"
     assert repository.slot_count(target.key) == 1
     with pytest.raises(InvalidTransition) as stale:
-        repository.set_status(made.id, "booked", "no_show")
+        writes.set_status(repository, made.id, "booked", "no_show")
     assert (stale.value.message, stale.value.extra) == (
         "Cannot change status from checked_in to no_show", {"current_status": "checked_in"})
     assert repository.get(made.id)[0].status == "checked_in"
     with pytest.raises(AppointmentNotFound) as missing:
-        repository.set_status("no-such-id", "booked", "checked_in")
+        writes.set_status(repository, "no-such-id", "booked", "checked_in")
     assert missing.value.extra == {}        # the service adds where a patient turns
 
 
 def test_racing_status_changes_let_exactly_one_win(repository):
     made = book(repository, slot(), 1)
     wanted = ["checked_in", "no_show"] * 4
-    results = run_together(lambda n: repository.set_status(made.id, "booked", wanted[n]), 8)
+    results = run_together(lambda n: writes.set_status(repository, made.id, "booked", wanted[n]), 8)
     winners = [r for r in results if not isinstance(r, InvalidTransition)]
     assert len(winners) == 1
     assert repository.get(made.id)[0].status == winners[0].status
@@ -246,11 +235,11 @@ def test_a_recorded_visit_cannot_be_cancelled_or_moved_even_by_a_patient_who_rea
     win inside the cancel or move transaction (the patient's answer: 409)."""
     made = book(repository, slot(), 1)
     for expected, status in VISIT_PATHS[visit]:
-        repository.set_status(made.id, expected, status)
+        writes.set_status(repository, made.id, expected, status)
     with pytest.raises(InvalidTransition) as cancel:
-        repository.cancel(made.id)
+        writes.cancel(repository, made.id)
     with pytest.raises(InvalidTransition) as move:
-        repository.reschedule(made.id, slot("11:00"))
+        writes.reschedule(repository, made.id, slot("11:00"))
     assert cancel.value.extra == move.value.extra == {"current_status": visit}
     assert (cancel.value.message, move.value.message) == (
         f"Cannot change status from {visit} to cancelled",
@@ -265,33 +254,33 @@ def test_a_recorded_visit_cannot_be_cancelled_or_moved_even_by_a_patient_who_rea
 
 def test_same_key_replays_the_stored_entry_and_writes_nothing(repository):
     first = entry("a")
-    assert repository.book(slot(), appointment(slot(), 1), "h", first) is None
-    replay = repository.book(slot(), appointment(slot(), 2), "h", entry("a"))
+    assert writes.book(repository, slot(), appointment(slot(), 1), "h", first) is None
+    replay = writes.book(repository, slot(), appointment(slot(), 2), "h", entry("a"))
     assert replay == first
     assert repository.slot_count(slot().key) == 1
 
 
 def test_same_key_with_another_fingerprint_is_refused_and_writes_nothing(repository):
-    repository.book(slot(), appointment(slot(), 1), "h", entry("b"))
+    writes.book(repository, slot(), appointment(slot(), 1), "h", entry("b"))
     with pytest.raises(IdempotencyKeyReused):
-        repository.book(slot(), appointment(slot(), 2), "h", entry("b", fingerprint="f2"))
+        writes.book(repository, slot(), appointment(slot(), 2), "h", entry("b", fingerprint="f2"))
     assert repository.slot_count(slot().key) == 1
 
 
 def test_replay_wins_over_a_full_slot(repository):
     small = slot(capacity=1)
     first = entry("c")
-    repository.book(small, appointment(small, 1), "h", first)
-    assert repository.book(small, appointment(small, 2), "h", entry("c")) == first
+    writes.book(repository, small, appointment(small, 1), "h", first)
+    assert writes.book(repository, small, appointment(small, 2), "h", entry("c")) == first
 
 
 def test_an_expired_key_books_afresh(repository):
-    repository.book(slot(), appointment(slot(), 1), "h", entry("d"))
+    writes.book(repository, slot(), appointment(slot(), 1), "h", entry("d"))
     later = entry("d", created_at=NOW + timedelta(hours=25))
-    assert repository.book(slot(), appointment(slot(), 2), "h", later) is None
+    assert writes.book(repository, slot(), appointment(slot(), 2), "h", later) is None
     assert repository.slot_count(slot().key) == 2
     # The fresh entry replaced the expired one: it replays from now on.
-    assert repository.book(slot(), appointment(slot(), 3), "h", later) == later
+    assert writes.book(repository, slot(), appointment(slot(), 3), "h", later) == later
 
 
 # -- the per-patient cap ----------------------------------------------------------------------
@@ -305,36 +294,82 @@ def patient_booking(target: Slot, phone: str = "+8801811111111") -> Appointment:
 
 def test_cap_refuses_a_patients_booking_past_the_limit_with_the_count(repository):
     for time in ("10:00", "10:30"):
-        repository.book(slot(time), patient_booking(slot(time)), "h", cap=CAP)
+        writes.book(repository, slot(time), patient_booking(slot(time)), "h", cap=CAP)
     with pytest.raises(PatientLimitReached) as refused:
-        repository.book(slot("11:00"), patient_booking(slot("11:00")), "h", cap=CAP)
+        writes.book(repository, slot("11:00"), patient_booking(slot("11:00")), "h", cap=CAP)
     assert refused.value.extra == {"limit": 2, "active": 2}
     assert repository.slot_count(slot("11:00").key) == 0
 
 
 def test_cap_counts_neither_cancelled_nor_started_appointments(repository):
     started = patient_booking(slot("09:30"))
-    repository.book(slot("09:30"), started, "h")
+    writes.book(repository, slot("09:30"), started, "h")
     cancelled = patient_booking(slot("10:00"))
-    repository.book(slot("10:00"), cancelled, "h", cap=CAP)
-    repository.cancel(cancelled.id)
-    for time in ("10:30", "11:00"):
-        repository.book(slot(time), patient_booking(slot(time)), "h", cap=CAP)
+    writes.book(repository, slot("10:00"), cancelled, "h", cap=CAP)
+    writes.cancel(repository, cancelled.id)
+    kept = [patient_booking(slot(time)) for time in ("10:30", "11:00")]
+    assert [writes.book(repository, slot(a.appointment_time), a, "h", cap=CAP)
+            for a in kept] == [None, None]
+    assert [repository.get(a.id)[0].status for a in kept] == ["booked", "booked"]
+    with pytest.raises(PatientLimitReached) as refused:     # the two kept are what counts
+        writes.book(repository, slot("11:30"), patient_booking(slot("11:30")), "h", cap=CAP)
+    assert refused.value.extra == {"limit": 2, "active": 2}
 
 
 def test_cap_counts_one_patient_at_one_hospital(repository):
     moon = ("moon", "Moon Hospital")
     for time in ("10:00", "10:30"):
-        repository.book(slot(time), patient_booking(slot(time)), "h", cap=CAP)
-    repository.book(slot("11:00"), patient_booking(slot("11:00"), "+8801911111111"), "h", cap=CAP)
+        writes.book(repository, slot(time), patient_booking(slot(time)), "h", cap=CAP)
+    other = patient_booking(slot("11:00"), "+8801911111111")
+    assert writes.book(repository, slot("11:00"), other, "h", cap=CAP) is None
     target = slot("11:00", hospital=moon)
-    repository.book(target, patient_booking(target), "h", cap=CAP)
+    at_moon = patient_booking(target)
+    assert writes.book(repository, target, at_moon, "h", cap=CAP) is None
+    assert repository.get(other.id)[0].status == repository.get(at_moon.id)[0].status == "booked"
+    assert (repository.slot_count(slot("11:00").key), repository.slot_count(target.key)) == (1, 1)
+
+
+AT_MOON = slot("11:00", hospital=("moon", "Moon Hospital"))
+
+
+def at_the_cap_at_gomoti_and_booked_at_moon(repository) -> Appointment:
+    """The patient holds the cap's two seats at gomoti; their booking at moon."""
+    for time in ("10:00", "10:30"):
+        writes.book(repository, slot(time), patient_booking(slot(time)), "h", cap=CAP)
+    mover = patient_booking(AT_MOON)
+    writes.book(repository, AT_MOON, mover, "h", cap=CAP)
+    return mover
+
+
+def test_a_move_into_another_hospital_is_a_new_seat_for_its_cap(repository):
+    """Issue 27 #4: booking elsewhere and moving in once got past a hospital's cap."""
+    mover = at_the_cap_at_gomoti_and_booked_at_moon(repository)
+    with pytest.raises(PatientLimitReached) as refused:
+        writes.reschedule(repository, mover.id, slot("11:00"), cap=CAP)
+    assert refused.value.extra == {"limit": 2, "active": 2}
+    assert repository.get(mover.id)[0].slot_key == AT_MOON.key          # nothing moved
+    assert [e.action for e in repository.audit_trail(appointment_id=mover.id)] == ["book"]
+
+
+def test_a_move_within_one_hospital_is_the_same_seat_for_its_cap(repository):
+    made = [patient_booking(slot(time)) for time in ("10:00", "10:30")]
+    for a in made:
+        writes.book(repository, slot(a.appointment_time), a, "h", cap=CAP)
+    moved = writes.reschedule(repository, made[0].id, slot("11:00"), cap=CAP)
+    assert repository.get(made[0].id)[0] == moved and moved.appointment_time == "11:00"
+
+
+def test_a_move_without_a_cap_staffs_move_is_not_counted(repository):
+    mover = at_the_cap_at_gomoti_and_booked_at_moon(repository)
+    moved = writes.reschedule(repository, mover.id, slot("11:00"), STAFF)
+    assert (moved.hospital_id, repository.slot_count(slot("11:00").key)) == ("gomoti", 1)
 
 
 def test_concurrent_bookings_of_one_phone_in_ten_slots_get_exactly_the_cap(repository):
     targets = [slot(f"{10 + n // 2}:{30 * (n % 2):02d}") for n in range(10)]
     results = run_together(
-        lambda n: repository.book(targets[n], patient_booking(targets[n]), "h", cap=CAP), 10)
+        lambda n: writes.book(repository, targets[n], patient_booking(targets[n]), "h",
+                              cap=CAP), 10)
     assert sorted(type(r).__name__ for r in results) == ["NoneType"] * 2 + [
         "PatientLimitReached"] * 8
     assert sum(repository.slot_count(t.key) for t in targets) == 2
@@ -355,7 +390,7 @@ def test_search_filters_by_time_and_status(repository):
     cancelled = book(repository, slot("10:00"), 1)
     kept = book(repository, slot("10:00"), 2)
     book(repository, slot("11:00"), 3)
-    repository.cancel(cancelled.id)
+    writes.cancel(repository, cancelled.id)
     page, total = repository.search(AppointmentQuery(*GOMOTI_DAY, time="10:00",
                                                      status="booked"))
     assert ([a.id for a in page], total) == ([kept.id], 1)
@@ -413,13 +448,13 @@ def test_prepare_is_idempotent_and_keeps_the_data(repository):
 
 
 def test_replay_reads_a_live_entry_and_writes_nothing(repository):
-    repository.book(slot(), appointment(slot(), 1), "h", entry("r"))
+    writes.book(repository, slot(), appointment(slot(), 1), "h", entry("r"))
     since = NOW - timedelta(hours=24)
-    assert repository.replay("key-r", "f1", since).response == {"id": "r"}
+    assert writes.replay(repository, "key-r", "f1", since).response == {"id": "r"}
     with pytest.raises(IdempotencyKeyReused):
-        repository.replay("key-r", "another body", since)
-    assert repository.replay("key-r", "f1", NOW + timedelta(seconds=1)) is None   # expired
-    assert repository.replay("key-unknown", "f1", since) is None
+        writes.replay(repository, "key-r", "another body", since)
+    assert writes.replay(repository, "key-r", "f1", NOW + timedelta(seconds=1)) is None   # expired
+    assert writes.replay(repository, "key-unknown", "f1", since) is None
     assert repository.slot_count(slot().key) == 1
 
 
@@ -435,7 +470,8 @@ def keys(*times) -> list[SlotKey]:
 
 def test_a_closure_refuses_bookings_in_its_slots_and_cancels_nothing(repository):
     booked = book(repository, slot("14:00"), 1)
-    assert repository.add_closure(closure("14:00", "15:00"), keys("14:00", "14:30"), STAFF) == 1
+    assert writes.add_closure(repository, closure("14:00", "15:00"), keys("14:00", "14:30"),
+                              STAFF) == 1
     with pytest.raises(HospitalClosed) as refused:
         book(repository, slot("14:30"), 2)
     assert refused.value.message == "Hospital closed on 2026-11-26: Doctors' strike"
@@ -448,33 +484,34 @@ def test_a_closure_refuses_bookings_in_its_slots_and_cancels_nothing(repository)
 
 def test_rescheduling_into_a_closed_slot_is_refused(repository):
     made = book(repository, slot("10:00"), 1)
-    repository.add_closure(closure(), keys("11:00"), STAFF)
+    writes.add_closure(repository, closure(), keys("11:00"), STAFF)
     with pytest.raises(HospitalClosed):
-        repository.reschedule(made.id, slot("11:00"))
+        writes.reschedule(repository, made.id, slot("11:00"))
     assert repository.get(made.id)[0].appointment_time == "10:00"
 
 
 def test_removing_a_closure_reopens_what_no_other_closure_covers(repository):
-    repository.add_closure(closure(closure_id="day"), keys("10:00", "11:00"), STAFF)
-    repository.add_closure(closure("11:00", "12:00", "Flood", "flood"), keys("11:00"), STAFF)
-    assert repository.remove_closure("day", STAFF).id == "day"
+    writes.add_closure(repository, closure(closure_id="day"), keys("10:00", "11:00"), STAFF)
+    writes.add_closure(repository, closure("11:00", "12:00", "Flood", "flood"), keys("11:00"),
+                       STAFF)
+    assert writes.remove_closure(repository, "day", STAFF).id == "day"
     assert repository.slot_rules("gomoti", DAY) == {keys("11:00")[0]: SlotRules(closed="Flood")}
     book(repository, slot("10:00"), 1)
     with pytest.raises(ClosureNotFound):
-        repository.remove_closure("day", STAFF)
+        writes.remove_closure(repository, "day", STAFF)
 
 
 def test_bulk_cancel_cancels_bookings_awaiting_their_visit_only(repository):
     waiting = [book(repository, slot("10:00"), n) for n in range(3)]
-    repository.set_status(waiting[0].id, "booked", "checked_in")
-    repository.add_closure(closure(), keys("10:00", "10:30"), STAFF)
-    cancelled = repository.cancel_closed("c1", STAFF)
+    writes.set_status(repository, waiting[0].id, "booked", "checked_in")
+    writes.add_closure(repository, closure(), keys("10:00", "10:30"), STAFF)
+    cancelled = writes.cancel_closed(repository, "c1", STAFF)
     assert sorted(a.id for a in cancelled) == sorted(a.id for a in waiting[1:])
     assert {a.status for a in cancelled} == {"cancelled"}
     assert repository.get(waiting[0].id)[0].status == "checked_in"
     assert repository.slot_count(slot("10:00").key) == 1
     with pytest.raises(ClosureNotFound):
-        repository.cancel_closed("nope", STAFF)
+        writes.cancel_closed(repository, "nope", STAFF)
 
 
 # -- capacity overrides -----------------------------------------------------------------------
@@ -482,7 +519,7 @@ def test_bulk_cancel_cancels_bookings_awaiting_their_visit_only(repository):
 def test_a_lowered_capacity_refuses_at_the_new_capacity_and_cancels_nothing(repository):
     for n in range(4):
         book(repository, slot("10:00"), n)
-    assert repository.set_capacity(keys("10:00", "10:30"), 2, STAFF) == dict(
+    assert writes.set_capacity(repository, keys("10:00", "10:30"), 2, STAFF) == dict(
         zip(keys("10:00", "10:30"), [4, 0], strict=True))
     with pytest.raises(SlotFull) as refused:
         book(repository, slot("10:00"), 9)
@@ -495,11 +532,11 @@ def test_a_lowered_capacity_refuses_at_the_new_capacity_and_cancels_nothing(repo
 
 
 def test_a_raised_or_cleared_capacity_is_the_one_in_force(repository):
-    repository.set_capacity(keys("10:00"), 20, STAFF)
+    writes.set_capacity(repository, keys("10:00"), 20, STAFF)
     assert repository.slot_rules("gomoti") == {keys("10:00")[0]: SlotRules(capacity=20)}
     for n in range(16):
         book(repository, slot("10:00"), n)        # beyond the slot's own 15
-    repository.set_capacity(keys("10:00"), None, STAFF)
+    writes.set_capacity(repository, keys("10:00"), None, STAFF)
     assert repository.slot_rules("gomoti") == {}
     with pytest.raises(SlotFull) as refused:
         book(repository, slot("10:00"), 99)
@@ -512,7 +549,7 @@ def test_bookers_racing_a_capacity_change_never_exceed_the_capacity_in_force(rep
 
     def act(n):
         if n == 6:
-            lowered.append(repository.set_capacity([target.key], 4, STAFF)[target.key])
+            lowered.append(writes.set_capacity(repository, [target.key], 4, STAFF)[target.key])
             return None
         return book(repository, target, n)
 
@@ -529,10 +566,10 @@ def actions(entries) -> list[tuple]:
 
 def test_every_appointment_change_appends_its_entry(repository):
     made = book(repository, slot("10:00"), 1)
-    repository.reschedule(made.id, slot("11:00"), STAFF)
-    repository.set_status(made.id, "booked", "checked_in", STAFF)
+    writes.reschedule(repository, made.id, slot("11:00"), STAFF)
+    writes.set_status(repository, made.id, "booked", "checked_in", STAFF)
     other = book(repository, slot("11:00"), 2)
-    repository.cancel(other.id)
+    writes.cancel(repository, other.id)
     assert actions(repository.audit_trail(appointment_id=made.id)) == [
         ("patient", "book", {}, {"status": "booked"}),
         ("admin", "reschedule", {"slot": "gomoti 2026-11-26 10:00"},
@@ -544,10 +581,10 @@ def test_every_appointment_change_appends_its_entry(repository):
 
 def test_every_slot_change_appends_its_entry(repository):
     made = book(repository, slot("10:00"), 1)
-    repository.set_capacity(keys("10:00"), 5, STAFF)
-    repository.add_closure(closure(), keys("10:00"), STAFF)
-    repository.cancel_closed("c1", STAFF)
-    repository.remove_closure("c1", STAFF)
+    writes.set_capacity(repository, keys("10:00"), 5, STAFF)
+    writes.add_closure(repository, closure(), keys("10:00"), STAFF)
+    writes.cancel_closed(repository, "c1", STAFF)
+    writes.remove_closure(repository, "c1", STAFF)
     assert actions(repository.audit_trail(slot=slot("10:00").key))[1:] == [
         ("admin", "capacity", {"capacity": None}, {"capacity": 5}),
         ("admin", "close", {"closed": None}, {"closed": "Doctors' strike", "closure_id": "c1"}),
@@ -560,9 +597,77 @@ def test_every_slot_change_appends_its_entry(repository):
 def test_refused_changes_leave_no_entry_and_entries_hold_no_patient_data(repository):
     made = book(repository, slot("10:00", capacity=1), 1)
     for refused in (lambda: book(repository, slot("10:00", capacity=1), 2),
-                    lambda: repository.set_status(made.id, "checked_in", "completed", STAFF)):
+                    lambda: writes.set_status(repository, made.id, "checked_in", "completed",
+                                              STAFF)):
         with pytest.raises((SlotFull, InvalidTransition)):
             refused()
     trail = repository.audit_trail(slot=slot("10:00").key)
     assert [e.action for e in trail] == ["book"]
     assert made.patient_phone not in repr(trail) and made.patient_name not in repr(trail)
+
+
+# -- the unit of work itself ------------------------------------------------------------------
+
+class Interrupted(Exception):
+    """A failure in the middle of a unit of work (after its first writes)."""
+
+
+def test_a_unit_of_work_that_fails_after_its_writes_leaves_nothing(repository):
+    made = appointment(slot(), 1)
+    entry_ = entry("atomic")
+
+    def work(uow):
+        uow.load_slot(slot().key)
+        uow.add_appointment(made, "h")
+        uow.audit(change(STAFF, "book", slot().key, made.id))
+        uow.add_entry(entry_)
+        raise Interrupted()
+
+    with pytest.raises(Interrupted):
+        repository.run(work)
+    assert repository.get(made.id) is None
+    assert repository.slot_count(slot().key) == 0
+    assert repository.audit_trail(slot=slot().key) == []
+    assert repository.idempotency_entry(entry_.key_hash, NOW - timedelta(hours=1)) is None
+
+
+def race_for_an_empty_slot(repository) -> list[bool]:
+    """Four units of work each count right after loading the slot, pause, and insert only
+    into an empty slot; whether each found it empty."""
+    def work(n):
+        def decide(uow):
+            empty = uow.load_slot(slot().key).seats_taken() == 0
+            sleep(0.05)
+            if empty:
+                uow.add_appointment(appointment(slot(), n), "h")
+            return empty
+        return repository.run(decide)
+
+    return sorted(run_together(work, 4))
+
+
+def test_units_of_work_on_one_slot_serialize_at_its_record_write(repository):
+    assert race_for_an_empty_slot(repository) == [False, False, False, True]
+    assert repository.slot_count(slot().key) == 1
+
+
+def test_control_units_of_work_not_serialized_see_the_slot_empty_together():
+    unserialized = MemoryRepository()
+    unserialized._lock = nullcontext()         # no transaction: nothing serializes them
+    assert race_for_an_empty_slot(unserialized).count(True) > 1
+    assert unserialized.slot_count(slot().key) > 1
+
+
+def test_loading_a_slot_writes_its_record_first_and_returns_what_it_holds(repository):
+    writes.set_capacity(repository, [slot().key], 7, STAFF)
+    writes.add_closure(repository, closure(), [slot().key], STAFF)
+    assert repository.run(lambda uow: uow.slot_times("gomoti", DAY)) == ["10:00"]
+
+    def work(uow):
+        loaded = uow.load_slot(slot("11:00").key)      # a slot nothing has written yet
+        return loaded.rules, uow.slot_times("gomoti", DAY), uow.load_slot(slot().key).rules
+
+    # The load alone created the 11:00 record, inside the unit of work, before any read.
+    assert repository.run(work) == (SlotRules(), ["10:00", "11:00"],
+                                    SlotRules(7, "Doctors' strike"))
+    assert repository.run(lambda uow: uow.slot_times("gomoti", DAY)) == ["10:00", "11:00"]

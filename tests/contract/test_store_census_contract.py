@@ -14,7 +14,7 @@ from app.config import Settings
 from app.config.hospitals import load_hospitals
 from app.domain.model import SlotCensus, SlotKey
 from app.domain.operations import Actor
-from app.service import BookingService
+from app.service import BookingService, writes
 from tests.support.slots import DAY, book, slot
 
 pytestmark = pytest.mark.every_engine
@@ -34,9 +34,9 @@ def test_census_of_an_empty_store_is_empty(repository):
 
 def test_census_counts_seats_after_bookings_cancels_and_moves(repository):
     kept = [book(repository, slot("10:00"), n) for n in range(3)]
-    repository.cancel(kept[0].id)
+    writes.cancel(repository, kept[0].id)
     moved = book(repository, slot("11:00"), 10)
-    repository.reschedule(moved.id, slot("12:00"))
+    writes.reschedule(repository, moved.id, slot("12:00"))
     census = census_of(repository)
     assert census[slot("10:00").key] == SlotCensus(slot("10:00").key, "Gomoti Hospital", 2)
     assert census[slot("12:00").key] == SlotCensus(slot("12:00").key, "Gomoti Hospital", 1)
@@ -80,18 +80,18 @@ def test_check_store_judges_over_capacity_by_the_capacity_in_force(repository):
         book(repository, slot("10:00"), n)
         book(repository, slot("11:00"), 10 + n)
     staff = Actor("admin", datetime(2026, 11, 25, tzinfo=UTC))
-    repository.set_capacity([slot("10:00").key], 3, staff)     # lowered below its 4 bookings
-    repository.set_capacity([slot("11:00").key], 0, staff)     # no seat at all
+    writes.set_capacity(repository, [slot("10:00").key], 3, staff)   # below its 4 bookings
+    writes.set_capacity(repository, [slot("11:00").key], 0, staff)     # no seat at all
     report = service_on(repository).check_store()
     assert sorted((f.key.time, f.detail) for f in report.findings) == [
         ("10:00", "4 seats taken, capacity 3"), ("11:00", "4 seats taken, capacity 0")]
-    repository.set_capacity([slot("10:00").key, slot("11:00").key], 20, staff)
+    writes.set_capacity(repository, [slot("10:00").key, slot("11:00").key], 20, staff)
     assert service_on(repository).check_store().clean
 
 
 def test_check_store_accepts_a_slot_raised_above_the_configured_capacity(repository, store):
     store.write_legacy("gomoti", "Gomoti Hospital", DAY, "12:00", 19)
     staff = Actor("admin", datetime(2026, 11, 25, tzinfo=UTC))
-    repository.set_capacity([slot("12:00").key], 20, staff)
+    writes.set_capacity(repository, [slot("12:00").key], 20, staff)
     report = service_on(repository).check_store()
     assert "over capacity" not in {f.check for f in report.findings}

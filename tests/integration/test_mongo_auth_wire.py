@@ -14,10 +14,10 @@ from mockupdb import MockupDB
 from app import create_app
 from app.config import Settings
 from app.domain.errors import ConfigError
-from app.storage.mongo import (
+from app.storage.mongo import MongoRepository
+from app.storage.mongo.client import (
     CREDENTIALS_MESSAGE,
     OPEN_SERVER_MESSAGE,
-    MongoRepository,
     without_credentials,
 )
 from harness.server import start_server

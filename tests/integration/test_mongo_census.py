@@ -12,10 +12,10 @@ import pytest
 
 from app.domain.model import SlotCensus, SlotKey
 from app.storage.base import BackupUnsupported
-from app.storage.mongo import (
+from app.storage.mongo import MongoRepository
+from app.storage.mongo.documents import (
     CENSUS,
     SAME_PATIENT,
-    MongoRepository,
     appointment_document,
     slot_document_id,
 )

@@ -18,13 +18,10 @@ from pymongo.errors import DuplicateKeyError
 from app.domain.errors import IdempotencyKeyReused
 from app.domain.model import Appointment, AppointmentQuery, IdempotencyEntry, SlotKey
 from app.domain.operations import AuditEntry, Closure, SlotRules
-from app.storage.mongo import (
-    MongoRepository,
-    appointment_document,
-    create_indexes,
-    from_document,
-    slot_filter,
-)
+from app.service import writes
+from app.storage.mongo import MongoRepository
+from app.storage.mongo.documents import appointment_document, from_document, slot_filter
+from app.storage.mongo.indexes import create_indexes
 from tests.support.mongo_documents import DAY, MIDNIGHT, NOW, legacy, ours
 
 GOMOTI_DAY = ("gomoti", DAY)
@@ -164,8 +161,8 @@ def test_replay_finds_a_live_key_and_ignores_an_expired_one(db, repo):
     stored = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
     db.idempotency_keys.insert_one({"_id": "k", "fingerprint": "f", "response": {"id": "a"},
                                     "sealed_token": "00", "created_at": stored})
-    assert repo.replay("k", "f", stored - timedelta(hours=24)).response == {"id": "a"}
-    assert repo.replay("k", "f", stored + timedelta(seconds=1)) is None
+    assert writes.replay(repo, "k", "f", stored - timedelta(hours=24)).response == {"id": "a"}
+    assert writes.replay(repo, "k", "f", stored + timedelta(seconds=1)) is None
 
 
 def test_created_at_falls_back_for_legacy_documents_without_it(db):
@@ -295,12 +292,13 @@ def test_replay_refuses_another_fingerprint_and_ignores_other_keys(db, repo):
          "created_at": stored}])
     since = stored - timedelta(hours=24)
     with pytest.raises(IdempotencyKeyReused):
-        repo.replay("k", "g", since)
-    found = repo.replay("k", "f", since)
+        writes.replay(repo, "k", "g", since)
+    found = writes.replay(repo, "k", "f", since)
     assert (found.key_hash, found.fingerprint, found.response, found.sealed_token) == (
         "k", "f", {"id": "a"}, "00")
-    assert repo.replay("unknown", "f", since) is None
-    assert repo.replay("k", "g", stored + timedelta(seconds=1)) is None   # expired: no refusal
+    assert writes.replay(repo, "unknown", "f", since) is None
+    # expired: no refusal
+    assert writes.replay(repo, "k", "g", stored + timedelta(seconds=1)) is None
 
 
 def test_search_breaks_ties_of_time_and_creation_by_id(db, repo):
@@ -333,7 +331,7 @@ def test_replay_returns_the_entry_as_stored(db, repo):
     stored = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
     db.idempotency_keys.insert_one({"_id": "k", "fingerprint": "f", "response": {"id": "a"},
                                     "sealed_token": "00", "created_at": stored})
-    assert repo.replay("k", "f", stored - timedelta(hours=1)) == IdempotencyEntry(
+    assert writes.replay(repo, "k", "f", stored - timedelta(hours=1)) == IdempotencyEntry(
         "k", "f", {"id": "a"}, "00", stored)
 
 

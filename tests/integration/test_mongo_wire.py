@@ -17,7 +17,6 @@ rebuilds exceptions from their message and loses their attributes).
 
 import hashlib
 import time
-from datetime import datetime
 
 import pytest
 from mockupdb import MockupDB
@@ -33,6 +32,7 @@ from app.domain.errors import (
     StoreUnavailable,
 )
 from app.domain.model import IdempotencyEntry
+from app.service import writes
 from app.storage.mongo import MongoRepository
 from app.wiring import booking_service
 from tests.support.admin_key import ADMIN_KEY
@@ -47,6 +47,7 @@ from tests.support.mongo_wire import (
     SLOT,
     SLOT_FILTER,
     STORE_TIMEOUT_S,
+    UPCOMING_FILTER,
     WRITE_CONFLICT,
     Wire,
     answer_count,
@@ -68,12 +69,8 @@ from tests.support.mongo_wire import (
 # machine, far below what an unbounded driver would take (30 s server selection, 120 s of
 # with_transaction retries).
 WITHIN_S = 3.0
-# FIXED_NOW is 14:00 in Dhaka on the 25th: the patient's appointments that have not started.
-UPCOMING_FILTER = {"hospital": "Gomoti Hospital", "patient_phone": "+8801712345678",
-                   "status": {"$ne": "cancelled"},
-                   "$or": [{"appointment_date": {"$gt": datetime(2026, 11, 25)}},
-                           {"appointment_date": datetime(2026, 11, 25),
-                            "appointment_time": {"$gt": "14:00"}}]}
+
+
 @pytest.fixture(scope="module")
 def seen():
     return {}
@@ -132,7 +129,7 @@ def test_prepare_checks_hello_and_creates_the_indexes(seen, mongo_repo):
 
 def test_a_booking_is_one_snapshot_transaction_slot_write_first(wire, mongo_repo):
     made = appointment()
-    result = wire.call(mongo_repo.book, SLOT, made, "token-hash")
+    result = wire.call(writes.book, mongo_repo, SLOT, made, "token-hash")
 
     update = wire.next("findAndModify", "slots")
     assert update["startTransaction"] is True
@@ -185,7 +182,7 @@ def test_a_booking_is_one_snapshot_transaction_slot_write_first(wire, mongo_repo
 
 
 def test_write_conflict_aborts_and_retries_in_a_new_transaction(wire, mongo_repo):
-    result = wire.call(mongo_repo.book, SLOT, appointment(), "h")
+    result = wire.call(writes.book, mongo_repo, SLOT, appointment(), "h")
     first = wire.next("findAndModify", "slots")
     first.replies(WRITE_CONFLICT)
     abort = wire.next("abortTransaction")
@@ -211,7 +208,7 @@ NOT_WRITABLE_PRIMARY = {"ok": 0, "code": 10107, "codeName": "NotWritablePrimary"
 def test_a_step_down_mid_transaction_is_retried_in_a_new_transaction_within_the_bound(
         wire, mongo_repo):
     started = time.monotonic()
-    result = wire.call(mongo_repo.book, SLOT, appointment(), "h")
+    result = wire.call(writes.book, mongo_repo, SLOT, appointment(), "h")
     first = wire.next("findAndModify", "slots")
     slot_written(first)
     wire.next("aggregate", "appointments").replies(NOT_WRITABLE_PRIMARY)
@@ -244,7 +241,7 @@ UNKNOWN_COMMIT_RESULTS = {
 @pytest.mark.parametrize("fail_commit", UNKNOWN_COMMIT_RESULTS.values(),
                          ids=UNKNOWN_COMMIT_RESULTS.keys())
 def test_unknown_commit_result_retries_the_commit_not_the_insert(wire, mongo_repo, fail_commit):
-    result = wire.call(mongo_repo.book, SLOT, appointment(), "h")
+    result = wire.call(writes.book, mongo_repo, SLOT, appointment(), "h")
     drive_booking(wire)
     commit = wire.next("commitTransaction")
     fail_commit(commit)
@@ -260,7 +257,7 @@ def test_unknown_commit_result_retries_the_commit_not_the_insert(wire, mongo_rep
 
 
 def test_full_slot_aborts_and_raises_slot_full(wire, mongo_repo):
-    result = wire.call(mongo_repo.book, SLOT, appointment(), "h")
+    result = wire.call(writes.book, mongo_repo, SLOT, appointment(), "h")
     slot_written(wire.next("findAndModify", "slots"))
     answer_count(wire.next("aggregate", "appointments"), 15)
     wire.next("abortTransaction").ok()
@@ -271,7 +268,7 @@ def test_full_slot_aborts_and_raises_slot_full(wire, mongo_repo):
 
 
 def test_same_patient_in_the_slot_aborts_with_duplicate_booking(wire, mongo_repo):
-    result = wire.call(mongo_repo.book, SLOT, appointment(), "h")
+    result = wire.call(writes.book, mongo_repo, SLOT, appointment(), "h")
     slot_written(wire.next("findAndModify", "slots"))
     answer_count(wire.next("aggregate", "appointments"), 3)
     wire.next("find", "appointments").ok(**cursor({"_id": "earlier"}))
@@ -282,7 +279,7 @@ def test_same_patient_in_the_slot_aborts_with_duplicate_booking(wire, mongo_repo
 
 def test_idempotency_key_is_checked_and_stored_in_the_same_transaction(wire, mongo_repo):
     key = IdempotencyEntry("key-hash", "fingerprint", {"id": "x"}, "00ff", FIXED_NOW)
-    result = wire.call(mongo_repo.book, SLOT, appointment(), "h", key)
+    result = wire.call(writes.book, mongo_repo, SLOT, appointment(), "h", key)
     lookup = wire.next("find", "idempotency_keys")
     assert lookup["startTransaction"] is True
     assert lookup["filter"]["_id"] == "key-hash"
@@ -304,7 +301,7 @@ def test_idempotency_key_is_checked_and_stored_in_the_same_transaction(wire, mon
 
 def test_cancel_writes_the_slot_in_the_same_transaction(wire, mongo_repo):
     made = appointment()
-    result = wire.call(mongo_repo.cancel, made.id)
+    result = wire.call(writes.cancel, mongo_repo, made.id)
     fetch = wire.next("find", "appointments")
     assert fetch["startTransaction"] is True
     assert fetch["filter"] == {"_id": {"$in": [made.id]}}
@@ -495,7 +492,7 @@ def test_no_server_is_store_unavailable_within_the_timeout():
         hospital_names=NAMES)
     started = time.monotonic()
     with pytest.raises(StoreUnavailable):
-        repo.book(SLOT, appointment(), "h")
+        writes.book(repo, SLOT, appointment(), "h")
     assert 0.9 < time.monotonic() - started < WITHIN_S      # it waited for the timeout, no more
     repo.close()
 
@@ -523,7 +520,7 @@ def test_primary_that_stops_answering_is_store_unavailable_within_the_timeout(wi
     repo = repository_on(primary, timeout=1.0)
     repo.prepare()
     started = time.monotonic()
-    result = wire.call(repo.book, SLOT, appointment(), "h")
+    result = wire.call(writes.book, repo, SLOT, appointment(), "h")
     wire.next("findAndModify", "slots")              # received, never answered
     assert isinstance(result.exception(timeout=RECV_S), StoreUnavailable)
     assert 0.9 < time.monotonic() - started < WITHIN_S

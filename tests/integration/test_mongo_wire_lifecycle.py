@@ -21,15 +21,18 @@ from pymongo import MongoClient
 from app import create_app
 from app.config import Settings
 from app.domain.errors import ConfigError, StoreUnavailable
+from app.service import writes
 from app.storage.mongo import MongoRepository
 from tests.support.admin_key import ADMIN, ADMIN_KEY
 from tests.support.bookings import GOOD
 from tests.support.clock import FIXED_NOW
 from tests.support.mongo_wire import (
     MIDNIGHT,
+    PATIENT_ID,
     RECV_S,
     SLOT,
     SLOT_FILTER,
+    UPCOMING_FILTER,
     WRITE_CONFLICT,
     Wire,
     answer_count,
@@ -37,6 +40,7 @@ from tests.support.mongo_wire import (
     by_name,
     cursor,
     drive_booking,
+    drive_patient,
     free_port,
     replica_set_hello,
     repository_on,
@@ -225,6 +229,45 @@ def test_reschedule_writes_both_slots_counts_the_target_then_moves(wire):
     answer = response.result(timeout=RECV_S)
     assert answer.status_code == 200, answer.json
     assert answer.json["appointment"]["appointment_time"] == "11:00"
+    wire.quiet()
+
+
+PATIENT_TOKEN = "patient-token-4f1d"
+
+
+@pytest.mark.parametrize("active, status", [(1, 200), (2, 409)], ids=["below", "at the cap"])
+def test_a_patients_move_into_another_hospital_counts_toward_its_cap_in_the_move(
+        wire, active, status):
+    """As a booking does: the patient's document written, then their upcoming count there."""
+    at_moon = stored(hospital_id="moon", hospital="Moon Hospital",
+                     token_hash=hashlib.sha256(PATIENT_TOKEN.encode()).hexdigest())
+    response = wire.call(wire.client.patch, f"/api/appointments/{APPOINTMENT_ID}",
+                         json={**MOVE, "hospital": "gomoti"},
+                         headers={"Authorization": f"Bearer {PATIENT_TOKEN}"})
+    owner_lookup(wire, at_moon)
+    fetch = transaction_fetch(wire, at_moon)
+    source = touch(wire, "Moon Hospital|2026-11-26|10:00")
+    target = touch(wire, TARGET_KEY)
+    answer_count(wire.next("aggregate", "appointments"), 3)
+    wire.next("find", "appointments").ok(**cursor())
+    patient, count = drive_patient(wire, active=active)
+    [statement] = patient["updates"]
+    assert (statement["q"], statement["u"], statement["upsert"]) == (
+        {"_id": PATIENT_ID}, {"$inc": {"version": 1}}, True)
+    assert count["pipeline"][0] == {"$match": UPCOMING_FILTER}
+    same_transaction(fetch, source, target, patient, count)
+    if status == 200:
+        wire.next("update", "appointments").ok(n=1, nModified=1)
+        audited(wire, "reschedule", before={"slot": "moon 2026-11-26 10:00"},
+                after={"slot": "gomoti 2026-11-26 11:00"})
+        wire.next("commitTransaction").ok()
+    else:
+        wire.next("abortTransaction").ok()       # no move, no audit entry
+    answer = response.result(timeout=RECV_S)
+    assert answer.status_code == status, answer.json
+    if status == 409:
+        assert answer.json == {"error": "Patient booking limit reached", "limit": 2,
+                               "active": 2}
     wire.quiet()
 
 
@@ -522,7 +565,7 @@ def test_a_standalone_server_found_after_start_up_is_503_and_logged_as_such(capl
                            "hospital_booking", 2.0, hospital_names={"gomoti": "Gomoti Hospital"})
     try:
         with pytest.raises(StoreUnavailable):
-            repo.book(SLOT, appointment(), "h")
+            writes.book(repo, SLOT, appointment(), "h")
     finally:
         repo.close()
         server.stop()
@@ -549,7 +592,7 @@ def test_a_connected_primary_that_stops_answering_is_503_within_the_timeout(prim
     wire = Wire(primary)
     started = time.monotonic()
     try:
-        result = wire.call(repo.book, SLOT, appointment(), "h")
+        result = wire.call(writes.book, repo, SLOT, appointment(), "h")
         wire.next("findAndModify", "slots")              # received, never answered
         assert isinstance(result.exception(timeout=RECV_S), StoreUnavailable)
         assert time.monotonic() - started < 3.0

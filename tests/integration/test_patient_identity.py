@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from app.domain.model import Appointment, Slot
+from app.service import writes
 from tests.support.admin_key import ADMIN
 from tests.support.bookings import GOOD, post
 
@@ -50,7 +51,7 @@ def stored(repository, phone: str, time: str = "10:00") -> str:
     target = Slot("gomoti", "Gomoti Hospital", DAY, time, 15)
     made = Appointment(uuid.uuid4().hex, "gomoti", "Gomoti Hospital", DAY, time, "booked",
                        "Legacy", phone, None, None, None, datetime(2026, 11, 20, tzinfo=UTC))
-    repository.book(target, made, "hash")
+    writes.book(repository, target, made, "hash")
     return made.id
 
 

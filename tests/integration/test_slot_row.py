@@ -18,11 +18,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from app.domain import slot as aggregate
 from app.domain.errors import SlotFull, StoreUnavailable
 from app.domain.model import Appointment, Slot
 from app.domain.operations import SlotRules
-from app.storage import sqlite as engine
-from app.storage.sqlite import SqliteRepository
+from app.service import writes
+from app.storage.sqlite import SqliteRepository, SqliteUnitOfWork
 from tests.support.load import run_together
 
 LAST_SEAT = Slot("gomoti", "Gomoti Hospital", date(2026, 11, 26), "10:00", capacity=1)
@@ -55,20 +56,20 @@ def deferred(tmp_path, monkeypatch):
     monkeypatch.setattr(repo, "_gate", NoGate())
     connection = repo._connection
     monkeypatch.setattr(repo, "_connection", lambda: DeferredConnection(connection()))
-    check = engine.ensure_seat_free
+    check = aggregate.ensure_seat_free
 
     def counted_then_pause(current, capacity):
         check(current, capacity)
         time.sleep(PAUSE_S)
 
-    monkeypatch.setattr(engine, "ensure_seat_free", counted_then_pause)
+    monkeypatch.setattr(aggregate, "ensure_seat_free", counted_then_pause)
     yield repo
     repo.close()
 
 
 def race_for_the_last_seat(repo) -> list[str]:
     def book(n):
-        return repo.book(LAST_SEAT, Appointment(
+        return writes.book(repo, LAST_SEAT, Appointment(
             uuid.uuid4().hex, "gomoti", "Gomoti Hospital", LAST_SEAT.date, "10:00", "booked",
             f"P{n}", f"+88017{n:08d}", None, None, None, datetime.now(UTC)), "h")
 
@@ -82,7 +83,7 @@ def test_with_the_slot_row_written_first_racers_queue_and_losers_hear_full(defer
 
 def test_control_without_the_slot_row_losers_get_503_instead_of_full(deferred, monkeypatch):
     # No slot write: no capacity override or closure either (none is set here).
-    monkeypatch.setattr(engine, "_touch_slot", lambda conn, key: SlotRules())
+    monkeypatch.setattr(SqliteUnitOfWork, "claim_slot", lambda uow, key: SlotRules())
     outcome = race_for_the_last_seat(deferred)
     assert outcome == ["NoneType"] + [StoreUnavailable.__name__] * (RACERS - 1)
     assert deferred.slot_count(LAST_SEAT.key) == 1

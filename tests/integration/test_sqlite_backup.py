@@ -9,6 +9,7 @@ from contextlib import closing
 import pytest
 
 from app.domain.errors import StoreUnavailable
+from app.service import writes
 from app.storage.base import BackupUnusable, StoreInUse
 from app.storage.sqlite import SqliteRepository
 from app.telemetry.logs import store_failure_cause
@@ -41,7 +42,7 @@ def repository(store):
 
 def book(repository, *numbers: int) -> None:
     for n in numbers:
-        repository.book(SLOT, appointment(n), "hash")
+        writes.book(repository, SLOT, appointment(n), "hash")
 
 
 def test_rows_written_outside_the_transaction_are_unrecorded_bookings_are_not(repository, store):

@@ -15,6 +15,7 @@ from app.config import Settings
 from app.domain.errors import DuplicateBooking, SlotFull, StoreNotReady, StoreUnavailable
 from app.domain.hospitals import Hospitals
 from app.domain.model import Slot
+from app.service import writes
 from app.storage import open_repository, pin_store
 from app.storage.sqlite import SqliteRepository
 from app.storage.sqlite_files import file_identity
@@ -29,7 +30,7 @@ def book_many(path, first, n, results):
     outcome = {"booked": 0, "full": 0}
     for i in range(first, first + n):
         try:
-            repo.book(SLOT, appointment(i), "hash")
+            writes.book(repo, SLOT, appointment(i), "hash")
             outcome["booked"] += 1
         except SlotFull:
             outcome["full"] += 1
@@ -54,9 +55,9 @@ def test_four_processes_never_exceed_capacity(tmp_path):
 
 def test_full_slot_rolls_back_the_slot_row_write(repository):
     full = Slot(**{**SLOT.__dict__, "capacity": 1})
-    repository.book(full, appointment(1, full), "h")
+    writes.book(repository, full, appointment(1, full), "h")
     with pytest.raises(SlotFull):
-        repository.book(full, appointment(2, full), "h")
+        writes.book(repository, full, appointment(2, full), "h")
     version = repository._connection().execute("SELECT version FROM slots").fetchone()[0]
     assert version == 1
 
@@ -67,22 +68,22 @@ def test_a_cancel_writes_the_slot_row_as_a_booking_does_a_visit_status_does_not(
 
     first, second = appointment(1), appointment(2)
     for made in (first, second):
-        repository.book(SLOT, made, "h")
-    repository.set_status(first.id, "booked", "checked_in")
+        writes.book(repository, SLOT, made, "h")
+    writes.set_status(repository, first.id, "booked", "checked_in")
     assert version() == 2
-    repository.cancel(second.id)
+    writes.cancel(repository, second.id)
     assert version() == 3
 
 
 def test_same_phone_twice_in_a_slot_is_refused(repository):
-    repository.book(SLOT, appointment(1), "h")
+    writes.book(repository, SLOT, appointment(1), "h")
     with pytest.raises(DuplicateBooking):
-        repository.book(SLOT, appointment(1), "h")
+        writes.book(repository, SLOT, appointment(1), "h")
     assert repository.slot_count(SLOT.key) == 1
 
 
 def test_unique_index_backs_the_duplicate_check(repository):
-    repository.book(SLOT, appointment(1), "h")
+    writes.book(repository, SLOT, appointment(1), "h")
     with pytest.raises(sqlite3.IntegrityError):
         repository._connection().execute(
             "INSERT INTO appointments (id, hospital_id, hospital, appointment_date, "
@@ -111,7 +112,7 @@ def test_writer_waiting_past_the_timeout_gets_store_unavailable(tmp_path):
     fcntl.flock(holder, fcntl.LOCK_EX)  # another process holding the write gate
     started = time.monotonic()
     with pytest.raises(StoreUnavailable):
-        repo.book(SLOT, appointment(1), "h")
+        writes.book(repo, SLOT, appointment(1), "h")
     assert time.monotonic() - started < 2
     os.close(holder)
     assert repo.slot_count(SLOT.key) == 0
@@ -142,7 +143,7 @@ def test_a_writer_waiting_for_a_lock_held_outside_the_gate_stops_at_its_timeout(
     started = time.monotonic()
     try:
         with pytest.raises(StoreUnavailable):
-            repo.book(SLOT, appointment(1), "h")
+            writes.book(repo, SLOT, appointment(1), "h")
         assert time.monotonic() - started < 2.5
     finally:
         release.cancel()
@@ -158,14 +159,14 @@ def test_two_writers_of_a_process_queue_a_third_hears_503_at_once_when_they_are_
     holder = os.open(tmp_path / "db.sqlite3.lock", os.O_RDWR | os.O_CREAT)
     fcntl.flock(holder, fcntl.LOCK_EX)  # another process holding the write gate
     try:
-        queued = [threading.Thread(target=repo.book, args=(SLOT, appointment(n), "h"))
+        queued = [threading.Thread(target=writes.book, args=(repo, SLOT, appointment(n), "h"))
                   for n in (1, 2)]     # booked once the lock is released
         for thread in queued:
             thread.start()
         time.sleep(0.8)                  # both have waited past STUCK_S (0.5 s)
         started = time.monotonic()
         with pytest.raises(StoreUnavailable) as third:
-            repo.book(SLOT, appointment(3), "h")
+            writes.book(repo, SLOT, appointment(3), "h")
         assert time.monotonic() - started < 0.5
         assert str(third.value.__cause__) == ("2 writers of this process already wait for "
                                              "the store")
@@ -185,10 +186,10 @@ def test_store_that_cannot_be_opened_is_unavailable(tmp_path):
 def test_day_counts_group_active_bookings_per_time(repository):
     booked = [appointment(n) for n in range(4)]
     for a in booked:
-        repository.book(SLOT, a, "h")
+        writes.book(repository, SLOT, a, "h")
     other = Slot(**{**SLOT.__dict__, "time": "10:30"})
-    repository.book(other, appointment(9, other), "h")
-    repository.cancel(booked[0].id)
+    writes.book(repository, other, appointment(9, other), "h")
+    writes.cancel(repository, booked[0].id)
     assert repository.day_counts("gomoti", SLOT.date) == {"10:00": 3, "10:30": 1}
 
 
@@ -207,7 +208,8 @@ def test_threads_whose_first_write_coincides_share_one_gate(tmp_path):
     """Regression: a lazily built gate once gave racing threads separate locks (503s)."""
     for trial in range(5):
         repo = SqliteRepository(tmp_path / f"db{trial}.sqlite3", busy_timeout=2)
-        results = run_together(lambda n, repo=repo: repo.book(SLOT, appointment(n), "h"), 12)
+        results = run_together(
+            lambda n, repo=repo: writes.book(repo, SLOT, appointment(n), "h"), 12)
         assert results == [None] * 12
         assert repo.slot_count(SLOT.key) == 12
 
@@ -215,11 +217,11 @@ def test_threads_whose_first_write_coincides_share_one_gate(tmp_path):
 def test_a_worker_given_the_stores_identity_never_creates_a_file(tmp_path):
     path = tmp_path / "db.sqlite3"
     created = SqliteRepository(path)
-    created.book(SLOT, appointment(1), "h")
+    writes.book(created, SLOT, appointment(1), "h")
     path.unlink()
     worker = SqliteRepository(path, identity=created.identity)
     with pytest.raises(StoreUnavailable):
-        worker.book(SLOT, appointment(2), "h")
+        writes.book(worker, SLOT, appointment(2), "h")
     with pytest.raises(StoreUnavailable):
         worker.slot_count(SLOT.key)
     assert not path.exists()
@@ -228,17 +230,17 @@ def test_a_worker_given_the_stores_identity_never_creates_a_file(tmp_path):
 def test_writes_and_reads_stop_when_the_file_is_deleted_or_replaced(tmp_path):
     path = tmp_path / "db.sqlite3"
     repo = SqliteRepository(path)
-    repo.book(SLOT, appointment(1), "h")
+    writes.book(repo, SLOT, appointment(1), "h")
     replacement = tmp_path / "other.sqlite3"
     SqliteRepository(replacement).close()
     os.replace(replacement, path)
     with pytest.raises(StoreUnavailable):
-        repo.book(SLOT, appointment(2), "h")
+        writes.book(repo, SLOT, appointment(2), "h")
     with pytest.raises(StoreUnavailable):
         repo.day_counts(SLOT.hospital_id, SLOT.date)
     path.unlink()
     with pytest.raises(StoreUnavailable):
-        repo.book(SLOT, appointment(3), "h")
+        writes.book(repo, SLOT, appointment(3), "h")
 
 
 def test_a_store_from_before_overrides_and_closures_gains_their_columns(tmp_path):
@@ -249,7 +251,7 @@ def test_a_store_from_before_overrides_and_closures_gains_their_columns(tmp_path
                      "PRIMARY KEY (hospital_id, date, time)) WITHOUT ROWID")
         conn.execute("INSERT INTO slots VALUES ('gomoti', '2026-11-26', '10:00', 7)")
     repo = SqliteRepository(path)
-    repo.book(SLOT, appointment(1), "hash")
+    writes.book(repo, SLOT, appointment(1), "hash")
     assert repo.slot_count(SLOT.key) == 1
     SqliteRepository(path).close()          # preparing again changes nothing
     with sqlite3.connect(path) as conn:
@@ -264,13 +266,13 @@ def test_each_thread_keeps_one_connection_and_a_forked_process_opens_its_own(tmp
 
 def test_the_store_is_made_in_a_directory_created_as_needed(tmp_path):
     repo = SqliteRepository(tmp_path / "var" / "data" / "db.sqlite3")
-    repo.book(SLOT, appointment(1), "h")
+    writes.book(repo, SLOT, appointment(1), "h")
     assert repo.slot_count(SLOT.key) == 1
 
 
 def test_the_stores_lock_files_are_readable_by_its_owner_only(tmp_path):
     repo = SqliteRepository(tmp_path / "db.sqlite3")
-    repo.book(SLOT, appointment(1), "h")
+    writes.book(repo, SLOT, appointment(1), "h")
     modes = {name: stat.S_IMODE(os.stat(tmp_path / name).st_mode)
              for name in ("db.sqlite3.lock", "db.sqlite3.in-use")}
     assert modes == {"db.sqlite3.lock": 0o600, "db.sqlite3.in-use": 0o600}
@@ -313,11 +315,11 @@ def test_the_servers_master_pins_the_store_for_its_workers(tmp_path, monkeypatch
     assert os.environ["SQLITE_STORE_ID"] == file_identity(path)
     handed_down = {"SQLITE_STORE_ID": os.environ["SQLITE_STORE_ID"]}
     worker = open_repository(Settings.from_env(env=handed_down, sqlite_path=path), Hospitals([]))
-    worker.book(SLOT, appointment(1), "h")
+    writes.book(worker, SLOT, appointment(1), "h")
     path.unlink()
     respawned = open_repository(Settings.from_env(env=handed_down, sqlite_path=path),
                                 Hospitals([]))
     for each in (worker, respawned):
         with pytest.raises(StoreUnavailable):
-            each.book(SLOT, appointment(2), "h")
+            writes.book(each, SLOT, appointment(2), "h")
     assert not path.exists()

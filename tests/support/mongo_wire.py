@@ -31,6 +31,12 @@ NAMES = {"gomoti": "Gomoti Hospital"}
 SLOT_FILTER = {"hospital": "Gomoti Hospital", "appointment_date": MIDNIGHT,
                "appointment_time": "10:00", "status": {"$ne": "cancelled"}}
 PATIENT_ID = "gomoti|+8801712345678"
+# FIXED_NOW is 14:00 in Dhaka on the 25th: the patient's appointments that have not started.
+UPCOMING_FILTER = {"hospital": "Gomoti Hospital", "patient_phone": "+8801712345678",
+                   "status": {"$ne": "cancelled"},
+                   "$or": [{"appointment_date": {"$gt": datetime(2026, 11, 25)}},
+                           {"appointment_date": datetime(2026, 11, 25),
+                            "appointment_time": {"$gt": "14:00"}}]}
 WRITE_CONFLICT = {"ok": 0, "code": 112, "codeName": "WriteConflict",
                   "errmsg": "WriteConflict error: this operation conflicted with another",
                   "errorLabels": ["TransientTransactionError"]}

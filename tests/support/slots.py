@@ -5,6 +5,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 from app.domain.model import Appointment, Slot
+from app.service import writes
 
 DAY = date(2026, 11, 26)
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
@@ -22,5 +23,5 @@ def appointment(target: Slot, n: int, created_at: datetime = NOW) -> Appointment
 
 def book(repository, target: Slot, n: int, token_hash: str = "hash") -> Appointment:
     made = appointment(target, n)
-    assert repository.book(target, made, token_hash) is None
+    assert writes.book(repository, target, made, token_hash) is None
     return made

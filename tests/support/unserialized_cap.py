@@ -12,22 +12,26 @@ import time
 
 from app import create_app as create_real_app
 from app.config import Settings
+from app.config.hospitals import load_hospitals
 from app.domain.capacity import ensure_below_cap
-from app.storage.sqlite import COUNTED, SqliteRepository
+from app.storage import open_repository
+from app.storage.sqlite import COUNTED
+from app.telemetry.booking import ObservedBookingService
+from app.wiring import install_service
 
 RACE_WINDOW_S = 0.5
 
 
-class UnserializedCapRepository(SqliteRepository):
-    def book(self, slot, appointment, token_hash, idempotency=None, by=None, cap=None):
+class UnserializedCapService(ObservedBookingService):
+    def _store_booking(self, slot, appointment, token_hash, entry, cap):
         if cap is not None:
             ensure_below_cap(self._upcoming(appointment, cap), cap.limit)
             time.sleep(RACE_WINDOW_S)
-        return super().book(slot, appointment, token_hash, idempotency, by)
+        return super()._store_booking(slot, appointment, token_hash, entry, None)
 
     def _upcoming(self, a, cap) -> int:
         today = cap.today.isoformat()
-        return self._read(
+        return self.repository._read(
             f"SELECT count(*) FROM appointments WHERE hospital_id = ? AND patient_phone = ? "
             f"AND {COUNTED} AND (appointment_date > ? OR (appointment_date = ? AND "
             "appointment_time > ?))", (a.hospital_id, a.patient_phone, today, today,
@@ -36,4 +40,8 @@ class UnserializedCapRepository(SqliteRepository):
 
 def create_app():
     settings = Settings.from_env()
-    return create_real_app(settings, UnserializedCapRepository(settings.sqlite_path))
+    hospitals = load_hospitals(settings.hospitals_config)
+    repository = open_repository(settings, hospitals)
+    app = create_real_app(settings, repository)
+    install_service(app, UnserializedCapService(hospitals, repository, settings.admin_api_key))
+    return app

@@ -132,8 +132,7 @@ def legacy(repository) -> Appointment:
     """An old-app appointment: its hospital by display name only, no id, no token."""
     old = Appointment("legacy-1", "", "Small Clinic", DAY, "10:00", "booked", "Karim",
                       "01712345678", None, None, None, NOW)
-    with repository._transaction:
-        repository.put(old, None)
+    repository.run(lambda uow: uow.put(old, None))
     return old
 
 

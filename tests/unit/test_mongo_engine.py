@@ -10,8 +10,7 @@ from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 from app.domain.errors import DuplicateBooking, IdempotencyKeyInFlight
-from app.storage import mongo
-from app.storage.mongo import MongoRepository
+from app.storage.mongo import MongoRepository, client, documents
 
 
 @pytest.mark.parametrize("hello, standalone", [
@@ -21,23 +20,23 @@ from app.storage.mongo import MongoRepository
     ({"isWritablePrimary": True, "msg": "isdbgrid"}, False),        # mongos: transactions work
 ])
 def test_only_a_standalone_server_is_refused(hello, standalone):
-    assert mongo._is_standalone(hello) is standalone
+    assert client.is_standalone(hello) is standalone
 
 
 def test_standalone_message_says_what_to_do():
-    assert "replica set" in mongo.STANDALONE_MESSAGE
-    assert "scripts/init-replica-set.sh" in mongo.STANDALONE_MESSAGE
+    assert "replica set" in client.STANDALONE_MESSAGE
+    assert "scripts/init-replica-set.sh" in client.STANDALONE_MESSAGE
 
 
 def test_slot_document_id_is_per_hospital_day_and_time():
-    assert mongo.slot_document_id("Gomoti Hospital", date(2026, 11, 26), "10:00") == \
+    assert documents.slot_document_id("Gomoti Hospital", date(2026, 11, 26), "10:00") == \
         "Gomoti Hospital|2026-11-26|10:00"
 
 
 def test_legacy_objectid_strings_are_looked_up_both_ways():
     oid = ObjectId()
-    assert mongo._id_candidates(str(oid)) == [str(oid), oid]
-    assert mongo._id_candidates("4f1c0c8e0b6b4a1e9d2f3a4b5c6d7e8f") == [
+    assert documents.id_candidates(str(oid)) == [str(oid), oid]
+    assert documents.id_candidates("4f1c0c8e0b6b4a1e9d2f3a4b5c6d7e8f") == [
         "4f1c0c8e0b6b4a1e9d2f3a4b5c6d7e8f"]
 
 
@@ -48,7 +47,7 @@ def test_legacy_objectid_strings_are_looked_up_both_ways():
      "one_patient_per_slot_counted", DuplicateBooking),
 ])
 def test_duplicate_keys_map_to_the_domain_error(message, error):
-    assert isinstance(mongo._duplicate(DuplicateKeyError(message, 11000)), error)
+    assert isinstance(documents.duplicate_error(DuplicateKeyError(message, 11000)), error)
 
 
 class FakeClient:

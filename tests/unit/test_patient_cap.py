@@ -1,5 +1,6 @@
 """The per-patient cap, on the in-memory repository: upcoming, not-cancelled appointments of one
-phone at one hospital; rescheduling is not a new booking; the admin key books past it."""
+phone at one hospital; rescheduling within it is not a new booking, a move into another
+hospital is; the admin key books and moves past it."""
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -66,6 +67,27 @@ def test_rescheduling_is_not_a_new_booking(service):
     book_at(service, "10:30")
     moved = service.reschedule(Reschedule(first.appointment.id, first.access_token, DAY, "12:00"))
     assert moved.appointment_time == "12:00"
+
+
+def at_the_cap_here_and_booked_at_other(service):
+    book_at(service, "10:00")
+    book_at(service, "10:30")
+    return book_at(service, "11:00", hospital="other")
+
+
+def test_a_patients_move_into_another_hospital_is_a_new_seat_for_its_cap(service):
+    mover = at_the_cap_here_and_booked_at_other(service)
+    move = Reschedule(mover.appointment.id, mover.access_token, DAY, "12:00", "clinic")
+    with pytest.raises(PatientLimitReached) as refused:
+        service.reschedule(move)
+    assert refused.value.extra == {"limit": 2, "active": 2}
+    assert service.get(mover.appointment.id, mover.access_token).hospital_id == "other"
+
+
+def test_the_admin_key_moves_into_another_hospital_past_the_cap(service):
+    mover = at_the_cap_here_and_booked_at_other(service)
+    moved = service.reschedule(Reschedule(mover.appointment.id, ADMIN, DAY, "12:00", "clinic"))
+    assert (moved.hospital_id, moved.appointment_time) == ("clinic", "12:00")
 
 
 def test_the_admin_key_books_past_the_cap(service):

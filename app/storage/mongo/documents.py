@@ -1,0 +1,216 @@
+"""The old app's document shapes and the queries on them (MongoDB): slots by display name,
+UTC-midnight dates, "HH:MM" times."""
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+
+from bson import ObjectId
+from pymongo import ASCENDING
+from pymongo.errors import DuplicateKeyError
+
+from app.domain.errors import (
+    DuplicateBooking,
+    IdempotencyKeyInFlight,
+)
+from app.domain.model import (
+    BOOKED,
+    Appointment,
+    AppointmentQuery,
+    IdempotencyEntry,
+    PatientCap,
+    Slot,
+    SlotCensus,
+    SlotKey,
+    StoredPhone,
+)
+from app.domain.operations import AuditEntry, Closure
+from app.domain.policy import (
+    COUNTED_STATUSES,
+    NOT_AWAITING_VISIT,
+)
+
+COUNTED = {"$ne": COUNTED_STATUSES.excluded}     # the domain's COUNTED_STATUSES
+
+
+AWAITING_VISIT = {"$nin": list(NOT_AWAITING_VISIT)}   # what a closure's bulk cancel cancels
+SLOT_RULES = {"capacity": 1, "closed": 1}
+
+
+_SLOT = {"hospital": "$hospital", "appointment_date": "$appointment_date",
+         "appointment_time": "$appointment_time"}
+# Per slot (by the old app's fields): seats taken, documents this API wrote (they carry
+# hospital_id; the old app's do not, and never wrote slot documents), and a hospital_id.
+CENSUS = [{"$group": {
+    "_id": _SLOT,
+    "counted": {"$sum": {"$cond": [{"$ne": ["$status", COUNTED_STATUSES.excluded]}, 1, 0]}},
+    "ours": {"$sum": {"$cond": [{"$gt": ["$hospital_id", None]}, 1, 0]}},
+    "hospital_id": {"$max": "$hospital_id"}}}]
+SAME_PATIENT = [
+    {"$match": {"status": COUNTED, "patient_phone": {"$nin": [None, ""]}}},
+    {"$group": {"_id": {**_SLOT, "phone": "$patient_phone"}, "ids": {"$push": "$_id"},
+                "n": {"$sum": 1}}},
+    {"$match": {"n": {"$gt": 1}}},
+    {"$project": {"_id": {"hospital": "$_id.hospital",
+                          "appointment_date": "$_id.appointment_date",
+                          "appointment_time": "$_id.appointment_time"}, "ids": 1}}]
+
+
+PHONE_FIELDS = {"hospital_id": 1, "hospital": 1, "patient_phone": 1}
+
+
+def find_entry(db, session, key_hash: str, since: datetime) -> IdempotencyEntry | None:
+    document = db.idempotency_keys.find_one({"_id": key_hash, "created_at": {"$gte": since}},
+                                            session=session)
+    if document is None:
+        return None
+    return IdempotencyEntry(key_hash, document["fingerprint"], document["response"],
+                            document["sealed_token"], document["created_at"])
+
+
+def day_closures(db, session, hospital_id: str, day: date | None) -> list[Closure]:
+    where = {"hospital_id": hospital_id}
+    if day is not None:
+        where["date"] = day.isoformat()
+    found = db.closures.find(where, session=session).sort(
+        [("date", ASCENDING), ("start", ASCENDING), ("_id", ASCENDING)])
+    return [closure_of(d) for d in found]
+
+
+def slot_document_id(hospital_name: str, day: date, time: str) -> str:
+    """By display name, as every deployed version writes it: old and new workers of a rolling
+    upgrade must serialize on the same document."""
+    return f"{hospital_name}|{day.isoformat()}|{time}"
+
+
+def slot_filter(hospital_name: str, day: date, time: str) -> dict:
+    """The document's count query: display name, UTC-midnight Date, "HH:MM", not cancelled."""
+    return {"hospital": hospital_name, "appointment_date": midnight(day),
+            "appointment_time": time, "status": COUNTED}
+
+
+def upcoming_filter(hospital_name: str, phone: str, cap: PatientCap) -> dict:
+    """A patient's appointments at one hospital that count toward `cap` (not yet started)."""
+    today = midnight(cap.today)
+    return {"hospital": hospital_name, "patient_phone": phone, "status": COUNTED,
+            "$or": [{"appointment_date": {"$gt": today}},
+                    {"appointment_date": today, "appointment_time": {"$gt": cap.now}}]}
+
+
+def appointment_document(a: Appointment, token_hash: str) -> dict:
+    return {"_id": a.id, **slot_fields(Slot(a.hospital_id, a.hospital, a.date,
+                                             a.appointment_time, 0)),
+            "status": a.status, "patient_name": a.patient_name,
+            "patient_phone": a.patient_phone, "patient_email": a.patient_email,
+            "doctor": a.doctor, "notes": a.notes, "token_hash": token_hash,
+            "created_at": a.created_at}
+
+
+def from_document(d: dict) -> Appointment:
+    """Our documents and the old app's (ObjectId ids, no hospital_id, other statuses)."""
+    return Appointment(
+        id=str(d["_id"]), hospital_id=d.get("hospital_id", ""), hospital=d["hospital"],
+        date=as_utc(d["appointment_date"]).date(), appointment_time=d["appointment_time"],
+        status=d.get("status", BOOKED), patient_name=d.get("patient_name", ""),
+        patient_phone=d.get("patient_phone", ""), patient_email=d.get("patient_email"),
+        doctor=d.get("doctor"), notes=d.get("notes"),
+        created_at=_created_at(d))
+
+
+def _created_at(d: dict) -> datetime:
+    """Ours store created_at; the old app's carry it in their ObjectId, if anywhere."""
+    if d.get("created_at"):
+        return as_utc(d["created_at"])
+    if isinstance(d["_id"], ObjectId):
+        return d["_id"].generation_time
+    return datetime.fromtimestamp(0, UTC)
+
+
+def slot_fields(slot: Slot) -> dict:
+    return {"hospital_id": slot.hospital_id, "hospital": slot.hospital_name,
+            "appointment_date": midnight(slot.date), "appointment_time": slot.time}
+
+
+def slot_parts(document: dict) -> tuple[str, date, str]:
+    return (document["hospital"], as_utc(document["appointment_date"]).date(),
+            document["appointment_time"])
+
+
+def census_of(row: dict, ids: Mapping[str, str], writes: Mapping[str, int],
+            same: Mapping[tuple, list]) -> SlotCensus:
+    name, day, time_ = parts = slot_parts(row["_id"])
+    hospital_id = ids.get(name) or row.get("hospital_id") or ""
+    recorded = writes.get(slot_document_id(*parts), 0)
+    return SlotCensus(SlotKey(hospital_id, day, time_), name, row["counted"],
+                      tuple(sorted(same.get(parts, []))), max(0, row["ours"] - recorded))
+
+
+def entry_document(entry: IdempotencyEntry) -> dict:
+    return {"_id": entry.key_hash, "fingerprint": entry.fingerprint, "response": entry.response,
+            "sealed_token": entry.sealed_token, "created_at": entry.created_at}
+
+
+def closure_document(c: Closure) -> dict:
+    return {"_id": c.id, "hospital_id": c.hospital_id, "date": c.date.isoformat(),
+            "start": c.start, "end": c.end, "reason": c.reason}
+
+
+def closure_of(d: dict) -> Closure:
+    return Closure(d["_id"], d["hospital_id"], date.fromisoformat(d["date"]), d["reason"],
+                   d.get("start"), d.get("end"))
+
+
+def audit_document(e: AuditEntry) -> dict:
+    return {"at": e.at, "actor": e.actor, "action": e.action, "hospital_id": e.slot.hospital_id,
+            "date": e.slot.date.isoformat(), "time": e.slot.time,
+            "appointment_id": e.appointment_id, "before": e.before, "after": e.after}
+
+
+def audit_of(d: dict) -> AuditEntry:
+    return AuditEntry(as_utc(d["at"]), d["actor"], d["action"],
+                      SlotKey(d["hospital_id"], date.fromisoformat(d["date"]), d["time"]),
+                      d.get("appointment_id"), d["before"], d["after"])
+
+
+def search_filter(query: AppointmentQuery, hospital_name: str) -> dict:
+    # By display name: the old app's documents have no hospital_id.
+    where = {"hospital": hospital_name, "appointment_date": midnight(query.date)}
+    if query.time:
+        where["appointment_time"] = query.time
+    if query.status:
+        # "booked" lists what the count counts: COUNTED_STATUSES (legacy ones too).
+        where["status"] = COUNTED if query.status == BOOKED else query.status
+    if query.phone:
+        where["patient_phone"] = query.phone
+    return where
+
+
+def stored_phone(d: dict) -> StoredPhone:
+    # The old app's documents name the hospital only, and may hold a phone as a number.
+    return StoredPhone(str(d["_id"]), d.get("hospital_id") or d["hospital"],
+                       str(d.get("patient_phone", "")))
+
+
+def midnight(day: date) -> datetime:
+    """What the old app stored: `new Date('YYYY-MM-DD')`, i.e. UTC midnight."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def by_id(appointment_id: str) -> dict:
+    return {"_id": {"$in": id_candidates(appointment_id)}}
+
+
+def id_candidates(appointment_id: str) -> list:
+    """Our ids are strings; the old app's are ObjectIds."""
+    return [appointment_id, ObjectId(appointment_id)] if ObjectId.is_valid(
+        appointment_id) else [appointment_id]
+
+
+def duplicate_error(exc: DuplicateKeyError):
+    # Two first attempts with one Idempotency-Key: the loser sees the winner's key in flight.
+    if "idempotency_keys" in str(exc):
+        return IdempotencyKeyInFlight()
+    return DuplicateBooking()
