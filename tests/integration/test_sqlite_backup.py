@@ -220,7 +220,7 @@ def test_a_failure_after_the_swap_puts_the_previous_store_back(app, repository, 
     def disk_error(path, appointments):
         raise OSError(f"the restored store {path} could not be read: I/O error")
 
-    monkeypatch.setattr("app.storage.sqlite._ensure_in_place", disk_error)
+    monkeypatch.setattr("app.storage.sqlite.repository._ensure_in_place", disk_error)
     args = ["restore-store", str(backup), "--yes", "--dir", str(tmp_path / "saved")]
     failed = app.test_cli_runner().invoke(args=args)
     assert failed.exit_code == 2
