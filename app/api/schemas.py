@@ -17,7 +17,9 @@ from app.domain.errors import ValidationFailed
 from app.domain.model import CANCELLED
 from app.domain.visits import KNOWN, VISIT_STATUSES
 
-TIME = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Must be a time as HH:MM.")
+#: HH:MM as the OpenAPI description writes it (ECMAScript: `$` is the end of the text).
+TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
+TIME = validate.Regexp(TIME_PATTERN, error="Must be a time as HH:MM.")
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Control (Cc) and format (Cf) characters: NUL, BEL/ESC, bidi overrides, zero-width spaces.
 HIDDEN_CATEGORIES = {"Cc", "Cf"}
