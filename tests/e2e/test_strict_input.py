@@ -37,6 +37,17 @@ def refused_naming(response: requests.Response, field: str) -> bool:
     return response.status_code == 400 and field in body.get("details", {})
 
 
+def book(server, time: str, n: int, **changed) -> requests.Response:
+    """POST a booking of patient `n` at DAY `time`, with `changed` fields."""
+    body = {**booking("gomoti", DAY, time, n), **changed}
+    return requests.post(server.url + "/api/appointments", json=body, timeout=10)
+
+
+def refused_and_nothing_booked(server, answer: requests.Response, field: str, time: str) -> bool:
+    seats_taken = availability(server.url, "gomoti", DAY, time)["current_bookings"]
+    return refused_naming(answer, field) and seats_taken == 0
+
+
 def closures_on(server, day) -> list:
     answer = staff(server, "GET", f"/api/admin/closures?hospital=gomoti&date={day.isoformat()}")
     return answer.json()["closures"]
@@ -109,10 +120,8 @@ def test_staff_routes_take_the_same_date_written_yyyy_mm_dd(staffed, method, pat
 
 
 def test_a_booking_time_with_a_trailing_newline_is_refused(staffed):
-    body = {**booking("gomoti", DAY, "13:00", 1), "appointment_time": "13:00\n"}
-    answer = requests.post(staffed.url + "/api/appointments", json=body, timeout=10)
-    assert refused_naming(answer, "appointment_time"), answer.text
-    assert availability(staffed.url, "gomoti", DAY, "13:00")["current_bookings"] == 0
+    answer = book(staffed, "13:00", 1, appointment_time="13:00\n")
+    assert refused_and_nothing_booked(staffed, answer, "appointment_time", "13:00"), answer.text
 
 
 def next_friday(day):
@@ -158,29 +167,23 @@ NAMES = ["মোহাম্মদ রহিম", "শ্রাবন্তী",
 @pytest.mark.parametrize("name", NOT_NAMES.values(), ids=NOT_NAMES.keys())
 def test_a_name_that_is_not_a_name_is_refused_and_stores_nothing(staffed, name):
     """Before: 201, stored and shown (blank or broken) on the staff board."""
-    body = {**booking("gomoti", DAY, "14:00", 2), "patient_name": name}
-    answer = requests.post(staffed.url + "/api/appointments", json=body, timeout=10)
-    assert refused_naming(answer, "patient_name"), answer.text
-    assert availability(staffed.url, "gomoti", DAY, "14:00")["current_bookings"] == 0
+    answer = book(staffed, "14:00", 2, patient_name=name)
+    assert refused_and_nothing_booked(staffed, answer, "patient_name", "14:00"), answer.text
 
 
-@pytest.mark.parametrize("n, name", enumerate(NAMES, start=3), ids=NAMES)
+@pytest.mark.parametrize("n, name", list(enumerate(NAMES, start=3)), ids=NAMES)
 def test_real_names_in_bangla_and_with_accents_are_booked(staffed, n, name):
-    body = {**booking("gomoti", DAY, "14:30", n), "patient_name": name}
-    answer = requests.post(staffed.url + "/api/appointments", json=body, timeout=10)
+    answer = book(staffed, "14:30", n, patient_name=name)
     assert answer.status_code == 201, answer.text
     assert answer.json()["appointment"]["patient_name"] == name
 
 
 def test_a_phone_with_letters_is_refused_not_read_as_digits(staffed):
     """Before: 201, stored as +8801712223334 (phonenumbers reads letters as keypad digits)."""
-    body = {**booking("gomoti", DAY, "15:00", 1), "patient_phone": "+880171ABCDEFG"}
-    answer = requests.post(staffed.url + "/api/appointments", json=body, timeout=10)
-    assert refused_naming(answer, "patient_phone"), answer.text
-    assert availability(staffed.url, "gomoti", DAY, "15:00")["current_bookings"] == 0
+    answer = book(staffed, "15:00", 1, patient_phone="+880171ABCDEFG")
+    assert refused_and_nothing_booked(staffed, answer, "patient_phone", "15:00"), answer.text
 
 
 def test_the_same_phone_in_digits_is_booked(staffed):
-    body = {**booking("gomoti", DAY, "15:30", 1), "patient_phone": "+8801712223334"}
-    answer = requests.post(staffed.url + "/api/appointments", json=body, timeout=10)
+    answer = book(staffed, "15:30", 1, patient_phone="+8801712223334")
     assert answer.status_code == 201, answer.text
