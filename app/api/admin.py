@@ -116,5 +116,5 @@ def list_capacity():
 @response(answers.AuditTrail, 200, "The trail, oldest first.")
 def audit_trail():
     """The audit trail of one appointment or one slot, oldest first."""
-    query_ = AuditQuery(**load(AUDIT, request.args.to_dict()))
-    return {"entries": booking_service().audit_trail(query_)}
+    asked = AuditQuery(**load(AUDIT, request.args.to_dict()))
+    return {"entries": booking_service().audit_trail(asked)}

@@ -3,6 +3,11 @@
 @response(schema, status, ...) dumps what the view returns with `schema` (the same schema the
 description shows), @other_responses lists its other answers (refusals, 304), @operation its
 tags, access, parameters and body. The answers several routes share are named here once.
+
+APIFairy's model (microblog-api's @response) on apispec, which the app already used: APIFairy
+itself renames every operationId (the links between operations use them), sends one body media
+type and cannot return a Response (the polled ETag route); flask-smorest would replace every
+blueprint, parse input with webargs (422s) and answer errors in its own shape.
 """
 
 from collections.abc import Callable
@@ -87,10 +92,10 @@ def _value_and_headers(returned) -> tuple:
 
 def _declare(view: Callable, described: dict) -> Callable:
     """Add to what `view` already declares (decorators stack; responses merge)."""
-    declared = dict(getattr(view, "openapi", {}))
-    for key, value in described.items():
-        declared[key] = {**declared[key], **value} if key == "responses" and key in declared \
-            else value
+    declared = {**getattr(view, "openapi", {}), **described}
+    if "responses" in described:
+        declared["responses"] = {**getattr(view, "openapi", {}).get("responses", {}),
+                                 **described["responses"]}
     view.openapi = declared
     return view
 

@@ -62,5 +62,5 @@ def list_hospitals():
 def day_availability(hospital: str):
     """Every slot of one hospital day with what is left of it; pages poll it with
     If-None-Match and get 304 while nothing changed."""
-    query_ = load(DAY_QUERY, request.args.to_dict())
-    return booking_service().day_availability(hospital, query_["date"])
+    asked = load(DAY_QUERY, request.args.to_dict())
+    return booking_service().day_availability(hospital, asked["date"])
