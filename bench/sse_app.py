@@ -13,11 +13,12 @@ import time
 from flask import Response, request
 
 from app import create_app as create_booking_app
-from app.api import shape
+from app.api.answers import DayAvailability
 from app.api.schemas import DayQuerySchema, load
 from app.wiring import booking_service
 
 FEED_INTERVAL_S = 0.5
+DAY_ANSWER = DayAvailability()
 # Short, so a stream whose page left frees its thread soon (it notices only when writing).
 KEEPALIVE_S = 2.0
 
@@ -35,7 +36,7 @@ class DayFeed:
         with self._app.app_context():
             while True:
                 answer = booking_service().day_availability(self._hospital, self._day)
-                body = json.dumps(shape.day(answer))
+                body = json.dumps(DAY_ANSWER.dump(answer))
                 if body != self.body:
                     with self.changed:
                         self.version, self.body = self.version + 1, body

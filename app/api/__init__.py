@@ -1,7 +1,8 @@
 """HTTP layer: blueprints mirroring the routes of docs/design/slot-booking-concurrency.md.
 
 A view loads input with a schema (schemas.py), builds a typed command (app.service.commands),
-calls booking_service() (app.wiring) and shapes the answer with shape.py; errors are raised,
+calls booking_service() (app.wiring) and returns what it answers, which the schema its
+@response names (answers.py, declared.py) dumps and documents; errors are raised,
 never caught, and become HTTP in errors.py only.
 """
 

@@ -1,15 +1,63 @@
-"""Marshmallow schemas of every answer body, for the OpenAPI description (app.api.openapi).
+"""Marshmallow schemas of every answer body: each dumps its answer and describes it.
 
-They shape nothing (app.api.shape does); schemathesis checks the live server's answers
-against them in `make test`, so they cannot drift from what the API really sends.
+A view names its answer's schema with @response (app.api.declared), which dumps what the view
+returns and puts the same schema in the OpenAPI description, so the description cannot drift
+from what is sent. Fields are declared in the order the frontend reads them (app.json keeps
+it). The error schemas describe what app.api.errors answers.
 """
 
-from marshmallow import INCLUDE, Schema, fields, validate
+from marshmallow import INCLUDE, Schema, fields, missing, pre_dump, validate
+from marshmallow.utils import get_value
 
+from app.api.schemas import TIME_PATTERN
+from app.domain.hospitals import WEEKDAYS
 from app.domain.model import BOOKED, CANCELLED
 
-TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
 SLOT_STATES = ["available", "full", "closed", "past", "started"]
+
+
+class OnlyWhenSet(fields.String):
+    """A string left out of the answer when it has no value (a slot that is not closed)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return super()._serialize(value, attr, obj, **kwargs) if value else missing
+
+
+class Itself(fields.Nested):
+    """A nested object read from the dumped value itself (a hospital's `schedule`)."""
+
+    def get_value(self, obj, attr, accessor=None, default=missing):
+        return obj
+
+
+class WeekdayName(fields.String):
+    def _serialize(self, value, attr, obj, **kwargs):
+        return WEEKDAYS[value]
+
+
+class CountOf(fields.Integer):
+    """How many items the dumped value's list `items` holds (a bulk cancel's appointments)."""
+
+    def __init__(self, items: str, **kwargs):
+        super().__init__(**kwargs)
+        self.items = items
+
+    def get_value(self, obj, attr, accessor=None, default=missing):
+        return len(get_value(obj, self.items))
+
+
+class TimesOverCapacity(fields.List):
+    """The times of the dumped value's `slots` holding more bookings than their capacity."""
+
+    def __init__(self, **kwargs):
+        super().__init__(fields.String(), **kwargs)
+
+    def get_value(self, obj, attr, accessor=None, default=missing):
+        return [s.time for s in obj.slots if s.current_bookings > s.max_capacity]
+
+
+class Success(Schema):
+    success = fields.Boolean(required=True, dump_default=True)
 
 
 class Error(Schema):
@@ -28,7 +76,7 @@ class ValidationError(Schema):
 
 
 class SlotFullError(Schema):
-    """The document's 409 for a full slot."""
+    """The 409 of docs/design/slot-booking-concurrency.md for a full slot."""
 
     error = fields.String(required=True, validate=validate.Equal("Slot is fully booked"))
     current_bookings = fields.Integer(required=True, metadata={"example": 15})
@@ -52,11 +100,12 @@ class TooManyRequests(Schema):
 
 
 class Schedule(Schema):
-    closed_weekdays = fields.List(fields.String(), required=True)
-    opens = fields.String(required=True, metadata={"example": "09:00"})
-    closes = fields.String(required=True, metadata={"example": "17:00"})
+    closed_weekdays = fields.List(WeekdayName(), required=True)
+    opens = fields.Time(format="%H:%M", required=True, metadata={"example": "09:00"})
+    closes = fields.Time(format="%H:%M", required=True, metadata={"example": "17:00"})
     slot_minutes = fields.Integer(required=True)
-    timezone = fields.String(required=True, metadata={"example": "Asia/Dhaka"})
+    timezone = fields.String(attribute="timezone.key", required=True,
+                             metadata={"example": "Asia/Dhaka"})
     horizon_days = fields.Integer(required=True)
     closed_dates = fields.List(fields.Nested(lambda: ClosedDate()), required=True, metadata={
         "description": "Fixed closed dates (holidays) from the configuration."})
@@ -66,6 +115,12 @@ class ClosedDate(Schema):
     date = fields.Date(required=True)
     reason = fields.String(required=True, metadata={"example": "Victory Day"})
 
+    @pre_dump
+    def from_pair(self, closed, **kwargs):
+        """The configuration holds each closed date as (date, reason)."""
+        day, reason = closed
+        return {"date": day, "reason": reason}
+
 
 class Hospital(Schema):
     id = fields.String(required=True, metadata={"example": "gomoti"})
@@ -74,7 +129,7 @@ class Hospital(Schema):
     phone_region = fields.String(required=True, metadata={
         "example": "BD", "description": "Where a national phone spelling (01712 345678) is "
         "read: ISO 3166 region code. Patients anywhere may give +country code."})
-    schedule = fields.Nested(Schedule, required=True)
+    schedule = Itself(Schedule, required=True)
 
 
 class HospitalList(Schema):
@@ -82,31 +137,46 @@ class HospitalList(Schema):
 
 
 class Seats(Schema):
-    """The document's availability fields of one slot."""
+    """The availability fields (docs/design/slot-booking-concurrency.md) of one slot."""
 
     max_capacity = fields.Integer(required=True)
     current_bookings = fields.Integer(required=True)
     available_slots = fields.Integer(required=True)
     is_available = fields.Boolean(required=True)
     status = fields.String(required=True, validate=validate.OneOf(SLOT_STATES))
-    closed_reason = fields.String(metadata={"description": "Only on a closed slot: why."})
+    closed_reason = OnlyWhenSet(metadata={"description": "Only on a closed slot: why."})
 
 
-class SlotAvailability(Seats):
+# Which slot comes before its seats in each answer: a schema's fields from its later base
+# class come first (Seats is named first below).
+class AtTime(Schema):
+    time = fields.String(required=True, validate=validate.Regexp(TIME_PATTERN))
+
+
+class OnDayAtTime(Schema):
+    date = fields.Date(required=True)
+    time = fields.String(required=True, validate=validate.Regexp(TIME_PATTERN))
+
+
+class OfHospitalOnDayAtTime(Schema):
     hospital_id = fields.String(required=True)
     date = fields.Date(required=True)
     time = fields.String(required=True, validate=validate.Regexp(TIME_PATTERN))
 
 
-class DaySlot(Seats):
-    time = fields.String(required=True, validate=validate.Regexp(TIME_PATTERN))
+class SlotAvailability(Seats, OfHospitalOnDayAtTime):
+    pass
+
+
+class DaySlot(Seats, AtTime):
+    pass
 
 
 class DayAvailability(Schema):
     hospital_id = fields.String(required=True)
     date = fields.Date(required=True)
     is_open = fields.Boolean(required=True)
-    closed_reason = fields.String(metadata={
+    closed_reason = OnlyWhenSet(metadata={
         "description": "Only on a closed day: the answer a booking would get.",
         "example": "Hospital closed on 2026-12-16: Victory Day"})
     slots = fields.List(fields.Nested(DaySlot), required=True)
@@ -129,8 +199,7 @@ class Appointment(Schema):
     created_at = fields.DateTime(required=True)
 
 
-class Booked(Schema):
-    success = fields.Boolean(required=True)
+class Booked(Success):
     appointment = fields.Nested(Appointment, required=True)
     access_token = fields.String(required=True, metadata={
         "description": "Shown once: the patient's key to read, cancel or reschedule."})
@@ -140,8 +209,9 @@ class AppointmentEnvelope(Schema):
     appointment = fields.Nested(Appointment, required=True)
 
 
-class Changed(Schema):
-    success = fields.Boolean(required=True)
+class Changed(Success):
+    """Dumps a cancel's result (with `seat_freed`) or {"appointment": ...} for other changes."""
+
     appointment = fields.Nested(Appointment, required=True)
     seat_freed = fields.Boolean(metadata={"description": "Only when cancelling: false when the "
                                           "appointment was already cancelled."})
@@ -194,21 +264,23 @@ class ClosureList(Schema):
 
 
 class BulkCancelled(Schema):
+    """Dumps {"closure_id": ..., "appointments": [the cancelled appointments]}."""
+
     closure_id = fields.String(required=True)
-    cancelled = fields.Integer(required=True)
-    appointment_ids = fields.List(fields.String(), required=True)
+    cancelled = CountOf("appointments", required=True)
+    appointment_ids = fields.Pluck(Appointment, "id", many=True, attribute="appointments",
+                                   required=True)
 
 
-class CapacitySlot(Seats):
-    date = fields.Date(required=True)
-    time = fields.String(required=True, validate=validate.Regexp(TIME_PATTERN))
+class CapacitySlot(Seats, OnDayAtTime):
+    pass
 
 
 class CapacitySet(Schema):
     capacity = fields.Integer(required=True, allow_none=True, metadata={
         "description": "null: back to the hospital's configured capacity"})
     slots = fields.List(fields.Nested(CapacitySlot), required=True)
-    over_capacity = fields.List(fields.String(), required=True, metadata={
+    over_capacity = TimesOverCapacity(required=True, metadata={
         "description": "Times of the slots holding more bookings than the new capacity."})
 
 
@@ -217,6 +289,13 @@ class Override(Schema):
     date = fields.Date(required=True)
     time = fields.String(required=True, validate=validate.Regexp(TIME_PATTERN))
     capacity = fields.Integer(required=True)
+
+    @pre_dump
+    def from_pair(self, override, **kwargs):
+        """The store lists each override as (slot key, capacity)."""
+        key, capacity = override
+        return {"hospital_id": key.hospital_id, "date": key.date, "time": key.time,
+                "capacity": capacity}
 
 
 class OverrideList(Schema):
@@ -227,9 +306,9 @@ class AuditEntry(Schema):
     at = fields.DateTime(required=True)
     actor = fields.String(required=True, validate=validate.OneOf(["patient", "admin", "cli"]))
     action = fields.String(required=True, metadata={"example": "book"})
-    hospital_id = fields.String(required=True)
-    date = fields.Date(required=True)
-    time = fields.String(required=True)
+    hospital_id = fields.String(attribute="slot.hospital_id", required=True)
+    date = fields.Date(attribute="slot.date", required=True)
+    time = fields.String(attribute="slot.time", required=True)
     appointment_id = fields.String(required=True, allow_none=True)
     before = fields.Dict(required=True)
     after = fields.Dict(required=True)

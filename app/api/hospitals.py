@@ -1,29 +1,66 @@
 """GET /api/hospitals and a hospital day's availability."""
 
-from flask import Blueprint, jsonify, request
+from collections.abc import Callable
+from functools import wraps
 
-from app.api import shape
+from flask import Blueprint, make_response, request
+
+from app.api import answers
+from app.api.declared import (
+    INVALID,
+    NO_HOSPITAL,
+    RATE_LIMITED,
+    STORE_DOWN,
+    operation,
+    other_responses,
+    path_parameter,
+    query,
+    response,
+)
 from app.api.schemas import DayQuerySchema, load
 from app.wiring import booking_service
 
 DAY_QUERY = DayQuerySchema()
+IF_NONE_MATCH = {"in": "header", "name": "If-None-Match", "required": False,
+                 "description": "The ETag of the answer you hold.", "schema": {"type": "string"}}
 
 bp = Blueprint("hospitals", __name__, url_prefix="/api/hospitals")
 
 
+def polled(view: Callable) -> Callable:
+    """An answer pages poll: tagged with an ETag, and 304 while the asker holds it."""
+
+    @wraps(view)
+    def conditional(*args, **kwargs):
+        answered = make_response(view(*args, **kwargs))
+        answered.add_etag()
+        # Caches may keep the answer but must ask again every time: seats change by the second.
+        answered.headers["Cache-Control"] = "no-cache"
+        return answered.make_conditional(request)
+
+    return conditional
+
+
 @bp.get("")
+@operation(tags=["hospitals"])
+@other_responses(RATE_LIMITED)
+@response(answers.HospitalList, 200, "The hospitals.")
 def list_hospitals():
     """The configured hospitals with their capacities and schedules."""
-    return {"hospitals": [shape.hospital(h) for h in booking_service().list_hospitals()]}
+    return {"hospitals": booking_service().list_hospitals()}
 
 
 @bp.get("/<hospital>/availability")
+@polled
+@operation(tags=["availability"], parameters=[
+    path_parameter("hospital", "Hospital id (`gomoti`) or display name.", example="gomoti"),
+    query(DayQuerySchema), IF_NONE_MATCH])
+@other_responses(RATE_LIMITED, {"304": {"description": "Nothing changed since the ETag you sent."}},
+                 INVALID, NO_HOSPITAL, STORE_DOWN)
+@response(answers.DayAvailability, 200, "The day; `slots` is empty on a closed day.",
+          headers={"ETag": {"schema": {"type": "string"}}})
 def day_availability(hospital: str):
     """Every slot of one hospital day with what is left of it; pages poll it with
     If-None-Match and get 304 while nothing changed."""
-    query = load(DAY_QUERY, request.args.to_dict())
-    response = jsonify(shape.day(booking_service().day_availability(hospital, query["date"])))
-    response.add_etag()
-    # Caches may keep the answer but must ask again every time: seats change by the second.
-    response.headers["Cache-Control"] = "no-cache"
-    return response.make_conditional(request)
+    asked = load(DAY_QUERY, request.args.to_dict())
+    return booking_service().day_availability(hospital, asked["date"])

@@ -15,17 +15,31 @@ from marshmallow import (
 
 from app.domain.errors import ValidationFailed
 from app.domain.model import CANCELLED
+from app.domain.names import name_problem
+from app.domain.phones import LETTERS_IN_PHONE, has_letters
 from app.domain.visits import KNOWN, VISIT_STATUSES
 
-TIME = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Must be a time as HH:MM.")
-ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: HH:MM as the OpenAPI description writes it (ECMAScript: `$` is the end of the text).
+TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Control (Cc) and format (Cf) characters: NUL, BEL/ESC, bidi overrides, zero-width spaces.
 HIDDEN_CATEGORIES = {"Cc", "Cf"}
 # Zero-width (non-)joiners shape Bangla and other scripts: allowed between two characters.
 JOINERS = {"\u200c", "\u200d"}
 LINE_BREAKS = {"\n", "\r", "\t"}
-# Checked as a number (app.domain.phones) once the hospital, and so its region, is known.
-PHONE = validate.Length(1, 40)
+
+
+class FullMatch(validate.Regexp):
+    """A pattern the whole value must match: Python's `$` also matches before a final
+    newline, so "10:00\n" passes `re.match` (and then closes the wrong slots)."""
+
+    def __call__(self, value: str) -> str:
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
+TIME = FullMatch(TIME_PATTERN, error="Must be a time as HH:MM.")
 
 
 class Text(fields.String):
@@ -66,9 +80,52 @@ class Day(fields.Date):
     """A calendar date written exactly YYYY-MM-DD (not 20261201 or 2026-W49-2)."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str) or not ISO_DAY.match(value):
+        if not isinstance(value, str) or not ISO_DAY.fullmatch(value):
             raise ValidationError("Must be a date as YYYY-MM-DD.")
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Clock(fields.String):
+    """A slot time written exactly HH:MM (not "10:00\\n", not " 10:00"); a blank one is
+    refused, never read as "no time"."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=TIME, **kwargs)
+
+
+class HospitalRef(Text):
+    """A hospital's id ("gomoti") or display name."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Length(1, 200), **kwargs)
+
+
+class PersonName(Text):
+    """A patient's name as people write it (app.domain.names)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Length(1, 200), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        name = super()._deserialize(value, attr, data, **kwargs)
+        problem = name_problem(name)
+        if problem:
+            raise ValidationError(problem)
+        return name
+
+
+class Phone(Text):
+    """A phone as typed; checked as a number (app.domain.phones) once the hospital, and so its
+    region, is known. Letters are refused here, before phonenumbers reads them as digits."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Length(1, 40), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        phone = super()._deserialize(value, attr, data, **kwargs)
+        if has_letters(phone):
+            raise ValidationError(LETTERS_IN_PHONE)
+        return phone
 
 
 class StrictSchema(Schema):
@@ -83,15 +140,15 @@ class StrictSchema(Schema):
 
 
 class BookingSchema(StrictSchema):
-    hospital = Text(required=True, validate=validate.Length(1, 200), metadata={
+    hospital = HospitalRef(required=True, metadata={
         "description": "Hospital id or display name.", "example": "gomoti"})
     date = Day(required=True, metadata={
         "description": "From today (hospital time) to the booking horizon; not a closed day."})
-    appointment_time = Text(required=True, validate=TIME, metadata={
+    appointment_time = Clock(required=True, metadata={
         "description": "A slot start on the hospital's grid that has not begun.",
         "example": "10:00"})
-    patient_name = Text(required=True, validate=validate.Length(1, 200))
-    patient_phone = Text(required=True, validate=PHONE, metadata={
+    patient_name = PersonName(required=True)
+    patient_phone = Phone(required=True, metadata={
         "description": "A phone number, national (read in the hospital's region, e.g. "
                        "01712345678 in Bangladesh) or with its country code; stored as E.164. "
                        "One active booking per phone per slot, and at most the hospital's "
@@ -106,7 +163,7 @@ class BookingSchema(StrictSchema):
 
 class SlotPathSchema(StrictSchema):
     date = Day(required=True)
-    time = Text(required=True, validate=TIME)
+    time = Clock(required=True)
 
 
 class DayQuerySchema(StrictSchema):
@@ -118,9 +175,9 @@ class AppointmentChangeSchema(StrictSchema):
     {date, appointment_time[, hospital]}."""
 
     status = Text(validate=validate.OneOf([CANCELLED, *VISIT_STATUSES]))
-    hospital = Text(validate=validate.Length(1, 200))
+    hospital = HospitalRef()
     date = Day()
-    appointment_time = Text(validate=TIME)
+    appointment_time = Clock()
 
     @post_load
     def one_change(self, data, **kwargs):
@@ -134,11 +191,11 @@ class AppointmentChangeSchema(StrictSchema):
 
 
 class AppointmentSearchSchema(StrictSchema):
-    hospital = Text(required=True, validate=validate.Length(1, 200))
+    hospital = HospitalRef(required=True)
     date = Day(required=True)
-    time = Text(validate=TIME)
+    time = Clock()
     status = Text(validate=validate.OneOf(KNOWN))
-    phone = Text(validate=PHONE)
+    phone = Phone()
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
     offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000))
 
@@ -155,12 +212,11 @@ def load(schema: Schema, data) -> dict:
 class ClosureSchema(StrictSchema):
     """POST /api/admin/closures: a whole day, or a range with both start and end."""
 
-    hospital = Text(required=True, validate=validate.Length(1, 200))
-    date = fields.Date(required=True)
+    hospital = HospitalRef(required=True)
+    date = Day(required=True)
     reason = Text(required=True, validate=validate.Length(1, 200))
-    # Plain strings: a blank start/end is refused (not read as "the whole day").
-    start = fields.String(load_default=None, validate=TIME)
-    end = fields.String(load_default=None, validate=TIME)
+    start = Clock(load_default=None)
+    end = Clock(load_default=None)
 
     @post_load
     def whole_day_or_range(self, data, **kwargs):
@@ -175,10 +231,9 @@ class ClosureSchema(StrictSchema):
 class CapacitySchema(StrictSchema):
     """PUT /api/admin/capacity: one slot (time) or every slot of the date; null: the default."""
 
-    hospital = Text(required=True, validate=validate.Length(1, 200))
-    date = fields.Date(required=True)
-    # A plain string: a blank time is refused (not read as "every slot").
-    time = fields.String(load_default=None, validate=TIME)
+    hospital = HospitalRef(required=True)
+    date = Day(required=True)
+    time = Clock(load_default=None)
     capacity = fields.Integer(required=True, allow_none=True, strict=True,
                               validate=validate.Range(0, 10_000))
 
@@ -186,17 +241,17 @@ class CapacitySchema(StrictSchema):
 class HospitalDaySchema(StrictSchema):
     """?hospital=[&date=]: the closures or capacity overrides listed."""
 
-    hospital = Text(required=True, validate=validate.Length(1, 200))
-    date = fields.Date(load_default=None)
+    hospital = HospitalRef(required=True)
+    date = Day(load_default=None)
 
 
 class AuditQuerySchema(StrictSchema):
     """?appointment=<id>, or ?hospital=&date=&time= for one slot."""
 
     appointment_id = Text(data_key="appointment", validate=validate.Length(1, 64))
-    hospital = Text(validate=validate.Length(1, 200))
-    date = fields.Date()
-    time = Text(validate=TIME)
+    hospital = HospitalRef()
+    date = Day()
+    time = Clock()
 
     @post_load
     def one_subject(self, data, **kwargs):

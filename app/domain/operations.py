@@ -24,10 +24,6 @@ class Closure:
     def covers(self, time: str) -> bool:
         return self.start is None or self.start <= time < self.end
 
-    def to_dict(self) -> dict:
-        return {"id": self.id, "hospital_id": self.hospital_id, "date": self.date.isoformat(),
-                "start": self.start, "end": self.end, "reason": self.reason}
-
 
 @dataclass(frozen=True)
 class SlotRules:
@@ -57,12 +53,6 @@ class AuditEntry:
     appointment_id: str | None = None
     before: dict = field(default_factory=dict)
     after: dict = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        return {"at": self.at.isoformat(), "actor": self.actor, "action": self.action,
-                "hospital_id": self.slot.hospital_id, "date": self.slot.date.isoformat(),
-                "time": self.slot.time, "appointment_id": self.appointment_id,
-                "before": self.before, "after": self.after}
 
 
 def change(by: Actor, action: str, slot: SlotKey, appointment_id: str | None = None,

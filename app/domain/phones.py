@@ -38,3 +38,12 @@ def invalid_message(region: str) -> str:
     national = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
     return (f"Not a valid phone number. Give a {region} number such as {national}, or any "
             f"number with its country code, such as {phonenumbers.format_number(example, E164)}.")
+
+
+LETTERS_IN_PHONE = "Must not contain letters: give the number in digits."
+
+
+def has_letters(text: str) -> bool:
+    """Whether `text` holds a letter: phonenumbers would read "+880171ABCDEFG" as the keypad's
+    digits, +8801712223334, another patient's number."""
+    return any(char.isalpha() for char in text)

@@ -40,6 +40,16 @@ def ensure_open(hospital: Hospital, day: date) -> None:
         raise HospitalClosed.on(day, hospital.holiday(day))
 
 
+def check_overridable_day(hospital: Hospital, day: date, now_utc: datetime) -> None:
+    """Staff set capacity only where patients can book: an open day from today to the
+    horizon (an override on a Friday or in 2099 would be stored and never used)."""
+    check_bookable_day(hospital, day, now_utc)
+    try:
+        ensure_open(hospital, day)
+    except HospitalClosed as closed:
+        raise ValidationFailed({"date": [closed.message]}) from None
+
+
 def ensure_slot_open(key: SlotKey, rules: SlotRules) -> None:
     """A run-time closure (read from the store) covering the slot refuses it."""
     if rules.closed:

@@ -10,6 +10,7 @@ from app.domain.errors import ValidationFailed
 from app.domain.hospitals import Hospital, Hospitals
 from app.domain.model import Appointment, AppointmentQuery, SlotKey
 from app.domain.operations import Actor, AuditEntry, Closure
+from app.domain.schedule import check_overridable_day
 from app.service import writes
 from app.service.commands import AddClosure, AuditQuery, SetCapacity
 from app.service.results import CapacitySet, ClosureAdded
@@ -49,7 +50,7 @@ class HospitalOperations:
     def set_capacity(self, command: SetCapacity, actor: str) -> CapacitySet:
         """Staff change capacity at once for every worker; bookings over it stay (reported)."""
         hospital = self.hospitals.get(command.hospital)
-        _check_not_past(hospital, command.date, self._now())
+        check_overridable_day(hospital, command.date, self._now())
         times = [command.time] if command.time else list(hospital.slot_times())
         if command.time and command.time not in hospital.slot_times():
             raise ValidationFailed({"time": ["Not a slot of this hospital."]})

@@ -311,3 +311,20 @@ def test_a_friday_cannot_be_chosen(page, server):
     expect(booking.day(friday).locator("input")).not_to_be_checked()
     expect(page.locator("#slot-note")).to_have_text("Choose a day first.")
     expect(page.locator("label.slot")).to_have_count(0)
+
+
+def test_a_name_the_server_refuses_is_explained_in_the_pages_language(page, server, api):
+    """The server's 400 for a name that draws blank (Hangul fillers) is shown in Bangla, and in
+    English after switching; nothing is booked."""
+    day = open_day(9)
+    booking = BookingPage(page, server.url).open("al-sefa")
+    page.click("button[data-lang='bn']")
+    booking.choose_day(day)
+    booking.choose_time("12:30")
+    booking.fill(name="\u3164\u3164\u3164", phone="01912 345679")
+    booking.submit()
+    expect(page.locator("#name-error")).to_have_text("অক্ষর দিয়ে আপনার নাম লিখুন।")
+    expect(page.locator("#name")).to_have_attribute("aria-invalid", "true")
+    page.click("button[data-lang='en']")
+    expect(page.locator("#name-error")).to_have_text("Enter your name in letters.")
+    assert api.slot_list("al-sefa", day, "12:30") == []

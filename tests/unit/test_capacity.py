@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from app.api.shape import seats
+from app.api.answers import Seats
 from app.domain.capacity import SlotAvailability, ensure_seat_free
 from app.domain.errors import SlotFull
 
@@ -23,7 +23,7 @@ def test_full_at_or_over_capacity_reports_the_real_count(current):
 
 
 def slot_status(current: int, capacity: int) -> dict:
-    return seats(SlotAvailability("gomoti", date(2026, 11, 26), "10:00", capacity, current))
+    return Seats().dump(SlotAvailability("gomoti", date(2026, 11, 26), "10:00", capacity, current))
 
 
 def test_status_of_a_legacy_overbooked_slot_never_goes_negative():

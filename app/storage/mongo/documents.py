@@ -83,7 +83,8 @@ def slot_document_id(hospital_name: str, day: date, time: str) -> str:
 
 
 def slot_filter(hospital_name: str, day: date, time: str) -> dict:
-    """The document's count query: display name, UTC-midnight Date, "HH:MM", not cancelled."""
+    """The count query of docs/design/slot-booking-concurrency.md: display name, UTC-midnight
+    Date, "HH:MM", not cancelled."""
     return {"hospital": hospital_name, "appointment_date": midnight(day),
             "appointment_time": time, "status": COUNTED}
 

@@ -162,7 +162,8 @@ function invalid(result) {
   for (const [name, messages] of Object.entries(details)) {
     const field = form.FIELD_OF[name];
     if (!field) continue;
-    setError(field, "err.field", {reason: [].concat(messages).join(" ")});
+    const {key, vars} = form.fieldError(messages);
+    setError(field, key, vars);
     first = first || field;
   }
   if (first === "slot") picker.refresh();
