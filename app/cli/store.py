@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from app.domain.errors import StoreUnavailable
 from app.domain.store_check import StoreReport
 from app.storage.base import BackupUnsupported, BackupUnusable, StoreInUse
-from app.storage.sqlite_schema import StoreSchemaMismatch
+from app.storage.sqlite.schema_check import StoreSchemaMismatch
 from app.wiring import booking_service
 
 #: Exit codes: 0 all well, 1 the store check found problems, 2 the command could not run.

@@ -18,7 +18,7 @@ from app.domain.model import Slot
 from app.service import writes
 from app.storage import open_repository, pin_store
 from app.storage.sqlite import SqliteRepository
-from app.storage.sqlite_files import file_identity
+from app.storage.sqlite.files import file_identity
 from tests.support.load import run_together
 from tests.support.processes import assert_one_connection_per_thread_and_process
 from tests.support.sqlite_slot import SLOT, appointment

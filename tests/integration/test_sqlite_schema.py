@@ -1,5 +1,5 @@
-"""How a database's schema is compared with the app's (app.storage.sqlite_schema): each kind of
-difference a hostile or broken backup could carry is named, and only what a later release
+"""How a database's schema is compared with the app's (app.storage.sqlite.schema_check): each
+kind of difference a hostile or broken backup could carry is named, and only what a later release
 added may be missing from an older store."""
 
 import sqlite3
@@ -8,7 +8,7 @@ from contextlib import closing
 import pytest
 
 from app.storage.sqlite import SCHEMA, STORE_SCHEMA
-from app.storage.sqlite_schema import StoreSchemaMismatch, describe
+from app.storage.sqlite.schema_check import StoreSchemaMismatch, describe
 
 PHONE = "patient_phone TEXT NOT NULL, patient_email"
 STATUS = "status TEXT NOT NULL DEFAULT 'booked'"

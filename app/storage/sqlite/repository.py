@@ -24,8 +24,14 @@ from app.domain.model import (
     StoredPhone,
 )
 from app.domain.operations import SlotRules
-from app.storage import sqlite_files
 from app.storage.base import BackupUnusable, Repository
+from app.storage.sqlite import files as sqlite_files
+from app.storage.sqlite.files import (
+    StoreFileChanged,
+    StoreUsers,
+    ensure_same_file,
+    file_identity,
+)
 from app.storage.sqlite.gate import WriteGate, bound_busy_wait
 from app.storage.sqlite.rows import (
     appointment_of,
@@ -46,14 +52,8 @@ from app.storage.sqlite.schema import (
     SLOT_FILTER,
     STORE_SCHEMA,
 )
+from app.storage.sqlite.schema_check import StoreSchemaMismatch
 from app.storage.sqlite.unit_of_work import SqliteUnitOfWork
-from app.storage.sqlite_files import (
-    StoreFileChanged,
-    StoreUsers,
-    ensure_same_file,
-    file_identity,
-)
-from app.storage.sqlite_schema import StoreSchemaMismatch
 
 READY_S = 1.0
 

@@ -4,7 +4,7 @@ from app.domain.model import (
     BOOKED,
 )
 from app.domain.policy import COUNTED_STATUSES, NOT_AWAITING_VISIT
-from app.storage.sqlite_schema import Schema
+from app.storage.sqlite.schema_check import Schema
 
 # The domain's COUNTED_STATUSES as SQL (also in the partial index, which takes no parameters).
 COUNTED = f"status <> '{COUNTED_STATUSES.excluded}'"
