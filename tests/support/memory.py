@@ -13,7 +13,7 @@ from app.domain.operations import SlotRules
 from app.domain.policy import COUNTED_STATUSES, NOT_AWAITING_VISIT, EveryStatusBut
 from app.storage.base import BackupUnsupported, Repository, UnitOfWork
 
-COUNTED, ANY_STATUS = COUNTED_STATUSES, EveryStatusBut(None)
+ANY_STATUS = EveryStatusBut(None)     # every status, none left out
 SLOT_ORDER = attrgetter("hospital_id", "date", "time")
 TABLES = ("appointments", "token_hashes", "idempotency", "slots", "closure_table", "entries")
 
@@ -40,12 +40,10 @@ class MemoryRepository(Repository, UnitOfWork):
         return self.slots.setdefault(key, SlotRules())
 
     def seats_taken(self, key):
-        return len(self._appointments(COUNTED, slot_key=key))
-
-    slot_count = seats_taken
+        return len(self._appointments(COUNTED_STATUSES, slot_key=key))
 
     def has_patient(self, key, phone):
-        return bool(self._appointments(COUNTED, slot_key=key, patient_phone=phone))
+        return bool(self._appointments(COUNTED_STATUSES, slot_key=key, patient_phone=phone))
 
     def save_slot(self, slot):
         self.slots[slot.key] = replace(self.slots[slot.key], **slot.changed)
@@ -54,7 +52,7 @@ class MemoryRepository(Repository, UnitOfWork):
         return sorted(k.time for k in _where(self.slots, hospital_id=hospital_id, date=day))
 
     def claim_patient(self, hospital_id, phone, cap):
-        held = self._appointments(COUNTED, hospital_id=hospital_id, patient_phone=phone)
+        held = self._appointments(COUNTED_STATUSES, hospital_id=hospital_id, patient_phone=phone)
         return sum((a.date, a.appointment_time) > (cap.today, cap.now) for a in held)
 
     def appointment(self, appointment_id):
@@ -65,8 +63,6 @@ class MemoryRepository(Repository, UnitOfWork):
     def put(self, appointment, token_hash):
         self.save_status(appointment)
         self.token_hashes[appointment.id] = token_hash
-
-    add_appointment = put
 
     def save_status(self, appointment):
         self.appointments[appointment.id] = appointment
@@ -92,8 +88,6 @@ class MemoryRepository(Repository, UnitOfWork):
         return sorted(_where(self.closure_table.values(), hospital_id=hospital_id, date=day),
                       key=lambda c: (c.date, c.start or "", c.id))
 
-    day_closures = closures
-
     def audit(self, entry):
         self.entries.append(entry)
 
@@ -101,15 +95,11 @@ class MemoryRepository(Repository, UnitOfWork):
         found = self.idempotency.get(key_hash)
         return found if found and found.created_at >= since else None
 
-    live_entry = idempotency_entry
-
     def add_entry(self, entry):
         self.idempotency[entry.key_hash] = entry
 
-    # -- reads ---------------------------------------------------------------------------------
-
     def day_counts(self, hospital_id, day):
-        counted = self._appointments(COUNTED, hospital_id=hospital_id, date=day)
+        counted = self._appointments(COUNTED_STATUSES, hospital_id=hospital_id, date=day)
         return dict(Counter(a.appointment_time for a in counted))
 
     def get(self, appointment_id):
@@ -137,7 +127,7 @@ class MemoryRepository(Repository, UnitOfWork):
         return [self._census(key) for key in sorted(keys, key=SLOT_ORDER)]
 
     def _census(self, key) -> SlotCensus:
-        counted = self._appointments(COUNTED, slot_key=key)
+        counted = self._appointments(COUNTED_STATUSES, slot_key=key)
         by_phone = {tuple(sorted(a.id for a in counted if a.patient_phone == b.patient_phone))
                     for b in counted}
         shared = tuple(sorted(ids for ids in by_phone if len(ids) > 1))
@@ -146,19 +136,18 @@ class MemoryRepository(Repository, UnitOfWork):
     def phone_batches(self, size):
         stored = [StoredPhone(a.id, a.hospital_id, a.patient_phone)
                   for a in sorted(self._appointments(), key=attrgetter("id"))]
-        for start in range(0, len(stored), size):
-            yield stored[start:start + size]
+        return (stored[start:start + size] for start in range(0, len(stored), size))
 
     def set_phones(self, phones):
-        return self.run(lambda uow: [
-            i for i, phone in phones.items() if not self._set_phone(i, phone)])
+        return self.run(lambda uow: [i for i, p in phones.items() if not self._set_phone(i, p)])
 
     def _set_phone(self, appointment_id, phone) -> bool:
         """Whether it was set: not when another counted appointment of its slot has that phone
         (what the slot's one-patient index refuses in the other engines)."""
         changed = replace(self.appointments[appointment_id], patient_phone=phone)
-        others = self._appointments(COUNTED, slot_key=changed.slot_key, patient_phone=phone)
-        if changed.status in COUNTED and {a.id for a in others} - {appointment_id}:
+        others = self._appointments(COUNTED_STATUSES, slot_key=changed.slot_key,
+                                    patient_phone=phone)
+        if changed.status in COUNTED_STATUSES and any(a.id != appointment_id for a in others):
             return False
         self.save_status(changed)
         return True
@@ -166,11 +155,13 @@ class MemoryRepository(Repository, UnitOfWork):
     def backup_to(self, *_, **__):
         raise BackupUnsupported("the in-memory store keeps nothing to back up")
 
-    restore_from = backup_to
-
     def ping(self):
         pass
 
+    # The names the unit of work and the repository give one step, and the steps with no work.
+    slot_count, day_closures, live_entry, add_appointment = (
+        seats_taken, closures, idempotency_entry, put)
+    restore_from = backup_to
     ready = prepare = close = ping
 
 
@@ -183,5 +174,5 @@ def _where(items, **fields) -> list:
 def _statuses(asked):
     """The statuses a search for `asked` means: "booked" every counted one, none any."""
     if asked == BOOKED:
-        return COUNTED
+        return COUNTED_STATUSES
     return (asked,) if asked else ANY_STATUS
