@@ -1,60 +1,59 @@
-"""An in-memory engine: dicts under one lock, the lock standing in for the transaction (a
-failure restores the dicts). It is its own unit of work, and passes the contract suite with
-SQLite and MongoDB (tests/contract), so the use cases are unit-tested on it in milliseconds."""
+"""An in-memory engine (cosmicpython's FakeRepository): dicts under one lock, the lock standing in
+for the transaction (a failure restores the dicts). Storage only, no rule; it passes the contract
+suite with SQLite and MongoDB (tests/contract), so the use cases are unit-tested on it."""
 
 import threading
 from collections import Counter
 from dataclasses import replace
+from operator import attrgetter
 
 from app.domain.errors import AppointmentNotFound, ClosureNotFound
 from app.domain.model import BOOKED, SlotCensus, StoredPhone
 from app.domain.operations import SlotRules
-from app.domain.policy import COUNTED_STATUSES, NOT_AWAITING_VISIT
+from app.domain.policy import COUNTED_STATUSES, NOT_AWAITING_VISIT, EveryStatusBut
 from app.storage.base import BackupUnsupported, Repository, UnitOfWork
 
-TABLES = ("appointments", "token_hashes", "idempotency", "slots", "closure_table", "patients")
+ANY_STATUS = EveryStatusBut(None)     # every status, none left out
+SLOT_ORDER = attrgetter("hospital_id", "date", "time")
+TABLES = ("appointments", "token_hashes", "idempotency", "slots", "closure_table", "entries")
 
 
 class MemoryRepository(Repository, UnitOfWork):
     def __init__(self):
         self._lock = threading.RLock()
         self.appointments, self.token_hashes, self.idempotency = {}, {}, {}
-        self.slots, self.closure_table, self.patients, self.entries = {}, {}, Counter(), []
+        self.slots, self.closure_table, self.entries = {}, {}, []
 
     def run(self, work):
         with self._lock:
-            saved = {t: getattr(self, t).copy() for t in TABLES}, list(self.entries)
+            saved = {table: getattr(self, table).copy() for table in TABLES}
             try:
                 return work(self)
             except BaseException:
-                self.__dict__.update(saved[0], entries=saved[1])
+                self.__dict__.update(saved)
                 raise
 
-    def _counted(self, wanted) -> list:
-        return [a for a in list(self.appointments.values())
-                if a.status in COUNTED_STATUSES and wanted(a)]
+    def _appointments(self, statuses=ANY_STATUS, **fields) -> list:
+        return [a for a in _where(self.appointments.values(), **fields) if a.status in statuses]
 
     def claim_slot(self, key):
         return self.slots.setdefault(key, SlotRules())
 
     def seats_taken(self, key):
-        return len(self._counted(lambda a: a.slot_key == key))
-
-    slot_count = seats_taken
+        return len(self._appointments(COUNTED_STATUSES, slot_key=key))
 
     def has_patient(self, key, phone):
-        return bool(self._counted(lambda a: (a.slot_key, a.patient_phone) == (key, phone)))
+        return bool(self._appointments(COUNTED_STATUSES, slot_key=key, patient_phone=phone))
 
     def save_slot(self, slot):
         self.slots[slot.key] = replace(self.slots[slot.key], **slot.changed)
 
     def slot_times(self, hospital_id, day):
-        return sorted(k.time for k in self.slots if (k.hospital_id, k.date) == (hospital_id, day))
+        return sorted(k.time for k in _where(self.slots, hospital_id=hospital_id, date=day))
 
     def claim_patient(self, hospital_id, phone, cap):
-        self.patients[hospital_id, phone] += 1
-        return len(self._counted(lambda a: (a.hospital_id, a.patient_phone) == (
-            hospital_id, phone) and (a.date, a.appointment_time) > (cap.today, cap.now)))
+        held = self._appointments(COUNTED_STATUSES, hospital_id=hospital_id, patient_phone=phone)
+        return sum((a.date, a.appointment_time) > (cap.today, cap.now) for a in held)
 
     def appointment(self, appointment_id):
         if appointment_id not in self.appointments:
@@ -62,20 +61,17 @@ class MemoryRepository(Repository, UnitOfWork):
         return self.appointments[appointment_id]
 
     def put(self, appointment, token_hash):
-        self.appointments[appointment.id], self.token_hashes[appointment.id] = (appointment,
-                                                                                 token_hash)
-
-    add_appointment = put
+        self.save_status(appointment)
+        self.token_hashes[appointment.id] = token_hash
 
     def save_status(self, appointment):
         self.appointments[appointment.id] = appointment
 
     def move(self, appointment, target):
-        self.appointments[appointment.id] = appointment.in_slot(target)
+        self.save_status(appointment.in_slot(target))
 
     def awaiting_visit(self, key):
-        return [a for a in self.appointments.values()
-                if a.slot_key == key and a.status not in NOT_AWAITING_VISIT]
+        return [a for a in self._appointments(slot_key=key) if a.status not in NOT_AWAITING_VISIT]
 
     def closure(self, closure_id):
         if closure_id not in self.closure_table:
@@ -89,11 +85,8 @@ class MemoryRepository(Repository, UnitOfWork):
         del self.closure_table[closure_id]
 
     def closures(self, hospital_id, day=None):
-        return sorted((c for c in list(self.closure_table.values())
-                       if c.hospital_id == hospital_id and day in (None, c.date)),
+        return sorted(_where(self.closure_table.values(), hospital_id=hospital_id, date=day),
                       key=lambda c: (c.date, c.start or "", c.id))
-
-    day_closures = closures
 
     def audit(self, entry):
         self.entries.append(entry)
@@ -102,89 +95,84 @@ class MemoryRepository(Repository, UnitOfWork):
         found = self.idempotency.get(key_hash)
         return found if found and found.created_at >= since else None
 
-    live_entry = idempotency_entry
-
     def add_entry(self, entry):
         self.idempotency[entry.key_hash] = entry
 
-    # -- reads ---------------------------------------------------------------------------------
-
     def day_counts(self, hospital_id, day):
-        return dict(Counter(a.appointment_time for a in self._counted(
-            lambda a: (a.hospital_id, a.date) == (hospital_id, day))))
+        counted = self._appointments(COUNTED_STATUSES, hospital_id=hospital_id, date=day)
+        return dict(Counter(a.appointment_time for a in counted))
 
     def get(self, appointment_id):
         found = self.appointments.get(appointment_id)
         return (found, self.token_hashes[appointment_id]) if found else None
 
     def slot_rules(self, hospital_id, day=None):
-        return {k: r for k, r in sorted(list(self.slots.items()), key=lambda i: (
-            i[0].date, i[0].time)) if k.hospital_id == hospital_id and day in (None, k.date)
-            and r != SlotRules()}
+        rules = self.slots          # this dict, whatever a rollback puts in its place meanwhile
+        keys = sorted(_where(rules, hospital_id=hospital_id, date=day), key=SLOT_ORDER)
+        return {k: rules[k] for k in keys if rules[k] != SlotRules()}
 
     def audit_trail(self, appointment_id=None, slot=None):
-        return [e for e in list(self.entries) if (
-            e.appointment_id == appointment_id if appointment_id else e.slot == slot)]
+        return _where(self.entries, appointment_id=appointment_id, slot=slot)
 
     def search(self, query):
-        found = sorted((a for a in list(self.appointments.values()) if _wanted(a, query)),
-                       key=lambda a: (a.appointment_time, a.created_at, a.id))
+        found = sorted(self._appointments(
+            _statuses(query.status), hospital_id=query.hospital_id, date=query.date,
+            appointment_time=query.time or None, patient_phone=query.phone or None),
+            key=attrgetter("appointment_time", "created_at", "id"))
         return found[query.offset:query.offset + query.limit], len(found)
 
     def slot_census(self):
         """No unrecorded appointments here: the lock is the transaction."""
-        slots: dict = {}
-        for a in list(self.appointments.values()):
-            slots.setdefault(a.slot_key, []).append(a)
-        return [_census(key, slots[key]) for key in sorted(
-            slots, key=lambda k: (k.hospital_id, k.date, k.time))]
+        keys = {a.slot_key for a in self._appointments()}
+        return [self._census(key) for key in sorted(keys, key=SLOT_ORDER)]
+
+    def _census(self, key) -> SlotCensus:
+        counted = self._appointments(COUNTED_STATUSES, slot_key=key)
+        by_phone = {tuple(sorted(a.id for a in counted if a.patient_phone == b.patient_phone))
+                    for b in counted}
+        shared = tuple(sorted(ids for ids in by_phone if len(ids) > 1))
+        return SlotCensus(key, self._appointments(slot_key=key)[0].hospital, len(counted), shared)
 
     def phone_batches(self, size):
         stored = [StoredPhone(a.id, a.hospital_id, a.patient_phone)
-                  for a in sorted(list(self.appointments.values()), key=lambda a: a.id)]
-        for start in range(0, len(stored), size):
-            yield stored[start:start + size]
+                  for a in sorted(self._appointments(), key=attrgetter("id"))]
+        return (stored[start:start + size] for start in range(0, len(stored), size))
 
     def set_phones(self, phones):
-        def change(uow) -> list[str]:
-            kept = []      # the slot's one-patient index leaves these as they are
-            for i, phone in phones.items():
-                moved = replace(self.appointments[i], patient_phone=phone)
-                if moved.status in COUNTED_STATUSES and self._counted(lambda b, m=moved: (
-                        b.id != m.id and b.slot_key == m.slot_key
-                        and b.patient_phone == m.patient_phone)):
-                    kept.append(i)
-                else:
-                    self.appointments[i] = moved
-            return kept
-        return self.run(change)
+        return self.run(lambda uow: [i for i, p in phones.items() if not self._set_phone(i, p)])
+
+    def _set_phone(self, appointment_id, phone) -> bool:
+        """Whether it was set: not when another counted appointment of its slot has that phone
+        (what the slot's one-patient index refuses in the other engines)."""
+        changed = replace(self.appointments[appointment_id], patient_phone=phone)
+        others = self._appointments(COUNTED_STATUSES, slot_key=changed.slot_key,
+                                    patient_phone=phone)
+        if changed.status in COUNTED_STATUSES and any(a.id != appointment_id for a in others):
+            return False
+        self.save_status(changed)
+        return True
 
     def backup_to(self, *_, **__):
         raise BackupUnsupported("the in-memory store keeps nothing to back up")
 
-    restore_from = backup_to
-
     def ping(self):
         pass
 
+    # The names the unit of work and the repository give one step, and the steps with no work.
+    slot_count, day_closures, live_entry, add_appointment = (
+        seats_taken, closures, idempotency_entry, put)
+    restore_from = backup_to
     ready = prepare = close = ping
 
 
-def _census(key, in_slot) -> SlotCensus:
-    counted = [a for a in in_slot if a.status in COUNTED_STATUSES]
-    by_phone: dict[str, list[str]] = {}
-    for a in counted:
-        by_phone.setdefault(a.patient_phone, []).append(a.id)
-    shared = tuple(sorted(tuple(sorted(ids)) for ids in by_phone.values() if len(ids) > 1))
-    return SlotCensus(key, in_slot[0].hospital, len(counted), shared)
+def _where(items, **fields) -> list:
+    """The items whose fields hold the values given (None: any value)."""
+    return [item for item in list(items)
+            if all(value is None or getattr(item, name) == value for name, value in fields.items())]
 
 
-def _wanted(a, query) -> bool:
-    if (a.hospital_id, a.date) != (query.hospital_id, query.date):
-        return False
-    if (query.time and a.appointment_time != query.time) or (
-            query.phone and a.patient_phone != query.phone):
-        return False
-    if query.status == BOOKED:
-        return a.status in COUNTED_STATUSES
-    return not query.status or a.status == query.status
+def _statuses(asked):
+    """The statuses a search for `asked` means: "booked" every counted one, none any."""
+    if asked == BOOKED:
+        return COUNTED_STATUSES
+    return (asked,) if asked else ANY_STATUS
