@@ -28,8 +28,6 @@ from app.domain.slot import SlotAggregate
 
 T = TypeVar("T")
 
-T = TypeVar("T")
-
 
 class BackupUnsupported(Exception):
     """This engine is backed up with other tools (the message says which)."""
