@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Blueprint, make_response, request
+from flask import Blueprint, current_app, make_response, request
 
 from app.api import answers
 from app.api.declared import (
@@ -41,9 +41,24 @@ def polled(view: Callable) -> Callable:
     return conditional
 
 
+def kept_per_app(view: Callable) -> Callable:
+    """The view's answer, made once per app: the configured hospitals never change while it
+    runs, and dumping them with their schedules cost more than the rest of the request."""
+
+    @wraps(view)
+    def kept(*args, **kwargs):
+        store = current_app.extensions.setdefault("kept_answers", {})
+        if view.__name__ not in store:
+            store[view.__name__] = view(*args, **kwargs)
+        return store[view.__name__]
+
+    return kept
+
+
 @bp.get("")
 @operation(tags=["hospitals"])
 @other_responses(RATE_LIMITED)
+@kept_per_app
 @response(answers.HospitalList, 200, "The hospitals.")
 def list_hospitals():
     """The configured hospitals with their capacities and schedules."""
