@@ -20,6 +20,9 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "every_engine: run once per storage engine (SQLite, memory; MongoDB when "
         "available)")
+    config.addinivalue_line(
+        "markers", "real_engines: with every_engine, only the engines hospital IT runs (SQLite; "
+        "MongoDB when available): whole-store upkeep the in-memory engine does not offer")
 
 
 def pytest_report_header(config):
@@ -38,7 +41,7 @@ def pytest_generate_tests(metafunc):
             # Decided once at collection, so `pytest -ra` folds the skips per file.
             mongo_marks.append(pytest.mark.skip(reason=reason))
         params = [pytest.param("sqlite"), pytest.param("mongo", marks=mongo_marks)]
-        if not metafunc.definition.get_closest_marker("e2e"):
+        if not any(metafunc.definition.get_closest_marker(m) for m in ("e2e", "real_engines")):
             params.append(pytest.param("memory"))    # in-process only: no server can share it
         metafunc.parametrize("engine", params, indirect=True)
 

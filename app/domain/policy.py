@@ -13,21 +13,23 @@ IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
 
 @dataclass(frozen=True)
 class EveryStatusBut:
-    """A set of statuses given by the one it leaves out (so unknown legacy statuses belong)."""
+    """A set of statuses given by those it leaves out (so unknown legacy statuses belong)."""
 
-    excluded: str
+    excluded: tuple[str, ...]
 
     def __contains__(self, status: object) -> bool:
-        return status != self.excluded
+        return status not in self.excluded
 
 
 #: What holds a seat and so counts toward capacity: every status but cancelled, the old app's
 #: other statuses ("confirmed", ...) included. The admin list's status "booked" means this set.
-COUNTED_STATUSES = EveryStatusBut(CANCELLED)
+COUNTED_STATUSES = EveryStatusBut((CANCELLED,))
 #: The counted statuses this API itself writes, listed: for filters that cannot say "not
 #: cancelled" (a MongoDB partial index accepts `$in`, never `$ne`).
 COUNTED_STATUSES_WE_WRITE = tuple(s for s in KNOWN if s in COUNTED_STATUSES)
 
-#: Statuses a closure's bulk cancel leaves alone: already cancelled, or visited (a patient
-#: checked in before an afternoon closure keeps their visit). Engines filter with "not in".
-NOT_AWAITING_VISIT = (CANCELLED, CHECKED_IN, COMPLETED, NO_SHOW)
+#: What a closure's bulk cancel cancels: bookings still awaiting their visit (not cancelled,
+#: not visited: a patient checked in before an afternoon closure keeps their visit).
+AWAITING_VISIT = EveryStatusBut((CANCELLED, CHECKED_IN, COMPLETED, NO_SHOW))
+#: Every status, none left out.
+ANY_STATUS = EveryStatusBut(())

@@ -1,6 +1,6 @@
 """Every change to the store, each use case written once over a unit of work.
 
-`store.run(work)` runs `work` in one transaction of the engine (app.storage.base.UnitOfWork);
+`store.run(work)` runs `work` in one transaction of the engine (app.storage.base.Store);
 the rules are the domain's: the slot aggregate (app.domain.slot), the visit rules, the caps.
 The unit of work writes the slot's record first (`load_slot`), so the writers of one slot are
 serialized there on every engine. On MongoDB `work` may run again after a transient error, so
@@ -22,8 +22,9 @@ from app.domain.model import (
 )
 from app.domain.operations import PATIENT, Actor, AuditEntry, Closure, change
 from app.domain.policy import COUNTED_STATUSES, IDEMPOTENCY_KEY_LIFETIME
+from app.domain.selection import Appointments
 from app.domain.slot import SlotAggregate, status_change
-from app.storage.base import Repository, UnitOfWork
+from app.storage.base import Repository, Store
 
 
 def acting(by: Actor | None) -> Actor:
@@ -46,7 +47,7 @@ def book(store: Repository, slot: Slot, appointment: Appointment, token_hash: st
     the live entry under the same Idempotency-Key instead (a replay: nothing written)."""
     by = acting(by)
 
-    def work(uow: UnitOfWork) -> IdempotencyEntry | None:
+    def work(uow: Store) -> IdempotencyEntry | None:
         if idempotency is not None:
             since = idempotency.created_at - IDEMPOTENCY_KEY_LIFETIME
             earlier = uow.live_entry(idempotency.key_hash, since)
@@ -64,10 +65,11 @@ def book(store: Repository, slot: Slot, appointment: Appointment, token_hash: st
     return store.run(work)
 
 
-def _claim_patient_place(uow: UnitOfWork, hospital_id: str, phone: str,
+def _claim_patient_place(uow: Store, hospital_id: str, phone: str,
                          cap: PatientCap) -> None:
     """The patient's record written (one phone's changes serialize there), then the cap."""
-    ensure_below_cap(uow.claim_patient(hospital_id, phone, cap), cap.limit)
+    uow.claim_patient(hospital_id, phone)
+    ensure_below_cap(uow.count(Appointments.upcoming(hospital_id, phone, cap)), cap.limit)
 
 
 def cancel(store: Repository, appointment_id: str,
@@ -76,7 +78,7 @@ def cancel(store: Repository, appointment_id: str,
     refuses (InvalidTransition), a cancelled one changes nothing."""
     by = acting(by)
 
-    def work(uow: UnitOfWork) -> tuple[Appointment, bool]:
+    def work(uow: Store) -> tuple[Appointment, bool]:
         current = uow.appointment(appointment_id)
         if current.status not in COUNTED_STATUSES:
             return current, False
@@ -94,7 +96,7 @@ def reschedule(store: Repository, appointment_id: str, target: Slot, by: Actor |
     a move into another hospital (a new seat there, counted as a booking's)."""
     by = acting(by)
 
-    def work(uow: UnitOfWork) -> Appointment:
+    def work(uow: Store) -> Appointment:
         current = uow.appointment(appointment_id)
         if current.status not in COUNTED_STATUSES:
             raise AppointmentCancelled()
@@ -118,7 +120,7 @@ def set_status(store: Repository, appointment_id: str, expected: str, status: st
     """Change the status from `expected` (InvalidTransition when another writer changed it)."""
     by = acting(by)
 
-    def work(uow: UnitOfWork) -> Appointment:
+    def work(uow: Store) -> Appointment:
         current = uow.appointment(appointment_id)
         if current.status != expected:
             raise InvalidTransition(current.status, status)
@@ -130,7 +132,7 @@ def set_status(store: Repository, appointment_id: str, expected: str, status: st
     return store.run(work)
 
 
-def _store_status(uow: UnitOfWork, current: Appointment, status: str,
+def _store_status(uow: Store, current: Appointment, status: str,
                   entry: AuditEntry) -> Appointment:
     changed, recorded = status_change(current, status, entry)
     uow.save_status(changed)
@@ -142,7 +144,7 @@ def _store_status(uow: UnitOfWork, current: Appointment, status: str,
 
 def add_closure(store: Repository, closure: Closure, keys: list[SlotKey], by: Actor) -> int:
     """Store `closure` and close its slots; the active bookings they hold (none cancelled)."""
-    def work(uow: UnitOfWork) -> int:
+    def work(uow: Store) -> int:
         uow.add_closure(closure)
         slots = [_save(uow, uow.load_slot(key), lambda s: s.close(closure.reason, closure.id,
                                                                   by)) for key in keys]
@@ -153,10 +155,10 @@ def add_closure(store: Repository, closure: Closure, keys: list[SlotKey], by: Ac
 
 def remove_closure(store: Repository, closure_id: str, by: Actor) -> Closure:
     """Delete a closure and reopen its slots, unless another closure covers them."""
-    def work(uow: UnitOfWork) -> Closure:
+    def work(uow: Store) -> Closure:
         closure = uow.closure(closure_id)
         uow.delete_closure(closure_id)
-        others = uow.day_closures(closure.hospital_id, closure.date)
+        others = uow.closures(closure.hospital_id, closure.date)
         for key in _closed_slots(uow, closure):
             still = next((c for c in others if c.covers(key.time)), None)
             _save(uow, uow.load_slot(key), lambda s, still=still: s.reopen(still, by))
@@ -167,14 +169,14 @@ def remove_closure(store: Repository, closure_id: str, by: Actor) -> Closure:
 
 def cancel_closed(store: Repository, closure_id: str, by: Actor) -> list[Appointment]:
     """Cancel the bookings awaiting their visit in a closure's slots (the reason audited)."""
-    def work(uow: UnitOfWork) -> list[Appointment]:
+    def work(uow: Store) -> list[Appointment]:
         closure = uow.closure(closure_id)
         cancelled = []
         for key in _closed_slots(uow, closure):
             uow.load_slot(key)
             cancelled += [_store_status(uow, a, CANCELLED, change(
                 by, "bulk_cancel", key, after={"reason": closure.reason}))
-                for a in uow.awaiting_visit(key)]
+                for a in uow.find(Appointments.awaiting_visit(key))]
         return cancelled
 
     return store.run(work)
@@ -183,7 +185,7 @@ def cancel_closed(store: Repository, closure_id: str, by: Actor) -> list[Appoint
 def set_capacity(store: Repository, keys: list[SlotKey], capacity: int | None,
                  by: Actor) -> dict[SlotKey, int]:
     """Each slot's capacity in force (None: the hospital's); its count of active bookings."""
-    def work(uow: UnitOfWork) -> dict[SlotKey, int]:
+    def work(uow: Store) -> dict[SlotKey, int]:
         return {key: _save(uow, uow.load_slot(key),
                            lambda s: s.set_capacity(capacity, by)).seats_taken()
                 for key in keys}
@@ -191,7 +193,7 @@ def set_capacity(store: Repository, keys: list[SlotKey], capacity: int | None,
     return store.run(work)
 
 
-def _save(uow: UnitOfWork, slot: SlotAggregate, decide) -> SlotAggregate:
+def _save(uow: Store, slot: SlotAggregate, decide) -> SlotAggregate:
     """Apply `decide` to the loaded slot, then store its record and the entry it returns."""
     entry = decide(slot)
     uow.save_slot(slot)
@@ -199,7 +201,7 @@ def _save(uow: UnitOfWork, slot: SlotAggregate, decide) -> SlotAggregate:
     return slot
 
 
-def _closed_slots(uow: UnitOfWork, closure: Closure) -> list[SlotKey]:
+def _closed_slots(uow: Store, closure: Closure) -> list[SlotKey]:
     """The slot records of the closure's day that it covers (add_closure wrote each)."""
-    return [SlotKey(closure.hospital_id, closure.date, t)
-            for t in uow.slot_times(closure.hospital_id, closure.date) if closure.covers(t)]
+    return [key for key in uow.slot_records(closure.hospital_id, closure.date)
+            if closure.covers(key.time)]

@@ -1,9 +1,11 @@
-"""What every storage engine offers: units of work and reads, no business rule.
+"""What every storage engine offers: a Store (plain reads and writes, no rule), run as one
+transaction (a unit of work) or as a read; and, for the real engines, whole-store upkeep.
 
-The use cases are written once, in app.service.writes, over a UnitOfWork; the rules are the
-domain's (app.domain.slot's aggregate, visits, capacity). An engine stores and reads: its unit
-of work is one transaction (SQLite: the write gate, then BEGIN IMMEDIATE; MongoDB:
-with_transaction, snapshot reads, majority commit), proven for every engine in tests/contract.
+The use cases are written once, in app.service.writes, over a unit of work; the rules are the
+domain's (app.domain.slot's aggregate, visits, capacity); which appointments a use case means is
+an app.domain.selection filter each engine translates. A unit of work is one transaction
+(SQLite: the write gate, then BEGIN IMMEDIATE; MongoDB: with_transaction, snapshot reads,
+majority commit; in memory: a lock), proven for every engine in tests/contract.
 """
 
 from abc import ABC, abstractmethod
@@ -13,17 +15,18 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TypeVar
 
+from app.domain.errors import AppointmentNotFound, ClosureNotFound
 from app.domain.model import (
     Appointment,
     AppointmentQuery,
     IdempotencyEntry,
-    PatientCap,
     Slot,
     SlotCensus,
     SlotKey,
     StoredPhone,
 )
 from app.domain.operations import AuditEntry, Closure, SlotRules
+from app.domain.selection import Appointments
 from app.domain.slot import SlotAggregate
 
 T = TypeVar("T")
@@ -48,67 +51,53 @@ class BackupInfo:
     appointments: int
 
 
-class UnitOfWork(ABC):
-    """One transaction's storage (app.service.writes runs each use case over one): plain
-    reads and writes, no rule. Whatever a unit of work writes is committed together or not
-    at all; the slot's record is written by `load_slot` before anything else of that slot."""
-
-    def load_slot(self, key: SlotKey) -> SlotAggregate:
-        """The slot as an aggregate, loaded by writing its record first (the write that
-        serializes the slot's writers); its count and patients are read when asked."""
-        return SlotAggregate(key, self.claim_slot(key), lambda: self.seats_taken(key),
-                             lambda phone: self.has_patient(key, phone))
-
-    def slot_key_of(self, appointment: Appointment) -> SlotKey:
-        """The key of the slot `appointment` holds (MongoDB resolves the old app's names)."""
-        return appointment.slot_key
+class Store(ABC):
+    """One transaction's or one read's storage. Whatever a unit of work writes is committed
+    together or not at all; the use cases write a slot's record (`load_slot`) before anything
+    else of that slot."""
 
     @abstractmethod
     def claim_slot(self, key: SlotKey) -> SlotRules:
         """Write the slot's record (version + 1, created if missing); what it holds."""
 
     @abstractmethod
-    def seats_taken(self, key: SlotKey) -> int:
-        """Appointments in the slot whose status is one of COUNTED_STATUSES."""
-
-    @abstractmethod
-    def has_patient(self, key: SlotKey, phone: str) -> bool:
-        """A counted appointment in the slot has this phone."""
-
-    @abstractmethod
     def save_slot(self, slot: SlotAggregate) -> None:
         """Write `slot.changed` (its capacity override, its closure) into the slot's record."""
 
     @abstractmethod
-    def slot_times(self, hospital_id: str, day: date) -> list[str]:
-        """The times of the day's slot records, in order."""
+    def slot_records(self, hospital_id: str, day: date | None = None) -> dict[SlotKey, SlotRules]:
+        """The slot records of a day (None: every day), by date and time."""
 
     @abstractmethod
-    def claim_patient(self, hospital_id: str, phone: str, cap: PatientCap) -> int:
-        """Write the patient's record (serializing one phone's changes like a slot's), then
-        count their appointments at the hospital that count toward `cap`."""
+    def claim_patient(self, hospital_id: str, phone: str) -> None:
+        """Write the patient's record: one phone's changes serialize there, as a slot's do."""
 
     @abstractmethod
-    def appointment(self, appointment_id: str) -> Appointment:
-        """The stored appointment; AppointmentNotFound."""
+    def count(self, which: Appointments) -> int: ...
+
+    @abstractmethod
+    def find(self, which: Appointments, limit: int = 0, offset: int = 0) -> list[Appointment]:
+        """By time, then creation, then id; `limit` 0: all."""
+
+    @abstractmethod
+    def day_counts(self, hospital_id: str, day: date) -> dict[str, int]:
+        """Seat-holding appointments per slot time of one hospital day (times with none absent)."""
+
+    @abstractmethod
+    def stored(self, appointment_id: str) -> tuple[Appointment, str] | None:
+        """The appointment and its access-token hash."""
 
     @abstractmethod
     def add_appointment(self, appointment: Appointment, token_hash: str) -> None: ...
 
     @abstractmethod
-    def save_status(self, appointment: Appointment) -> None:
-        """Store the appointment's (new) status."""
+    def save_status(self, appointment: Appointment) -> None: ...
 
     @abstractmethod
     def move(self, appointment: Appointment, target: Slot) -> None: ...
 
     @abstractmethod
-    def awaiting_visit(self, key: SlotKey) -> list[Appointment]:
-        """The slot's appointments whose status is not in NOT_AWAITING_VISIT."""
-
-    @abstractmethod
-    def closure(self, closure_id: str) -> Closure:
-        """ClosureNotFound."""
+    def stored_closure(self, closure_id: str) -> Closure | None: ...
 
     @abstractmethod
     def add_closure(self, closure: Closure) -> None: ...
@@ -117,54 +106,11 @@ class UnitOfWork(ABC):
     def delete_closure(self, closure_id: str) -> None: ...
 
     @abstractmethod
-    def day_closures(self, hospital_id: str, day: date) -> list[Closure]:
-        """By start, then id."""
+    def closures(self, hospital_id: str, day: date | None = None) -> list[Closure]:
+        """Of one day, or all; by date, start, then id."""
 
     @abstractmethod
     def audit(self, entry: AuditEntry) -> None: ...
-
-    @abstractmethod
-    def live_entry(self, key_hash: str, since: datetime) -> IdempotencyEntry | None:
-        """The idempotency entry stored under `key_hash` since `since` (an expired one is
-        removed, so the key can be stored again)."""
-
-    @abstractmethod
-    def add_entry(self, entry: IdempotencyEntry) -> None: ...
-
-
-class Repository(ABC):
-    """An engine: units of work for the use cases (app.service.writes), and the reads."""
-
-    @abstractmethod
-    def run(self, work: Callable[[UnitOfWork], T]) -> T:
-        """`work` in one transaction, committed when it returns, rolled back when it raises.
-        MongoDB may run it again (TransientTransactionError): it has no other effect."""
-
-    @abstractmethod
-    def idempotency_entry(self, key_hash: str, since: datetime) -> IdempotencyEntry | None:
-        """The entry stored under `key_hash` since `since`, or None. Read-only."""
-
-    @abstractmethod
-    def slot_count(self, key: SlotKey) -> int:
-        """Appointments in the slot whose status is one of COUNTED_STATUSES."""
-
-    @abstractmethod
-    def day_counts(self, hospital_id: str, day: date) -> dict[str, int]:
-        """slot_count per slot time of one hospital day, in one query (times with none absent)."""
-
-    @abstractmethod
-    def get(self, appointment_id: str) -> tuple[Appointment, str | None] | None:
-        """The appointment and its access-token hash, or None."""
-
-    # -- hospital operations (staff) -----------------------------------------------------------
-
-    @abstractmethod
-    def slot_rules(self, hospital_id: str, day: date | None = None) -> dict[SlotKey, SlotRules]:
-        """Slots of a day (None: every day) with a capacity override or a closure."""
-
-    @abstractmethod
-    def closures(self, hospital_id: str, day: date | None = None) -> list[Closure]:
-        """The hospital's run-time closures (of one day, or all), by date and start."""
 
     @abstractmethod
     def audit_trail(self, appointment_id: str | None = None,
@@ -172,26 +118,120 @@ class Repository(ABC):
         """The entries of one appointment or one slot, oldest first."""
 
     @abstractmethod
+    def idempotency_entry(self, key_hash: str, since: datetime) -> IdempotencyEntry | None:
+        """The entry stored under `key_hash` since `since`."""
+
+    @abstractmethod
+    def forget_expired(self, key_hash: str, since: datetime) -> None:
+        """Remove the expired entry under `key_hash` (others too, where that is cheap)."""
+
+    @abstractmethod
+    def add_entry(self, entry: IdempotencyEntry) -> None: ...
+
+    # -- what the use cases ask, in those terms --------------------------------------------------
+
+    def load_slot(self, key: SlotKey) -> SlotAggregate:
+        """The slot as an aggregate, loaded by writing its record first (the write that
+        serializes the slot's writers); its count and patients are read when asked."""
+        return SlotAggregate(key, self.claim_slot(key),
+                             lambda: self.count(Appointments.seated_in(key)),
+                             lambda phone: self.exists(Appointments.seated_in(key, phone)))
+
+    def exists(self, which: Appointments) -> bool:
+        return bool(self.find(which, 1))
+
+    def slot_key_of(self, appointment: Appointment) -> SlotKey:
+        """The key of the slot `appointment` holds (MongoDB resolves the old app's names)."""
+        return appointment.slot_key
+
+    def appointment(self, appointment_id: str) -> Appointment:
+        found = self.stored(appointment_id)
+        if found is None:
+            raise AppointmentNotFound()
+        return found[0]
+
+    def closure(self, closure_id: str) -> Closure:
+        found = self.stored_closure(closure_id)
+        if found is None:
+            raise ClosureNotFound()
+        return found
+
+    def live_entry(self, key_hash: str, since: datetime) -> IdempotencyEntry | None:
+        """The live entry under `key_hash`; an expired one is removed, so the key is free."""
+        found = self.idempotency_entry(key_hash, since)
+        if found is None:
+            self.forget_expired(key_hash, since)
+        return found
+
+
+class Repository(ABC):
+    """An engine: units of work for the use cases (app.service.writes), and the reads."""
+
+    @abstractmethod
+    def run(self, work: Callable[[Store], T]) -> T:
+        """`work` in one transaction, committed when it returns, rolled back when it raises.
+        MongoDB may run it again (TransientTransactionError): it has no other effect."""
+
+    @abstractmethod
+    def read(self, work: Callable[[Store], T]) -> T:
+        """`work` reading only, without a write transaction."""
+
+    @abstractmethod
+    def ping(self) -> None:
+        """Raise StoreUnavailable unless the store answers now."""
+
+    @abstractmethod
+    def ready(self) -> None:
+        """Raise StoreNotReady(reason) unless the store can take a write now (bounded)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections (tests and shutdown)."""
+
+    @abstractmethod
+    def prepare(self) -> None:
+        """Create tables/collections and indexes; idempotent."""
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def idempotency_entry(self, key_hash: str, since: datetime) -> IdempotencyEntry | None:
+        return self.read(lambda s: s.idempotency_entry(key_hash, since))
+
+    def slot_count(self, key: SlotKey) -> int:
+        """Appointments in the slot whose status is one of COUNTED_STATUSES."""
+        return self.read(lambda s: s.count(Appointments.seated_in(key)))
+
+    def day_counts(self, hospital_id: str, day: date) -> dict[str, int]:
+        return self.read(lambda s: s.day_counts(hospital_id, day))
+
+    def get(self, appointment_id: str) -> tuple[Appointment, str] | None:
+        return self.read(lambda s: s.stored(appointment_id))
+
+    def slot_rules(self, hospital_id: str, day: date | None = None) -> dict[SlotKey, SlotRules]:
+        """Slots of a day (None: every day) with a capacity override or a closure."""
+        records = self.read(lambda s: s.slot_records(hospital_id, day))
+        return {key: rules for key, rules in records.items() if rules != SlotRules()}
+
+    def closures(self, hospital_id: str, day: date | None = None) -> list[Closure]:
+        return self.read(lambda s: s.closures(hospital_id, day))
+
+    def audit_trail(self, appointment_id: str | None = None,
+                    slot: SlotKey | None = None) -> list[AuditEntry]:
+        return self.read(lambda s: s.audit_trail(appointment_id, slot))
+
     def search(self, query: AppointmentQuery) -> tuple[list[Appointment], int]:
         """One page of a hospital day's appointments, and the total."""
+        which = Appointments.listed(query)
+        return self.read(lambda s: (s.find(which, query.limit, query.offset), s.count(which)))
+
+
+class WholeStore(ABC):
+    """What the real engines offer hospital IT: check, normalize, back up, restore."""
 
     @abstractmethod
     def slot_census(self) -> list[SlotCensus]:
         """One SlotCensus per slot holding any appointment, whole store (check-store). Reads
         only; the counts come from one consistent read where the engine offers one."""
-
-    @abstractmethod
-    def backup_to(self, target: Path) -> BackupInfo:
-        """Write a consistent copy of the whole store to `target` while bookings go on
-        (BackupUnsupported, saying what to use instead, for an engine backed up otherwise)."""
-
-    @abstractmethod
-    def restore_from(self, backup: Path, previous: Path,
-                     check: Callable[["Repository"], T] | None = None) -> T | None:
-        """Replace the store by `backup` (the current one saved to `previous`) once a scratch
-        copy of it passed the app's schema and `check` (run on that copy; its result is
-        returned); StoreInUse while another process uses the store, BackupUnusable for a bad
-        file. On any error the store is as it was."""
 
     @abstractmethod
     def phone_batches(self, size: int) -> Iterator[list[StoredPhone]]:
@@ -203,19 +243,14 @@ class Repository(ABC):
         because another active appointment of the same slot already has that phone."""
 
     @abstractmethod
-    def ping(self) -> None:
-        """Raise StoreUnavailable unless the store answers now."""
+    def backup_to(self, target: Path) -> BackupInfo:
+        """Write a consistent copy of the whole store to `target` while bookings go on
+        (BackupUnsupported, saying what to use instead, for an engine backed up otherwise)."""
 
     @abstractmethod
-    def ready(self) -> None:
-        """Raise StoreNotReady(reason) unless the store can take a write now (bounded)."""
-
-    @abstractmethod
-    def prepare(self) -> None:
-        """Create tables/collections and indexes; idempotent."""
-
-    @abstractmethod
-    def close(self) -> None:
-        """Release connections (tests and shutdown)."""
-
-
+    def restore_from(self, backup: Path, previous: Path,
+                     check: Callable[[Repository], T] | None = None) -> T | None:
+        """Replace the store by `backup` (the current one saved to `previous`) once a scratch
+        copy of it passed the app's schema and `check` (run on that copy; its result is
+        returned); StoreInUse while another process uses the store, BackupUnusable for a bad
+        file. On any error the store is as it was."""

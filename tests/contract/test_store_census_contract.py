@@ -17,7 +17,7 @@ from app.domain.operations import Actor
 from app.service import BookingService, writes
 from tests.support.slots import DAY, book, slot
 
-pytestmark = pytest.mark.every_engine
+pytestmark = [pytest.mark.every_engine, pytest.mark.real_engines]
 
 
 def census_of(repository) -> dict[SlotKey, SlotCensus]:

@@ -18,9 +18,10 @@ from pymongo.errors import DuplicateKeyError
 from app.domain.errors import IdempotencyKeyReused
 from app.domain.model import Appointment, AppointmentQuery, IdempotencyEntry, SlotKey
 from app.domain.operations import AuditEntry, Closure, SlotRules
+from app.domain.selection import Appointments
 from app.service import writes
 from app.storage.mongo import MongoRepository
-from app.storage.mongo.documents import appointment_document, from_document, slot_filter
+from app.storage.mongo.documents import appointment_document, filter_of, from_document
 from app.storage.mongo.indexes import create_indexes
 from tests.support.mongo_documents import DAY, MIDNIGHT, NOW, legacy, ours
 
@@ -85,6 +86,9 @@ def test_legacy_document_without_status_reads_as_booked(db):
     assert from_document(db.appointments.find_one()).status == "booked"
 
 
+SEATED = filter_of(Appointments.seated_in(SlotKey("gomoti", DAY, "10:00")), "Gomoti Hospital")
+
+
 # -- queries ---------------------------------------------------------------------------------
 
 def test_slot_filter_counts_legacy_and_ours_and_never_cancelled(db):
@@ -97,7 +101,7 @@ def test_slot_filter_counts_legacy_and_ours_and_never_cancelled(db):
         legacy(day=datetime(2026, 11, 25, 18, 0, tzinfo=UTC)),   # Dhaka midnight: another day
         legacy(hospital="gomoti"),                                 # the id is not the name
     ])
-    assert db.appointments.count_documents(slot_filter("Gomoti Hospital", DAY, "10:00")) == 4
+    assert db.appointments.count_documents(SEATED) == 4
 
 
 def test_day_counts_group_a_hospital_days_active_appointments(db, repo):
@@ -152,7 +156,7 @@ def test_search_lists_the_legacy_appointments_the_slot_counts(db, repo):
     db.appointments.insert_many([legacy(), legacy(status="confirmed")])
     page, total = repo.search(AppointmentQuery(*GOMOTI_DAY))
     assert total == db.appointments.count_documents(
-        slot_filter("Gomoti Hospital", DAY, "10:00")) == 2
+        SEATED) == 2
 
 
 # -- indexes ---------------------------------------------------------------------------------
@@ -254,7 +258,7 @@ def test_search_for_booked_lists_every_status_the_count_counts(db, repo):
     db.appointments.insert_many([legacy(status="confirmed"), legacy(status="pending"),
                                  legacy(status=None), legacy(status="cancelled")])
     page, total = repo.search(AppointmentQuery(*GOMOTI_DAY, status="booked"))
-    counted = db.appointments.count_documents(slot_filter("Gomoti Hospital", DAY, "10:00"))
+    counted = db.appointments.count_documents(SEATED)
     assert total == len(page) == counted == 4
     assert sorted(a.status for a in page) == ["booked", "booked", "confirmed", "pending"]
 

@@ -61,6 +61,7 @@ def normalize(app, *args):
     return result.output
 
 
+@pytest.mark.real_engines
 def test_normalize_phones_rewrites_every_spelling_as_e164_in_batches(app, repository):
     ids = [stored(repository, phone, f"1{n}:00") for n, phone in enumerate(SPELLINGS)]
     output = normalize(app, "--batch-size", "3")
@@ -68,12 +69,14 @@ def test_normalize_phones_rewrites_every_spelling_as_e164_in_batches(app, reposi
     assert {repository.get(i)[0].patient_phone for i in ids} == {"+8801811111111"}
 
 
+@pytest.mark.real_engines
 def test_normalize_phones_twice_changes_nothing_the_second_time(app, repository):
     stored(repository, "01811111111")
     normalize(app)
     assert "1 scanned, 0 normalized" in normalize(app)
 
 
+@pytest.mark.real_engines
 def test_normalize_phones_reports_what_it_cannot_read_and_keeps_it(app, repository):
     unreadable = stored(repository, "call me")
     output = normalize(app)
@@ -81,6 +84,7 @@ def test_normalize_phones_reports_what_it_cannot_read_and_keeps_it(app, reposito
     assert repository.get(unreadable)[0].patient_phone == "call me"
 
 
+@pytest.mark.real_engines
 def test_normalize_phones_leaves_a_second_seat_of_one_patient_for_a_person(app, repository):
     stored(repository, "+8801811111111")
     twin = stored(repository, "01811111111")
@@ -89,6 +93,7 @@ def test_normalize_phones_leaves_a_second_seat_of_one_patient_for_a_person(app, 
     assert repository.get(twin)[0].patient_phone == "01811111111"
 
 
+@pytest.mark.real_engines
 def test_normalize_phones_reports_the_whole_store_across_batches(app, repository):
     unreadable = {stored(repository, "call me", "10:00"), stored(repository, "none", "10:30")}
     stored(repository, "01822222222", "11:00")

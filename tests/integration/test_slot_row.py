@@ -23,7 +23,7 @@ from app.domain.errors import SlotFull, StoreUnavailable
 from app.domain.model import Appointment, Slot
 from app.domain.operations import SlotRules
 from app.service import writes
-from app.storage.sqlite import SqliteRepository, SqliteUnitOfWork
+from app.storage.sqlite import SqliteRepository, SqliteStore
 from tests.support.load import run_together
 
 LAST_SEAT = Slot("gomoti", "Gomoti Hospital", date(2026, 11, 26), "10:00", capacity=1)
@@ -83,7 +83,7 @@ def test_with_the_slot_row_written_first_racers_queue_and_losers_hear_full(defer
 
 def test_control_without_the_slot_row_losers_get_503_instead_of_full(deferred, monkeypatch):
     # No slot write: no capacity override or closure either (none is set here).
-    monkeypatch.setattr(SqliteUnitOfWork, "claim_slot", lambda uow, key: SlotRules())
+    monkeypatch.setattr(SqliteStore, "claim_slot", lambda uow, key: SlotRules())
     outcome = race_for_the_last_seat(deferred)
     assert outcome == ["NoneType"] + [StoreUnavailable.__name__] * (RACERS - 1)
     assert deferred.slot_count(LAST_SEAT.key) == 1

@@ -152,16 +152,16 @@ class MemoryStore(Store):
                      phones=None):
         now = datetime.now(UTC)
         for phone in phones or map(_legacy_phone, range(n)):
-            self._repository.put(Appointment(uuid.uuid4().hex, hospital_id, hospital_name, day,
-                                             time, status, "Legacy", phone, None, None, None,
-                                             now), None)
+            self._repository.add_appointment(Appointment(
+                uuid.uuid4().hex, hospital_id, hospital_name, day, time, status, "Legacy", phone,
+                None, None, None, now), None)
 
     def write_same_patient(self, hospital_id, hospital_name, day, time, n):
         self.write_legacy(hospital_id, hospital_name, day, time, n,
                           phones=[_legacy_phone(0)] * n)
 
     def token_hashes(self):
-        return list(self._repository.token_hashes.values())
+        return [token_hash for _, token_hash in self._repository.appointments.values()]
 
     def age_idempotency_keys(self, created_at):
         entries = self._repository.idempotency

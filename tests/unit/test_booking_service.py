@@ -31,7 +31,7 @@ def test_booking_answers_the_appointment_and_a_token_of_which_only_the_hash_is_s
         service, repository):
     booked = service.book(booking())
     assert (booked.appointment.hospital, booked.appointment.status) == ("Small Clinic", "booked")
-    assert repository.token_hashes[booked.appointment.id] == secret_hash(booked.access_token)
+    assert repository.get(booked.appointment.id)[1] == secret_hash(booked.access_token)
     assert not booked.replayed
 
 
@@ -132,7 +132,7 @@ def legacy(repository) -> Appointment:
     """An old-app appointment: its hospital by display name only, no id, no token."""
     old = Appointment("legacy-1", "", "Small Clinic", DAY, "10:00", "booked", "Karim",
                       "01712345678", None, None, None, NOW)
-    repository.run(lambda uow: uow.put(old, None))
+    repository.run(lambda uow: uow.add_appointment(old, None))
     return old
 
 

@@ -5,35 +5,24 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 
 from bson import ObjectId
-from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
-from app.domain.errors import (
-    DuplicateBooking,
-    IdempotencyKeyInFlight,
-)
+from app.domain.errors import DuplicateBooking, IdempotencyKeyInFlight
 from app.domain.model import (
     BOOKED,
     Appointment,
-    AppointmentQuery,
     IdempotencyEntry,
-    PatientCap,
     Slot,
     SlotCensus,
     SlotKey,
     StoredPhone,
 )
 from app.domain.operations import AuditEntry, Closure
-from app.domain.policy import (
-    COUNTED_STATUSES,
-    NOT_AWAITING_VISIT,
-)
+from app.domain.policy import COUNTED_STATUSES, EveryStatusBut
+from app.domain.selection import Appointments, Statuses
 
-COUNTED = {"$ne": COUNTED_STATUSES.excluded}     # the domain's COUNTED_STATUSES
-
-
-AWAITING_VISIT = {"$nin": list(NOT_AWAITING_VISIT)}   # what a closure's bulk cancel cancels
-SLOT_RULES = {"capacity": 1, "closed": 1}
+[_CANCELLED] = COUNTED_STATUSES.excluded
+COUNTED = {"$ne": _CANCELLED}     # the domain's COUNTED_STATUSES
 
 
 _SLOT = {"hospital": "$hospital", "appointment_date": "$appointment_date",
@@ -42,7 +31,7 @@ _SLOT = {"hospital": "$hospital", "appointment_date": "$appointment_date",
 # hospital_id; the old app's do not, and never wrote slot documents), and a hospital_id.
 CENSUS = [{"$group": {
     "_id": _SLOT,
-    "counted": {"$sum": {"$cond": [{"$ne": ["$status", COUNTED_STATUSES.excluded]}, 1, 0]}},
+    "counted": {"$sum": {"$cond": [{"$ne": ["$status", _CANCELLED]}, 1, 0]}},
     "ours": {"$sum": {"$cond": [{"$gt": ["$hospital_id", None]}, 1, 0]}},
     "hospital_id": {"$max": "$hospital_id"}}}]
 SAME_PATIENT = [
@@ -58,43 +47,10 @@ SAME_PATIENT = [
 PHONE_FIELDS = {"hospital_id": 1, "hospital": 1, "patient_phone": 1}
 
 
-def find_entry(db, session, key_hash: str, since: datetime) -> IdempotencyEntry | None:
-    document = db.idempotency_keys.find_one({"_id": key_hash, "created_at": {"$gte": since}},
-                                            session=session)
-    if document is None:
-        return None
-    return IdempotencyEntry(key_hash, document["fingerprint"], document["response"],
-                            document["sealed_token"], document["created_at"])
-
-
-def day_closures(db, session, hospital_id: str, day: date | None) -> list[Closure]:
-    where = {"hospital_id": hospital_id}
-    if day is not None:
-        where["date"] = day.isoformat()
-    found = db.closures.find(where, session=session).sort(
-        [("date", ASCENDING), ("start", ASCENDING), ("_id", ASCENDING)])
-    return [closure_of(d) for d in found]
-
-
 def slot_document_id(hospital_name: str, day: date, time: str) -> str:
     """By display name, as every deployed version writes it: old and new workers of a rolling
     upgrade must serialize on the same document."""
     return f"{hospital_name}|{day.isoformat()}|{time}"
-
-
-def slot_filter(hospital_name: str, day: date, time: str) -> dict:
-    """The count query of docs/design/slot-booking-concurrency.md: display name, UTC-midnight
-    Date, "HH:MM", not cancelled."""
-    return {"hospital": hospital_name, "appointment_date": midnight(day),
-            "appointment_time": time, "status": COUNTED}
-
-
-def upcoming_filter(hospital_name: str, phone: str, cap: PatientCap) -> dict:
-    """A patient's appointments at one hospital that count toward `cap` (not yet started)."""
-    today = midnight(cap.today)
-    return {"hospital": hospital_name, "patient_phone": phone, "status": COUNTED,
-            "$or": [{"appointment_date": {"$gt": today}},
-                    {"appointment_date": today, "appointment_time": {"$gt": cap.now}}]}
 
 
 def appointment_document(a: Appointment, token_hash: str) -> dict:
@@ -145,6 +101,33 @@ def census_of(row: dict, ids: Mapping[str, str], writes: Mapping[str, int],
                       tuple(sorted(same.get(parts, []))), max(0, row["ours"] - recorded))
 
 
+def filter_of(which: Appointments, hospital_name: str) -> dict:
+    """The filter as a query on the old app's fields (display name, UTC-midnight date); the
+    seat count's is the one of docs/design/slot-booking-concurrency.md."""
+    given = {"hospital": hospital_name, "appointment_date": which.date and midnight(which.date),
+             "appointment_time": which.time, "status": _statuses(which.statuses),
+             "patient_phone": which.phone}
+    where = {field: value for field, value in given.items() if value is not None}
+    if which.after:
+        day, time = midnight(which.after[0]), which.after[1]
+        where["$or"] = [{"appointment_date": {"$gt": day}},
+                        {"appointment_date": day, "appointment_time": {"$gt": time}}]
+    return where
+
+
+def _statuses(statuses: Statuses) -> dict | str | None:
+    if not isinstance(statuses, EveryStatusBut):
+        return statuses[0] if len(statuses) == 1 else {"$in": list(statuses)}
+    if len(statuses.excluded) > 1:
+        return {"$nin": list(statuses.excluded)}
+    return {"$ne": statuses.excluded[0]} if statuses.excluded else None
+
+
+def entry_of(d: dict) -> IdempotencyEntry:
+    return IdempotencyEntry(d["_id"], d["fingerprint"], d["response"], d["sealed_token"],
+                            d["created_at"])
+
+
 def entry_document(entry: IdempotencyEntry) -> dict:
     return {"_id": entry.key_hash, "fingerprint": entry.fingerprint, "response": entry.response,
             "sealed_token": entry.sealed_token, "created_at": entry.created_at}
@@ -170,19 +153,6 @@ def audit_of(d: dict) -> AuditEntry:
     return AuditEntry(as_utc(d["at"]), d["actor"], d["action"],
                       SlotKey(d["hospital_id"], date.fromisoformat(d["date"]), d["time"]),
                       d.get("appointment_id"), d["before"], d["after"])
-
-
-def search_filter(query: AppointmentQuery, hospital_name: str) -> dict:
-    # By display name: the old app's documents have no hospital_id.
-    where = {"hospital": hospital_name, "appointment_date": midnight(query.date)}
-    if query.time:
-        where["appointment_time"] = query.time
-    if query.status:
-        # "booked" lists what the count counts: COUNTED_STATUSES (legacy ones too).
-        where["status"] = COUNTED if query.status == BOOKED else query.status
-    if query.phone:
-        where["patient_phone"] = query.phone
-    return where
 
 
 def stored_phone(d: dict) -> StoredPhone:

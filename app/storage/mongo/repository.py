@@ -31,12 +31,7 @@ from app.domain.errors import (
     StoreNotReady,
     StoreUnavailable,
 )
-from app.domain.model import (
-    AppointmentQuery,
-    SlotKey,
-)
-from app.domain.operations import SlotRules
-from app.storage.base import BackupUnsupported, Repository
+from app.storage.base import BackupUnsupported, Repository, WholeStore
 from app.storage.mongo.client import (
     CREDENTIALS_MESSAGE,
     OPEN_SERVER_MESSAGE,
@@ -48,25 +43,16 @@ from app.storage.mongo.client import (
 )
 from app.storage.mongo.documents import (
     CENSUS,
-    COUNTED,
     PHONE_FIELDS,
     SAME_PATIENT,
-    as_utc,
-    audit_of,
     by_id,
     census_of,
-    day_closures,
     duplicate_error,
-    find_entry,
-    from_document,
-    midnight,
-    search_filter,
-    slot_filter,
     slot_parts,
     stored_phone,
 )
 from app.storage.mongo.indexes import UNAUTHORIZED, create_indexes
-from app.storage.mongo.unit_of_work import MongoUnitOfWork
+from app.storage.mongo.store import MongoStore
 from app.telemetry.metrics import record_store_retry, record_store_wait
 
 log = logging.getLogger(__name__)
@@ -89,7 +75,7 @@ MONGO_BACKUP_MESSAGE = (
     "checklist')")
 
 
-class MongoRepository(Repository):
+class MongoRepository(Repository, WholeStore):
     def __init__(self, client_factory: Callable[[], MongoClient], db_name: str,
                  timeout: float = 5.0, *, hospital_names: Mapping[str, str],
                  anonymous_factory: Callable[[], MongoClient] | None = None):
@@ -226,29 +212,16 @@ class MongoRepository(Repository):
             self._client.close()
             self._pid = None
 
-    # -- the unit of work ---------------------------------------------------------------------
+    # -- units of work and reads ------------------------------------------------------------
 
     def run(self, work):
-        return self._transaction(lambda session: work(MongoUnitOfWork(self.db, session,
-                                                                      self._names)))
+        return self._transaction(lambda session: work(MongoStore(self.db, session, self._names)))
+
+    def read(self, work):
+        with self._bounded():
+            return work(MongoStore(self.db, None, self._names))
 
     # -- reads -------------------------------------------------------------------------------
-
-    def idempotency_entry(self, key_hash, since):
-        with self._bounded():
-            return find_entry(self.db, None, key_hash, since)
-
-    def slot_count(self, key):
-        with self._bounded():
-            return self.db.appointments.count_documents(
-                slot_filter(self._names[key.hospital_id], key.date, key.time))
-
-    def day_counts(self, hospital_id, day):
-        pipeline = [{"$match": {"hospital": self._names[hospital_id],
-                                "appointment_date": midnight(day), "status": COUNTED}},
-                    {"$group": {"_id": "$appointment_time", "n": {"$sum": 1}}}]
-        with self._bounded():
-            return {row["_id"]: row["n"] for row in self.db.appointments.aggregate(pipeline)}
 
     def slot_census(self):
         ids = {name: hospital_id for hospital_id, name in self._names.items()}
@@ -268,47 +241,6 @@ class MongoRepository(Repository):
 
     def restore_from(self, backup, previous, check=None):
         raise BackupUnsupported(MONGO_BACKUP_MESSAGE)
-
-    def slot_rules(self, hospital_id, day=None):
-        where = {"hospital": self._names[hospital_id],
-                 "$or": [{"capacity": {"$ne": None}}, {"closed": {"$ne": None}}]}
-        if day is not None:
-            where["appointment_date"] = midnight(day)
-        with self._bounded():
-            found = self.db.slots.find(where).sort([("appointment_date", ASCENDING),
-                                                    ("appointment_time", ASCENDING)])
-            return {SlotKey(hospital_id, as_utc(d["appointment_date"]).date(),
-                            d["appointment_time"]): SlotRules(d.get("capacity"), d.get("closed"))
-                    for d in found}
-
-    def closures(self, hospital_id, day=None):
-        with self._bounded():
-            return day_closures(self.db, None, hospital_id, day)
-
-    def audit_trail(self, appointment_id=None, slot=None):
-        if appointment_id is not None:
-            where = {"appointment_id": appointment_id}
-        else:
-            where = {"hospital_id": slot.hospital_id, "date": slot.date.isoformat(),
-                     "time": slot.time}
-        with self._bounded():
-            found = self.db.audit.find(where).sort([("at", ASCENDING), ("_id", ASCENDING)])
-            return [audit_of(d) for d in found]
-
-    def get(self, appointment_id):
-        with self._bounded():
-            document = self.db.appointments.find_one(by_id(appointment_id))
-        return (from_document(document), document.get("token_hash")) if document else None
-
-    def search(self, query: AppointmentQuery):
-        where = search_filter(query, self._names[query.hospital_id])
-        with self._bounded():
-            total = self.db.appointments.count_documents(where)
-            cursor = (self.db.appointments.find(where)
-                      .sort([("appointment_time", ASCENDING), ("created_at", ASCENDING),
-                             ("_id", ASCENDING)])
-                      .skip(query.offset).limit(query.limit))
-            return [from_document(d) for d in cursor], total
 
     # -- phone normalization -----------------------------------------------------------------
 

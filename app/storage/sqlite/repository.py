@@ -1,10 +1,9 @@
 """Embedded SQLite engine: WAL, one connection per thread, writers queued before BEGIN IMMEDIATE.
 
-Storage only: its unit of work (SqliteUnitOfWork) is one write transaction, the write gate then
+Storage only: its unit of work is one write transaction over a SqliteStore, the write gate then
 BEGIN IMMEDIATE, which already serializes every writer; the use cases (app.service.writes) write
 the slot row first anyway, the sequence the MongoDB design needs to serialize bookers.
 """
-
 
 import os
 import sqlite3
@@ -14,51 +13,20 @@ from contextlib import closing, contextmanager
 from datetime import date
 from pathlib import Path
 
-from app.domain.errors import (
-    StoreNotReady,
-    StoreUnavailable,
-)
-from app.domain.model import (
-    AppointmentQuery,
-    SlotKey,
-    StoredPhone,
-)
-from app.domain.operations import SlotRules
-from app.storage.base import BackupUnusable, Repository
+from app.domain.errors import DuplicateBooking, StoreNotReady, StoreUnavailable
+from app.domain.model import SlotCensus, SlotKey, StoredPhone
+from app.storage.base import BackupUnusable, Repository, WholeStore
 from app.storage.sqlite import files as sqlite_files
-from app.storage.sqlite.files import (
-    StoreFileChanged,
-    StoreUsers,
-    ensure_same_file,
-    file_identity,
-)
+from app.storage.sqlite.files import StoreFileChanged, StoreUsers, ensure_same_file, file_identity
 from app.storage.sqlite.gate import WriteGate, bound_busy_wait
-from app.storage.sqlite.rows import (
-    appointment_of,
-    audit_entry_of,
-    census_of,
-    day_closures,
-    find_entry,
-    search_filter,
-    slot_params,
-    store_errors,
-)
-from app.storage.sqlite.schema import (
-    AUDIT_COLUMNS,
-    CENSUS,
-    COLUMNS,
-    COUNTED,
-    SAME_PATIENT,
-    SLOT_FILTER,
-    STORE_SCHEMA,
-)
+from app.storage.sqlite.schema import CENSUS, SAME_PATIENT, STORE_SCHEMA
 from app.storage.sqlite.schema_check import StoreSchemaMismatch
-from app.storage.sqlite.unit_of_work import SqliteUnitOfWork
+from app.storage.sqlite.store import SqliteStore
 
 READY_S = 1.0
 
 
-class SqliteRepository(Repository):
+class SqliteRepository(Repository, WholeStore):
     """The store at `path`. Given the `identity` of the file the server's master created
     (gunicorn.conf.py), a worker never creates one: it serves that file or answers 503.
     Without one (CLI, tests), the store is created here and this file's identity pinned."""
@@ -120,9 +88,7 @@ class SqliteRepository(Repository):
                 raise
 
     def _read(self, sql: str, params: tuple) -> list[tuple]:
-        with store_errors():
-            self._same_file()
-            return self._connection().execute(sql, params).fetchall()
+        return self.read(lambda store: store.rows(sql, params))
 
     def ping(self) -> None:
         self._read("SELECT 1", ())
@@ -230,66 +196,16 @@ class SqliteRepository(Repository):
             self._local.conn = None
         self._users.leave()
 
-    # -- the unit of work ---------------------------------------------------------------------
+    # -- units of work and reads ------------------------------------------------------------
 
     def run(self, work):
         with self._write() as conn:
-            return work(SqliteUnitOfWork(conn))
+            return work(SqliteStore(conn))
 
-    # -- reads -------------------------------------------------------------------------------
-
-    def idempotency_entry(self, key_hash, since):
+    def read(self, work):
         with store_errors():
             self._same_file()
-            return find_entry(self._connection(), key_hash, since)
-
-    def slot_count(self, key):
-        return self._read(f"SELECT count(*) FROM appointments WHERE {SLOT_FILTER}",
-                          slot_params(key))[0][0]
-
-    def day_counts(self, hospital_id, day):
-        rows = self._read(
-            "SELECT appointment_time, count(*) FROM appointments WHERE hospital_id = ? "
-            f"AND appointment_date = ? AND {COUNTED} GROUP BY appointment_time",
-            (hospital_id, day.isoformat()))
-        return dict(rows)
-
-    def get(self, appointment_id):
-        rows = self._read(f"SELECT {COLUMNS}, token_hash FROM appointments WHERE id = ?",
-                          (appointment_id,))
-        return (appointment_of(rows[0][:-1]), rows[0][-1]) if rows else None
-
-    def slot_rules(self, hospital_id, day=None):
-        where = "hospital_id = ? AND (capacity IS NOT NULL OR closed IS NOT NULL)"
-        params = (hospital_id,)
-        if day is not None:
-            where, params = where + " AND date = ?", (hospital_id, day.isoformat())
-        rows = self._read(f"SELECT date, time, capacity, closed FROM slots WHERE {where} "
-                          "ORDER BY date, time", params)
-        return {SlotKey(hospital_id, date.fromisoformat(d), t): SlotRules(capacity, closed)
-                for d, t, capacity, closed in rows}
-
-    def closures(self, hospital_id, day=None):
-        with store_errors():
-            return day_closures(self._connection(), hospital_id, day)
-
-    def audit_trail(self, appointment_id=None, slot=None):
-        if appointment_id is not None:
-            where, params = "appointment_id = ?", (appointment_id,)
-        else:
-            where, params = "hospital_id = ? AND date = ? AND time = ?", slot_params(slot)
-        rows = self._read(f"SELECT {AUDIT_COLUMNS} FROM audit WHERE {where} ORDER BY seq",
-                          params)
-        return [audit_entry_of(row) for row in rows]
-
-    def search(self, query: AppointmentQuery):
-        where, params = search_filter(query)
-        total = self._read(f"SELECT count(*) FROM appointments WHERE {where}", params)[0][0]
-        rows = self._read(
-            f"SELECT {COLUMNS} FROM appointments WHERE {where} "
-            "ORDER BY appointment_time, created_at, id LIMIT ? OFFSET ?",
-            (*params, query.limit, query.offset))
-        return [appointment_of(row) for row in rows], total
+            return work(SqliteStore(self._connection()))
 
     # -- phone normalization -----------------------------------------------------------------
 
@@ -319,3 +235,26 @@ def _ensure_in_place(path: Path, appointments: int) -> None:
         found = conn.execute("SELECT count(*) FROM appointments").fetchone()[0]
     if found != appointments:
         raise OSError(f"the restored store holds {found} appointments, the backup {appointments}")
+
+
+def census_of(slots: list[tuple], same_patient: list[tuple]) -> list[SlotCensus]:
+    shared: dict[tuple, list[tuple[str, ...]]] = {}
+    for hospital_id, day, time_, ids in same_patient:
+        shared.setdefault((hospital_id, day, time_), []).append(tuple(sorted(ids.split(" "))))
+    return [SlotCensus(SlotKey(hospital_id, date.fromisoformat(day), time_), name, counted,
+                       tuple(sorted(shared.get((hospital_id, day, time_), []))),
+                       max(0, stored - writes))
+            for hospital_id, day, time_, name, counted, stored, writes in slots]
+
+
+@contextmanager
+def store_errors() -> Iterator[None]:
+    """Storage failures the caller can retry become StoreUnavailable (503), never a 500."""
+    try:
+        yield
+    except sqlite3.IntegrityError as exc:
+        if "appointments_one_per_patient" in str(exc) or "patient_phone" in str(exc):
+            raise DuplicateBooking() from exc
+        raise StoreUnavailable() from exc
+    except (sqlite3.OperationalError, sqlite3.DatabaseError, OSError) as exc:
+        raise StoreUnavailable() from exc

@@ -1,13 +1,12 @@
 """The SQLite store's tables and indexes, and the SQL fragments that name the domain's policies."""
 
-from app.domain.model import (
-    BOOKED,
-)
-from app.domain.policy import COUNTED_STATUSES, NOT_AWAITING_VISIT
+from app.domain.model import BOOKED
+from app.domain.policy import COUNTED_STATUSES
 from app.storage.sqlite.schema_check import Schema
 
 # The domain's COUNTED_STATUSES as SQL (also in the partial index, which takes no parameters).
-COUNTED = f"status <> '{COUNTED_STATUSES.excluded}'"
+[_CANCELLED] = COUNTED_STATUSES.excluded
+COUNTED = f"status <> '{_CANCELLED}'"
 
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS slots (
@@ -61,10 +60,6 @@ CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON idempotency_keys (created_
 ADDED_COLUMNS = {"slots": ("capacity INTEGER", "closed TEXT")}
 #: What prepare() makes and every store opened, restored or started on is compared with.
 STORE_SCHEMA = Schema(SCHEMA, ADDED_COLUMNS)
-# Bookings a closure's bulk cancel cancels: still awaiting their visit.
-AWAITING_VISIT = f"status NOT IN ({', '.join(repr(s) for s in NOT_AWAITING_VISIT)})"
-
-SLOT_FILTER = f"hospital_id = ? AND appointment_date = ? AND appointment_time = ? AND {COUNTED}"
 # Per slot: display name, seats taken, appointments, and the writes its row recorded.
 CENSUS = f"""
 SELECT a.hospital_id, a.appointment_date, a.appointment_time, max(a.hospital),
