@@ -203,5 +203,5 @@ def _save(uow: Store, slot: SlotAggregate, decide) -> SlotAggregate:
 
 def _closed_slots(uow: Store, closure: Closure) -> list[SlotKey]:
     """The slot records of the closure's day that it covers (add_closure wrote each)."""
-    return [key for key in uow.slot_records(closure.hospital_id, closure.date)
-            if closure.covers(key.time)]
+    return [SlotKey(closure.hospital_id, closure.date, t)
+            for t in uow.slot_times(closure.hospital_id, closure.date) if closure.covers(t)]

@@ -9,6 +9,7 @@ majority commit; in memory: a lock), proven for every engine in tests/contract.
 """
 
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,6 +27,7 @@ from app.domain.model import (
     StoredPhone,
 )
 from app.domain.operations import AuditEntry, Closure, SlotRules
+from app.domain.policy import COUNTED_STATUSES
 from app.domain.selection import Appointments
 from app.domain.slot import SlotAggregate
 
@@ -65,23 +67,20 @@ class Store(ABC):
         """Write `slot.changed` (its capacity override, its closure) into the slot's record."""
 
     @abstractmethod
-    def slot_records(self, hospital_id: str, day: date | None = None) -> dict[SlotKey, SlotRules]:
-        """The slot records of a day (None: every day), by date and time."""
+    def slot_times(self, hospital_id: str, day: date) -> list[str]:
+        """The times of the day's slot records, in order."""
+
+    @abstractmethod
+    def slot_rules(self, hospital_id: str, day: date | None = None) -> dict[SlotKey, SlotRules]:
+        """Slots of a day (None: every day) with a capacity override or a closure, in order."""
 
     @abstractmethod
     def claim_patient(self, hospital_id: str, phone: str) -> None:
         """Write the patient's record: one phone's changes serialize there, as a slot's do."""
 
     @abstractmethod
-    def count(self, which: Appointments) -> int: ...
-
-    @abstractmethod
     def find(self, which: Appointments, limit: int = 0, offset: int = 0) -> list[Appointment]:
         """By time, then creation, then id; `limit` 0: all."""
-
-    @abstractmethod
-    def day_counts(self, hospital_id: str, day: date) -> dict[str, int]:
-        """Seat-holding appointments per slot time of one hospital day (times with none absent)."""
 
     @abstractmethod
     def stored(self, appointment_id: str) -> tuple[Appointment, str] | None:
@@ -137,8 +136,18 @@ class Store(ABC):
                              lambda: self.count(Appointments.seated_in(key)),
                              lambda phone: self.exists(Appointments.seated_in(key, phone)))
 
+    # Defined by `find`; the engines answer these with one query of their own.
+
+    def count(self, which: Appointments) -> int:
+        return len(self.find(which))
+
     def exists(self, which: Appointments) -> bool:
         return bool(self.find(which, 1))
+
+    def day_counts(self, hospital_id: str, day: date) -> dict[str, int]:
+        """Seat-holding appointments per slot time of one hospital day (times with none absent)."""
+        seated = self.find(Appointments(hospital_id, day, statuses=COUNTED_STATUSES))
+        return dict(Counter(a.appointment_time for a in seated))
 
     def slot_key_of(self, appointment: Appointment) -> SlotKey:
         """The key of the slot `appointment` holds (MongoDB resolves the old app's names)."""
@@ -208,9 +217,7 @@ class Repository(ABC):
         return self.read(lambda s: s.stored(appointment_id))
 
     def slot_rules(self, hospital_id: str, day: date | None = None) -> dict[SlotKey, SlotRules]:
-        """Slots of a day (None: every day) with a capacity override or a closure."""
-        records = self.read(lambda s: s.slot_records(hospital_id, day))
-        return {key: rules for key, rules in records.items() if rules != SlotRules()}
+        return self.read(lambda s: s.slot_rules(hospital_id, day))
 
     def closures(self, hospital_id: str, day: date | None = None) -> list[Closure]:
         return self.read(lambda s: s.closures(hospital_id, day))

@@ -23,6 +23,7 @@ from app.service import writes
 from app.storage.mongo import MongoRepository
 from app.storage.mongo.documents import appointment_document, filter_of, from_document
 from app.storage.mongo.indexes import create_indexes
+from tests.support.filters import FILTERS, PATIENT, found_as_matched
 from tests.support.mongo_documents import DAY, MIDNIGHT, NOW, legacy, ours
 
 GOMOTI_DAY = ("gomoti", DAY)
@@ -458,3 +459,23 @@ def test_set_phones_updates_the_old_apps_documents_by_object_id(repo, db):
     db.appointments.insert_one(old)
     assert repo.set_phones({str(old["_id"]): "+8801712345678"}) == []
     assert db.appointments.find_one({"_id": old["_id"]})["patient_phone"] == "+8801712345678"
+
+
+# -- which appointments: the filters as MongoDB queries on the old app's fields -----------------
+
+def every_kind() -> list[Appointment]:
+    """Ours of each status, slot, day, hospital and patient the filters tell apart."""
+    made = [ours(time, phone=f"+88017000000{n}", status=status, n=n) for n, (time, status) in
+            enumerate([("09:30", "no_show"), ("10:00", "cancelled"), ("10:00", "checked_in")])]
+    mine = [ours(time, phone=PATIENT, day=day, n=10 + n) for n, (time, day) in enumerate(
+        [("09:30", DAY), ("10:00", DAY), ("11:00", DAY), ("10:00", DAY + timedelta(days=1))])]
+    return [*made, *mine, ours(phone="+8801700000005", hospital=("moon", "Moon Hospital"))]
+
+
+@pytest.mark.parametrize("which", FILTERS.values(), ids=FILTERS.keys())
+def test_each_filter_finds_counts_and_pages_what_it_matches(db, repo, which):
+    insert(db, *every_kind())
+    db.appointments.insert_many([legacy(status="confirmed"), legacy(status="pending"),
+                                 legacy(status="cancelled"), legacy(time="11:00")])
+    repo.read(lambda s: found_as_matched(s, which))
+    assert repo.read(lambda s: s.count(Appointments("gomoti"))) == 11

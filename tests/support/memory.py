@@ -3,15 +3,11 @@ for the transaction (a failure restores the dicts). Storage only, no rule; it pa
 suite with SQLite and MongoDB (tests/contract), so the use cases are unit-tested on it."""
 
 import threading
-from collections import Counter
 from dataclasses import replace
 from operator import attrgetter
 
 from app.domain.operations import SlotRules
-from app.domain.policy import COUNTED_STATUSES
 from app.storage.base import Repository, Store
-
-TABLES = ("appointments", "slots", "closure_table", "idempotency", "entries")
 
 
 class MemoryRepository(Repository, Store):
@@ -22,11 +18,11 @@ class MemoryRepository(Repository, Store):
 
     def run(self, work):
         with self._lock:
-            saved = {table: getattr(self, table).copy() for table in TABLES}
+            saved = {name: table.copy() for name, table in vars(self).items() if name[0] != "_"}
             try:
                 return work(self)
             except BaseException:
-                self.__dict__.update(saved)
+                vars(self).update(saved)
                 raise
 
     def claim_slot(self, key):
@@ -35,22 +31,18 @@ class MemoryRepository(Repository, Store):
     def save_slot(self, slot):
         self.slots[slot.key] = replace(self.slots[slot.key], **slot.changed)
 
-    def slot_records(self, hospital_id, day=None):
-        keys = _where(self.slots, hospital_id=hospital_id, date=day)
-        return {key: self.slots[key] for key in sorted(keys, key=attrgetter("date", "time"))}
+    def slot_times(self, hospital_id, day):
+        return sorted(key.time for key in _where(self.slots, hospital_id=hospital_id, date=day))
+
+    def slot_rules(self, hospital_id, day=None):
+        keys = sorted(_where(self.slots, hospital_id=hospital_id, date=day),
+                      key=attrgetter("date", "time"))
+        return {key: self.slots[key] for key in keys if self.slots[key] != SlotRules()}
 
     def find(self, which, limit=0, offset=0):
         found = sorted((a for a, _ in self.appointments.values() if which.matches(a)),
                        key=attrgetter("appointment_time", "created_at", "id"))
         return found[offset:offset + limit if limit else None]
-
-    def count(self, which):
-        return len(self.find(which))
-
-    def day_counts(self, hospital_id, day):
-        held = [a for a, _ in self.appointments.values() if a.status in COUNTED_STATUSES]
-        return dict(Counter(a.appointment_time for a in _where(held, hospital_id=hospital_id,
-                                                               date=day)))
 
     def add_appointment(self, appointment, token_hash):
         self.appointments[appointment.id] = (appointment, token_hash)
@@ -93,7 +85,8 @@ class MemoryRepository(Repository, Store):
     def _nothing(self, *_):
         """Steps with no work here: the lock serializes, nothing expires or connects."""
 
-    read = run
+    # Itself a store: the Store's own answer, not the Repository's read that would ask itself.
+    read, day_counts = run, Store.day_counts
     claim_patient = forget_expired = ping = ready = prepare = close = _nothing
 
 

@@ -6,10 +6,7 @@ import logging
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
-from app.domain.policy import (
-    COUNTED_STATUSES_WE_WRITE,
-    IDEMPOTENCY_KEY_LIFETIME,
-)
+from app.domain.policy import COUNTED_STATUSES_WE_WRITE, IDEMPOTENCY_KEY_LIFETIME
 
 log = logging.getLogger(__name__)
 

@@ -25,12 +25,7 @@ from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from app.domain.errors import (
-    ConfigError,
-    DuplicateBooking,
-    StoreNotReady,
-    StoreUnavailable,
-)
+from app.domain.errors import ConfigError, DuplicateBooking, StoreNotReady, StoreUnavailable
 from app.storage.base import BackupUnsupported, Repository, WholeStore
 from app.storage.mongo.client import (
     CREDENTIALS_MESSAGE,

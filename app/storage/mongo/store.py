@@ -76,15 +76,21 @@ class MongoStore(Store):
             self._db.slots.update_one({"_id": slot_document_id(name, slot.key.date, slot.key.time)},
                                       {"$set": slot.changed}, session=self._session)
 
-    def slot_records(self, hospital_id, day=None):
-        where = {"hospital": self._names[hospital_id]}
+    def slot_times(self, hospital_id, day):
+        found = self._db.slots.find({"hospital": self._names[hospital_id],
+                                     "appointment_date": midnight(day)},
+                                    {"appointment_time": 1}, session=self._session)
+        return sorted(d["appointment_time"] for d in found)
+
+    def slot_rules(self, hospital_id, day=None):
+        where = {"hospital": self._names[hospital_id],
+                 "$or": [{"capacity": {"$ne": None}}, {"closed": {"$ne": None}}]}
         if day is not None:
             where["appointment_date"] = midnight(day)
         found = self._db.slots.find(where, session=self._session).sort(
             [("appointment_date", ASCENDING), ("appointment_time", ASCENDING)])
-        return {SlotKey(hospital_id, day or as_utc(d["appointment_date"]).date(),
-                        d["appointment_time"]): SlotRules(d.get("capacity"), d.get("closed"))
-                for d in found}
+        return {SlotKey(hospital_id, as_utc(d["appointment_date"]).date(), d["appointment_time"]):
+                SlotRules(d.get("capacity"), d.get("closed")) for d in found}
 
     def claim_patient(self, hospital_id, phone):
         self._db.patients.update_one({"_id": f"{hospital_id}|{phone}"},

@@ -9,9 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from app.domain.errors import (
-    StoreUnavailable,
-)
+from app.domain.errors import StoreUnavailable
 from app.telemetry.metrics import record_store_wait
 
 

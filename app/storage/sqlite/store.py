@@ -33,8 +33,14 @@ class SqliteStore(Store):
             self._conn.execute(f"UPDATE slots SET {column} = ? WHERE {SLOT}",
                                (value, *slot_params(slot.key)))
 
-    def slot_records(self, hospital_id, day=None):
-        where, params = _of_day("hospital_id = ?", hospital_id, day)
+    def slot_times(self, hospital_id, day):
+        rows = self.rows("SELECT time FROM slots WHERE hospital_id = ? AND date = ? ORDER BY time",
+                         (hospital_id, day.isoformat()))
+        return [t for (t,) in rows]
+
+    def slot_rules(self, hospital_id, day=None):
+        where, params = _of_day("hospital_id = ? AND (capacity IS NOT NULL OR closed IS NOT NULL)",
+                                hospital_id, day)
         rows = self.rows(f"SELECT date, time, capacity, closed FROM slots WHERE {where} "
                          "ORDER BY date, time", params)
         return {SlotKey(hospital_id, date.fromisoformat(d), t): SlotRules(capacity, closed)
