@@ -8,7 +8,6 @@ the metrics live in this process.
 
 import fcntl
 import os
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -86,10 +85,6 @@ def record_store_retry(engine: str) -> None:
     effort = _effort.get()
     if effort is not None:
         effort.retries += 1
-
-
-def elapsed_since(started: float) -> float:
-    return time.perf_counter() - started
 
 
 class SeatsLeftCollector:

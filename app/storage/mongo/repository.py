@@ -1,6 +1,6 @@
 """MongoDB engine for a replica set, compatible with the old app's `appointments` collection.
 
-Storage only: its unit of work (MongoUnitOfWork) is one attempt of `with_transaction`'s
+Storage only: its unit of work (a MongoStore) is one attempt of `with_transaction`'s
 callback (snapshot reads, majority commit, primary). The use cases (app.service.writes) write
 the slot's own document first, so concurrent writers of one slot hit WriteConflict and the
 driver runs them again one after another; the callback has no effect outside the transaction.
