@@ -21,6 +21,7 @@ class UncheckedBookingService(ObservedBookingService):
     def _store_booking(self, slot, appointment, token_hash, entry, cap):
         """An insert in a transaction of its own: no slot write, no rule."""
         self.repository.run(lambda uow: uow.add_appointment(appointment, token_hash))
+        return appointment
 
 
 def create_app():

@@ -197,6 +197,13 @@ class Appointment(Schema):
     doctor = fields.String(required=True, allow_none=True)
     notes = fields.String(required=True, allow_none=True)
     created_at = fields.DateTime(required=True)
+    serial = fields.Integer(required=True, allow_none=True, metadata={
+        "example": 7, "description": "The order the doctor calls the slot's patients in, from "
+        "1, never reused in the slot (a cancelled serial stays a gap); null for appointments "
+        "written before serials until `assign-serials` numbers them."})
+    reference = fields.String(required=True, allow_none=True, metadata={
+        "example": "K7QM3XD2", "description": "8 characters of Crockford base32 to read out "
+        "(shown grouped, K7QM-3XD2); staff find it with ?reference=. Null for the old app's."})
 
 
 class Booked(Success):

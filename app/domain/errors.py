@@ -109,6 +109,11 @@ class StoreUnavailable(BookingError):
     message = "Booking store temporarily unavailable, please retry"
 
 
+class ReferenceTaken(StoreUnavailable):
+    """The new appointment's random reference is already taken (the store's unique index):
+    the booking service draws another; after a few draws, a 503 to retry."""
+
+
 class StoreNotReady(StoreUnavailable):
     """The store cannot take a write now; `reason` says why (for operators, no patient data)."""
 

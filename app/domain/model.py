@@ -62,6 +62,11 @@ class Appointment:
     doctor: str | None
     notes: str | None
     created_at: datetime
+    #: The order the doctor calls the slot's patients in, from 1; None: written before serials
+    #: (or by the old app) and not yet numbered by `assign-serials`.
+    serial: int | None = None
+    #: What people read out: 8 letters of Crockford base32 (app.domain.references).
+    reference: str | None = None
 
     @property
     def slot_key(self) -> SlotKey:

@@ -23,19 +23,24 @@ class SlotAggregate:
     rules: SlotRules
     seats_taken: Callable[[], int]          #: appointments holding a seat, counted on demand
     has_patient: Callable[[str], bool]      #: a seat-holder with this phone, asked on demand
+    #: The serial the record's write gave out, when loaded to take a seat (never reused: a
+    #: refused change rolls the write back, a cancelled seat keeps its number as a gap).
+    serial: int | None = None
     changed: dict = field(default_factory=dict)
 
-    def book(self, appointment: Appointment, configured: int, by: Actor) -> AuditEntry:
-        """A new seat for `appointment` (HospitalClosed, SlotFull, DuplicateBooking)."""
-        self._take_seat(appointment.patient_phone, configured)
-        return change(by, "book", self.key, appointment.id, after={"status": appointment.status})
+    def book(self, appointment: Appointment, configured: int,
+             by: Actor) -> tuple[Appointment, AuditEntry]:
+        """A new seat for `appointment`, numbered (HospitalClosed, SlotFull, DuplicateBooking)."""
+        seated = self._take_seat(appointment, configured)
+        return seated, change(by, "book", self.key, appointment.id,
+                              after={"status": appointment.status})
 
     def move_in(self, appointment: Appointment, source: SlotKey, configured: int,
-                by: Actor) -> AuditEntry:
-        """The seat a move takes here, under the same rules as a booking."""
-        self._take_seat(appointment.patient_phone, configured)
-        return change(by, "reschedule", self.key, appointment.id, {"slot": slot_label(source)},
-                      {"slot": slot_label(self.key)})
+                by: Actor) -> tuple[Appointment, AuditEntry]:
+        """The seat a move takes here, under the same rules as a booking, and its serial."""
+        seated = self._take_seat(appointment, configured)
+        return seated, change(by, "reschedule", self.key, appointment.id,
+                              {"slot": slot_label(source)}, {"slot": slot_label(self.key)})
 
     def close(self, reason: str | None, closure_id: str | None, by: Actor,
               action: str = "close") -> AuditEntry:
@@ -57,11 +62,12 @@ class SlotAggregate:
         return change(by, "capacity", self.key, before={"capacity": before},
                       after={"capacity": capacity})
 
-    def _take_seat(self, phone: str, configured: int) -> None:
+    def _take_seat(self, appointment: Appointment, configured: int) -> Appointment:
         ensure_slot_open(self.key, self.rules)
         ensure_seat_free(self.seats_taken(), capacity_in_force(configured, self.rules))
-        if self.has_patient(phone):
+        if self.has_patient(appointment.patient_phone):
             raise DuplicateBooking()
+        return replace(appointment, serial=self.serial)
 
 
 def status_change(appointment: Appointment, status: str,

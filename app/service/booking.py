@@ -4,6 +4,7 @@ import hmac
 import secrets
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from app.domain.errors import (
     AdminNotConfigured,
     AppointmentNotFound,
     NotAuthenticated,
+    ReferenceTaken,
     UnknownHospital,
 )
 from app.domain.hospitals import Hospital, Hospitals
@@ -29,6 +31,7 @@ from app.domain.model import (
 )
 from app.domain.operations import ADMIN, PATIENT, Actor, SlotRules
 from app.domain.policy import IDEMPOTENCY_KEY_LIFETIME
+from app.domain.references import new_reference
 from app.domain.store_check import StoreReport
 from app.service import tokens, writes
 from app.service.commands import (
@@ -41,6 +44,9 @@ from app.service.commands import (
 from app.service.operations import HospitalOperations
 from app.service.results import AppointmentPage, Booked, Cancelled, PhoneReport
 from app.storage.base import BackupInfo, Repository
+
+#: Draws of a reference before a booking answers 503 (each taken with odds of one in 2^40).
+REFERENCE_DRAWS = 4
 
 
 def utc_now() -> datetime:
@@ -179,15 +185,28 @@ class BookingService(HospitalOperations):
         appointment = self._new_appointment(slot, command, phone)
         token = secrets.token_urlsafe(32)
         entry = self._idempotency_entry(command, appointment, token)
-        earlier = self._store_booking(slot, appointment, tokens.secret_hash(token), entry,
-                                      self._patient_cap(hospital, command.bearer))
-        if earlier:
-            return _replayed(earlier, command.idempotency_key)
-        return Booked(appointment, token)
+        stored = self._store_with_a_free_reference(
+            lambda drawn: self._store_booking(slot, drawn, tokens.secret_hash(token), entry,
+                                              self._patient_cap(hospital, command.bearer)),
+            appointment)
+        if isinstance(stored, IdempotencyEntry):
+            return _replayed(stored, command.idempotency_key)
+        return Booked(stored, token)
+
+    @staticmethod
+    def _store_with_a_free_reference(store, appointment: Appointment):
+        """`store(appointment)`, drawing a new reference while the drawn one is taken (one in
+        2^40 per stored appointment: a second draw is rare, a fourth a 503)."""
+        for _ in range(REFERENCE_DRAWS - 1):
+            try:
+                return store(appointment)
+            except ReferenceTaken:
+                appointment = replace(appointment, reference=new_reference())
+        return store(appointment)
 
     def _store_booking(self, slot: Slot, appointment: Appointment, token_hash: str,
                        entry: IdempotencyEntry | None,
-                       cap: PatientCap | None) -> IdempotencyEntry | None:
+                       cap: PatientCap | None) -> Appointment | IdempotencyEntry:
         """The booking's transaction (the seam the harness's unsafe controls replace)."""
         return writes.book(self.repository, slot, appointment, token_hash, entry,
                            Actor(PATIENT, appointment.created_at), cap)
@@ -216,7 +235,7 @@ class BookingService(HospitalOperations):
             date=slot.date, appointment_time=slot.time, status=BOOKED,
             patient_name=command.patient_name, patient_phone=phone,
             patient_email=command.patient_email, doctor=command.doctor, notes=command.notes,
-            created_at=self._now())
+            created_at=self._now(), reference=new_reference())
 
     def _idempotency_entry(self, command: BookSlot, appointment: Appointment,
                            token: str) -> IdempotencyEntry | None:

@@ -7,6 +7,7 @@ serialized there on every engine. On MongoDB `work` may run again after a transi
 nothing here has an effect outside the unit of work.
 """
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from app.domain import visits
@@ -42,25 +43,26 @@ def replay(store: Repository, key_hash: str, fingerprint: str,
 
 def book(store: Repository, slot: Slot, appointment: Appointment, token_hash: str,
          idempotency: IdempotencyEntry | None = None, by: Actor | None = None,
-         cap: PatientCap | None = None) -> IdempotencyEntry | None:
-    """Store `appointment` in `slot` when the slot takes it and the patient is below `cap`;
-    the live entry under the same Idempotency-Key instead (a replay: nothing written)."""
+         cap: PatientCap | None = None) -> Appointment | IdempotencyEntry:
+    """`appointment` stored in `slot` with the slot's next serial when the slot takes it and
+    the patient is below `cap`; the live entry under the same Idempotency-Key instead (a
+    replay: nothing written). The entry stored answers with the appointment as stored."""
     by = acting(by)
 
-    def work(uow: Store) -> IdempotencyEntry | None:
+    def work(uow: Store) -> Appointment | IdempotencyEntry:
         if idempotency is not None:
             since = idempotency.created_at - IDEMPOTENCY_KEY_LIFETIME
             earlier = uow.live_entry(idempotency.key_hash, since)
             if earlier is not None:
                 return earlier.replaying(idempotency.fingerprint)
-        entry = uow.load_slot(slot.key).book(appointment, slot.capacity, by)
+        seated, entry = uow.load_slot(slot.key, seat=True).book(appointment, slot.capacity, by)
         if cap is not None:
             _claim_patient_place(uow, appointment.hospital_id, appointment.patient_phone, cap)
-        uow.add_appointment(appointment, token_hash)
+        uow.add_appointment(seated, token_hash)
         uow.audit(entry)
         if idempotency is not None:
-            uow.add_entry(idempotency)
-        return None
+            uow.add_entry(replace(idempotency, response=seated.to_dict()))
+        return seated
 
     return store.run(work)
 
@@ -105,12 +107,13 @@ def reschedule(store: Repository, appointment_id: str, target: Slot, by: Actor |
         if source == target.key:
             return current
         uow.load_slot(source)
-        entry = uow.load_slot(target.key).move_in(current, source, target.capacity, by)
+        moved, entry = uow.load_slot(target.key, seat=True).move_in(
+            current.in_slot(target), source, target.capacity, by)
         if cap is not None and source.hospital_id != target.hospital_id:
             _claim_patient_place(uow, target.hospital_id, current.patient_phone, cap)
-        uow.move(current, target)
+        uow.move(moved)
         uow.audit(entry)
-        return current.in_slot(target)
+        return moved
 
     return store.run(work)
 

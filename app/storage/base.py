@@ -21,7 +21,6 @@ from app.domain.model import (
     Appointment,
     AppointmentQuery,
     IdempotencyEntry,
-    Slot,
     SlotCensus,
     SlotKey,
     StoredPhone,
@@ -59,8 +58,9 @@ class Store(ABC):
     else of that slot."""
 
     @abstractmethod
-    def claim_slot(self, key: SlotKey) -> SlotRules:
-        """Write the slot's record (version + 1, created if missing); what it holds."""
+    def claim_slot(self, key: SlotKey, seat: bool = False) -> tuple[SlotRules, int]:
+        """Write the slot's record (version + 1, created if missing; with `seat`, its serial
+        counter + 1 in the same write); what it holds, and the counter."""
 
     @abstractmethod
     def save_slot(self, slot: SlotAggregate) -> None:
@@ -93,7 +93,8 @@ class Store(ABC):
     def save_status(self, appointment: Appointment) -> None: ...
 
     @abstractmethod
-    def move(self, appointment: Appointment, target: Slot) -> None: ...
+    def move(self, appointment: Appointment) -> None:
+        """Store the appointment's (new) slot and serial."""
 
     @abstractmethod
     def stored_closure(self, closure_id: str) -> Closure | None: ...
@@ -129,12 +130,14 @@ class Store(ABC):
 
     # -- what the use cases ask, in those terms --------------------------------------------------
 
-    def load_slot(self, key: SlotKey) -> SlotAggregate:
+    def load_slot(self, key: SlotKey, seat: bool = False) -> SlotAggregate:
         """The slot as an aggregate, loaded by writing its record first (the write that
-        serializes the slot's writers); its count and patients are read when asked."""
-        return SlotAggregate(key, self.claim_slot(key),
-                             lambda: self.count(Appointments.seated_in(key)),
-                             lambda phone: self.exists(Appointments.seated_in(key, phone)))
+        serializes the slot's writers, and with `seat` gives out its next serial); its count
+        and patients are read when asked."""
+        rules, serials = self.claim_slot(key, seat)
+        return SlotAggregate(key, rules, lambda: self.count(Appointments.seated_in(key)),
+                             lambda phone: self.exists(Appointments.seated_in(key, phone)),
+                             serials if seat else None)
 
     # Defined by `find`; the engines answer these with one query of their own.
 

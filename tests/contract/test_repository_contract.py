@@ -13,6 +13,7 @@ the Mongo engine sends on the wire is pinned separately against a scripted prima
 
 import uuid
 from contextlib import nullcontext
+from dataclasses import replace
 from datetime import timedelta
 from time import sleep
 
@@ -180,19 +181,21 @@ def test_racing_status_changes_let_exactly_one_win(repository):
 
 def test_same_key_replays_the_stored_entry_and_writes_nothing(repository):
     first = entry("a")
-    assert writes.book(repository, slot(), appointment(slot(), 1), "h", first) is None
+    stored = writes.book(repository, slot(), appointment(slot(), 1), "h", first)
     replay = writes.book(repository, slot(), appointment(slot(), 2), "h", entry("a"))
-    assert replay == first
+    assert replay == replace(first, response=stored.to_dict())      # the answer as stored
+    assert replay.response["serial"] == 1
     assert repository.slot_count(slot().key) == 1
 
 
 def test_an_expired_key_books_afresh(repository):
     writes.book(repository, slot(), appointment(slot(), 1), "h", entry("d"))
     later = entry("d", created_at=NOW + timedelta(hours=25))
-    assert writes.book(repository, slot(), appointment(slot(), 2), "h", later) is None
+    stored = writes.book(repository, slot(), appointment(slot(), 2), "h", later)
     assert repository.slot_count(slot().key) == 2
     # The fresh entry replaced the expired one: it replays from now on.
-    assert writes.book(repository, slot(), appointment(slot(), 3), "h", later) == later
+    assert writes.book(repository, slot(), appointment(slot(), 3), "h", later) == replace(
+        later, response=stored.to_dict())
 
 
 # -- the per-patient cap ----------------------------------------------------------------------
@@ -206,7 +209,7 @@ def test_cap_counts_neither_cancelled_nor_started_appointments(repository):
     writes.cancel(repository, cancelled.id)
     kept = [patient_booking(slot(time)) for time in ("10:30", "11:00")]
     assert [writes.book(repository, slot(a.appointment_time), a, "h", cap=CAP)
-            for a in kept] == [None, None]
+            for a in kept] == [replace(a, serial=1) for a in kept]
     assert [repository.get(a.id)[0].status for a in kept] == ["booked", "booked"]
     with pytest.raises(PatientLimitReached) as refused:     # the two kept are what counts
         writes.book(repository, slot("11:30"), patient_booking(slot("11:30")), "h", cap=CAP)
@@ -218,7 +221,7 @@ def test_concurrent_bookings_of_one_phone_in_ten_slots_get_exactly_the_cap(repos
     results = run_together(
         lambda n: writes.book(repository, targets[n], patient_booking(targets[n]), "h",
                               cap=CAP), 10)
-    assert sorted(type(r).__name__ for r in results) == ["NoneType"] * 2 + [
+    assert sorted(type(r).__name__ for r in results) == ["Appointment"] * 2 + [
         "PatientLimitReached"] * 8
     assert sum(repository.slot_count(t.key) for t in targets) == 2
 
@@ -298,9 +301,9 @@ def test_prepare_is_idempotent_and_keeps_the_data(repository):
 
 
 def test_replay_reads_a_live_entry_and_writes_nothing(repository):
-    writes.book(repository, slot(), appointment(slot(), 1), "h", entry("r"))
+    stored = writes.book(repository, slot(), appointment(slot(), 1), "h", entry("r"))
     since = NOW - timedelta(hours=24)
-    assert writes.replay(repository, "key-r", "f1", since).response == {"id": "r"}
+    assert writes.replay(repository, "key-r", "f1", since).response == stored.to_dict()
     with pytest.raises(IdempotencyKeyReused):
         writes.replay(repository, "key-r", "another body", since)
     assert writes.replay(repository, "key-r", "f1", NOW + timedelta(seconds=1)) is None   # expired

@@ -59,7 +59,7 @@ def test_our_document_has_the_old_apps_fields_and_ours():
         "appointment_date": MIDNIGHT, "appointment_time": "10:00", "status": "booked",
         "patient_name": "Rahim Uddin", "patient_phone": "+8801712345678",
         "patient_email": None, "doctor": None, "notes": None, "token_hash": "token-hash",
-        "created_at": NOW}
+        "created_at": NOW, "serial": None}
     # `new Date('2026-11-26')` in the old app: UTC midnight, not Dhaka midnight.
     assert document["appointment_date"].utcoffset() == timedelta(0)
     assert (document["appointment_date"].hour, document["appointment_date"].minute) == (0, 0)
@@ -181,7 +181,9 @@ def test_create_indexes_is_idempotent_and_defines_the_four_indexes(db):
     create_indexes(db)
     appointments = db.appointments.index_information()
     assert set(appointments) == {"_id_", "slot_status", "one_patient_per_slot_counted",
-                                 "patient_upcoming"}
+                                 "patient_upcoming", "unique_reference"}
+    assert (appointments["unique_reference"]["unique"],
+            appointments["unique_reference"]["sparse"]) == (True, True)
     assert appointments["patient_upcoming"]["key"] == [
         ("hospital", 1), ("patient_phone", 1), ("appointment_date", 1)]
     assert appointments["slot_status"]["key"] == [
@@ -232,7 +234,8 @@ def test_an_existing_booked_only_index_is_replaced_by_the_counted_one(db):
     create_indexes(db)
     create_indexes(db)
     assert set(db.appointments.index_information()) == {
-        "_id_", "slot_status", "one_patient_per_slot_counted", "patient_upcoming"}
+        "_id_", "slot_status", "one_patient_per_slot_counted", "patient_upcoming",
+        "unique_reference"}
 
 
 def test_the_booked_only_index_stays_while_old_duplicates_block_its_replacement(db, caplog):

@@ -44,6 +44,7 @@ from tests.support.mongo_wire import (
     NAMES,
     PATIENT_ID,
     RECV_S,
+    SERIAL,
     SLOT,
     SLOT_FILTER,
     STORE_TIMEOUT_S,
@@ -137,11 +138,11 @@ def test_a_booking_is_one_snapshot_transaction_slot_write_first(wire, mongo_repo
     assert update["autocommit"] is False
     assert update["query"] == {"_id": "Gomoti Hospital|2026-11-26|10:00"}
     assert (update["upsert"], update["new"]) == (True, True)
-    assert update["update"]["$inc"] == {"version": 1}
+    assert update["update"]["$inc"] == {"version": 1, "serials": 1}    # the seat's serial
     assert update["update"]["$setOnInsert"] == {"hospital": "Gomoti Hospital",
                                                 "appointment_date": MIDNIGHT,
                                                 "appointment_time": "10:00"}
-    assert update["fields"] == {"capacity": 1, "closed": 1}     # what the slot holds
+    assert update["fields"] == {"capacity": 1, "closed": 1, "serials": 1}     # what it holds
     slot_written(update)
 
     count = wire.next("aggregate", "appointments")
@@ -159,7 +160,7 @@ def test_a_booking_is_one_snapshot_transaction_slot_write_first(wire, mongo_repo
         "appointment_date": MIDNIGHT, "appointment_time": "10:00", "status": "booked",
         "patient_name": "Rahim Uddin", "patient_phone": "+8801712345678",
         "patient_email": None, "doctor": None, "notes": None, "token_hash": "token-hash",
-        "created_at": FIXED_NOW.replace(tzinfo=None)}
+        "created_at": FIXED_NOW.replace(tzinfo=None), "serial": SERIAL}
     insert.ok(n=1)
 
     audit = wire.next("insert", "audit")
@@ -178,7 +179,7 @@ def test_a_booking_is_one_snapshot_transaction_slot_write_first(wire, mongo_repo
         assert statement["autocommit"] is False
         assert "startTransaction" not in statement.doc
     commit.ok()
-    assert result.result(timeout=RECV_S) is None
+    assert result.result(timeout=RECV_S).serial == SERIAL     # from the slot write
 
 
 def test_write_conflict_aborts_and_retries_in_a_new_transaction(wire, mongo_repo):
@@ -196,7 +197,7 @@ def test_write_conflict_aborts_and_retries_in_a_new_transaction(wire, mongo_repo
     assert retry["lsid"] == first["lsid"]
     drive_booking(wire, first=retry)
     wire.next("commitTransaction").ok()
-    assert result.result(timeout=RECV_S) is None
+    assert result.result(timeout=RECV_S).serial == SERIAL     # from the slot write
     wire.quiet()            # exactly one insert was sent
 
 
@@ -220,7 +221,7 @@ def test_a_step_down_mid_transaction_is_retried_in_a_new_transaction_within_the_
     assert (retry["txnNumber"], retry["startTransaction"]) == (first["txnNumber"] + 1, True)
     drive_booking(wire, first=retry)
     wire.next("commitTransaction").ok()
-    assert result.result(timeout=RECV_S) is None
+    assert result.result(timeout=RECV_S).serial == SERIAL     # from the slot write
     assert time.monotonic() - started < STORE_TIMEOUT_S     # the repository's whole bound
     wire.quiet()            # exactly one insert was sent
 
@@ -252,7 +253,7 @@ def test_unknown_commit_result_retries_the_commit_not_the_insert(wire, mongo_rep
     assert again["writeConcern"] == {"w": "majority"}
     assert 0 < again["maxTimeMS"] <= 5000
     again.ok()
-    assert result.result(timeout=RECV_S) is None
+    assert result.result(timeout=RECV_S).serial == SERIAL     # from the slot write
     wire.quiet()
 
 

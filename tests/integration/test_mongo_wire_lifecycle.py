@@ -30,6 +30,7 @@ from tests.support.mongo_wire import (
     MIDNIGHT,
     PATIENT_ID,
     RECV_S,
+    SERIAL,
     SLOT,
     SLOT_FILTER,
     UPCOMING_FILTER,
@@ -128,11 +129,12 @@ def same_transaction(first, *later) -> None:
         assert "startTransaction" not in statement.doc
 
 
-def touch(wire, key: str, **rules):
+def touch(wire, key: str, seat: bool = False, **rules):
+    """The slot's write; `seat`: one that gives out the slot's next serial in the same write."""
     update = wire.next("findAndModify", "slots")
     assert update["query"] == {"_id": key}
     assert update["upsert"] is True
-    assert update["update"]["$inc"] == {"version": 1}
+    assert update["update"]["$inc"] == {"version": 1, **({"serials": 1} if seat else {})}
     slot_written(update, **rules)
     return update
 
@@ -205,7 +207,7 @@ def test_cancel_of_a_legacy_appointment_writes_its_slot_by_display_name(wire, na
 def test_reschedule_writes_both_slots_counts_the_target_then_moves(wire):
     response, fetch = patch(wire, MOVE, stored())
     source = touch(wire, SOURCE_KEY)
-    target = touch(wire, TARGET_KEY)
+    target = touch(wire, TARGET_KEY, seat=True)
     count = wire.next("aggregate", "appointments")
     assert count["pipeline"][0] == {"$match": TARGET_FILTER}
     answer_count(count, 14)
@@ -217,7 +219,8 @@ def test_reschedule_writes_both_slots_counts_the_target_then_moves(wire):
     [statement] = move["updates"]
     assert statement["q"] == {"_id": APPOINTMENT_ID}
     assert statement["u"] == {"$set": {"hospital_id": "gomoti", "hospital": "Gomoti Hospital",
-                                       "appointment_date": MIDNIGHT, "appointment_time": "11:00"}}
+                                       "appointment_date": MIDNIGHT, "appointment_time": "11:00",
+                                       "serial": SERIAL}}      # the target's, from its write
     move.ok(n=1, nModified=1)
     audit = audited(wire, "reschedule", time="11:00", actor="admin",
                     appointment_id=APPOINTMENT_ID, at=FIXED_NOW.replace(tzinfo=None),
@@ -247,7 +250,7 @@ def test_a_patients_move_into_another_hospital_counts_toward_its_cap_in_the_move
     owner_lookup(wire, at_moon)
     fetch = transaction_fetch(wire, at_moon)
     source = touch(wire, "Moon Hospital|2026-11-26|10:00")
-    target = touch(wire, TARGET_KEY)
+    target = touch(wire, TARGET_KEY, seat=True)
     answer_count(wire.next("aggregate", "appointments"), 3)
     wire.next("find", "appointments").ok(**cursor())
     patient, count = drive_patient(wire, active=active)
@@ -274,7 +277,7 @@ def test_a_patients_move_into_another_hospital_counts_toward_its_cap_in_the_move
 def test_reschedule_into_a_full_slot_aborts_with_409_and_updates_nothing(wire):
     response, _ = patch(wire, MOVE, stored())
     touch(wire, SOURCE_KEY)
-    touch(wire, TARGET_KEY)
+    touch(wire, TARGET_KEY, seat=True)
     answer_count(wire.next("aggregate", "appointments"), 15)
     wire.next("abortTransaction").ok()
     answer = response.result(timeout=RECV_S)
@@ -313,7 +316,7 @@ def test_reschedule_conflict_retries_the_whole_move_once(wire):
     retry = transaction_fetch(wire, stored())
     assert retry["txnNumber"] == first["txnNumber"] + 1
     touch(wire, SOURCE_KEY)
-    touch(wire, TARGET_KEY)
+    touch(wire, TARGET_KEY, seat=True)
     answer_count(wire.next("aggregate", "appointments"), 0)
     wire.next("find", "appointments").ok(**cursor())
     wire.next("update", "appointments").ok(n=1, nModified=1)
@@ -615,7 +618,7 @@ SLOT_KEY = "Gomoti Hospital|2026-11-26|10:00"
 def test_a_booking_takes_the_capacity_its_slot_write_returns(wire):
     response = wire.call(wire.client.post, "/api/appointments", json=GOOD)
     seat_read(wire)                         # the reads showed the slot open
-    touch(wire, SLOT_KEY, capacity=2)
+    touch(wire, SLOT_KEY, seat=True, capacity=2)
     answer_count(wire.next("aggregate", "appointments"), 2)
     wire.next("abortTransaction").ok()
     answer = response.result(timeout=RECV_S)
@@ -627,7 +630,7 @@ def test_a_booking_takes_the_capacity_its_slot_write_returns(wire):
 def test_a_booking_into_a_closed_slot_aborts_before_counting(wire):
     response = wire.call(wire.client.post, "/api/appointments", json=GOOD)
     seat_read(wire)                         # the reads showed the slot open
-    touch(wire, SLOT_KEY, closed="Flood")
+    touch(wire, SLOT_KEY, seat=True, closed="Flood")
     wire.next("abortTransaction").ok()
     answer = response.result(timeout=RECV_S)
     assert (answer.status_code, answer.json) == (

@@ -71,10 +71,28 @@ def test_an_older_store_may_lack_what_later_releases_added_and_nothing_else():
         "table appointments has no column doctor")
 
 
+def test_a_store_from_before_serials_is_upgraded_with_its_bookings(tmp_path):
+    """Its new indexes name the new columns: the columns come first (a store of the release
+    before once stopped start-up with "no such column: serial")."""
+    with closing(sqlite3.connect(tmp_path / "older.sqlite3", isolation_level=None)) as conn:
+        conn.executescript(SCHEMA)
+        conn.execute("DROP INDEX appointments_one_per_serial")
+        conn.execute("DROP INDEX appointments_by_reference")
+        for table, column in (("appointments", "serial"), ("appointments", "reference"),
+                              ("slots", "serials")):
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+        conn.execute("INSERT INTO slots (hospital_id, date, time, version) "
+                     "VALUES ('gomoti', '2026-11-26', '10:00', 3)")
+        STORE_SCHEMA.upgrade(conn, "the store")
+        assert STORE_SCHEMA.first_difference(describe(conn), older_ok=False) is None
+        assert conn.execute("SELECT version, serials FROM slots").fetchall() == [(3, 0)]
+
+
 def test_upgrade_fills_an_older_store_and_refuses_another_before_writing(tmp_path):
     with closing(sqlite3.connect(tmp_path / "older.sqlite3", isolation_level=None)) as conn:
         conn.executescript(SCHEMA)
-        conn.execute("ALTER TABLE slots DROP COLUMN closed")
+        for added_later in ("serials", "closed"):      # a release before both
+            conn.execute(f"ALTER TABLE slots DROP COLUMN {added_later}")
         conn.execute("DROP TABLE idempotency_keys")
         STORE_SCHEMA.upgrade(conn, "the store")
         assert STORE_SCHEMA.first_difference(describe(conn), older_ok=False) is None

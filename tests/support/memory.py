@@ -14,6 +14,7 @@ class MemoryRepository(Repository, Store):
     def __init__(self):
         self._lock = threading.RLock()
         self.appointments, self.slots, self.closure_table, self.idempotency = {}, {}, {}, {}
+        self.serials = {}
         self.entries = []
 
     def run(self, work):
@@ -25,8 +26,9 @@ class MemoryRepository(Repository, Store):
                 vars(self).update(saved)
                 raise
 
-    def claim_slot(self, key):
-        return self.slots.setdefault(key, SlotRules())
+    def claim_slot(self, key, seat=False):
+        self.serials[key] = self.serials.get(key, 0) + seat
+        return self.slots.setdefault(key, SlotRules()), self.serials[key]
 
     def save_slot(self, slot):
         self.slots[slot.key] = replace(self.slots[slot.key], **slot.changed)
@@ -50,8 +52,7 @@ class MemoryRepository(Repository, Store):
     def save_status(self, appointment):
         self.add_appointment(appointment, self.appointments[appointment.id][1])
 
-    def move(self, appointment, target):
-        self.save_status(appointment.in_slot(target))
+    move = save_status
 
     def closures(self, hospital_id, day=None):
         return sorted(_where(self.closure_table.values(), hospital_id=hospital_id, date=day),

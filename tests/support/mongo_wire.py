@@ -31,6 +31,7 @@ NAMES = {"gomoti": "Gomoti Hospital"}
 SLOT_FILTER = {"hospital": "Gomoti Hospital", "appointment_date": MIDNIGHT,
                "appointment_time": "10:00", "status": {"$ne": "cancelled"}}
 PATIENT_ID = "gomoti|+8801712345678"
+SERIAL = 7      # what a seat's slot write answers: the slot's seventh serial
 # FIXED_NOW is 14:00 in Dhaka on the 25th: the patient's appointments that have not started.
 UPCOMING_FILTER = {"hospital": "Gomoti Hospital", "patient_phone": "+8801712345678",
                    "status": {"$ne": "cancelled"},
@@ -148,9 +149,12 @@ def answer_count(request, n: int) -> None:
     request.ok(**cursor(*([{"_id": 1, "n": n}] if n else [])))
 
 
-def slot_written(request, capacity=None, closed=None) -> None:
-    """Answer the slot write (findAndModify, upsert, new): the slot with what it holds."""
+def slot_written(request, capacity=None, closed=None, serials=SERIAL) -> None:
+    """Answer the slot write (findAndModify, upsert, new): the slot with what it holds, and
+    its serial counter when the write took a seat's serial."""
     rules = {k: v for k, v in {"capacity": capacity, "closed": closed}.items() if v is not None}
+    if "serials" in request["update"]["$inc"]:
+        rules["serials"] = serials
     request.ok(value={"_id": request["query"]["_id"], **rules},
                lastErrorObject={"n": 1, "updatedExisting": True})
 

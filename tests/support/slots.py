@@ -24,9 +24,11 @@ def appointment(target: Slot, n: int, created_at: datetime = NOW) -> Appointment
 
 
 def book(repository, target: Slot, n: int, token_hash: str = "hash") -> Appointment:
+    """Book patient `n` into `target`; the appointment as stored (with its serial)."""
     made = appointment(target, n)
-    assert writes.book(repository, target, made, token_hash) is None
-    return made
+    stored = writes.book(repository, target, made, token_hash)
+    assert stored == replace(made, serial=stored.serial) and stored.serial >= 1
+    return stored
 
 
 GOMOTI_DAY = ("gomoti", DAY)

@@ -18,7 +18,8 @@ APPOINTMENT_JSON = (
     '{"id": "a1", "hospital_id": "gomoti", "hospital": "Gomoti Hospital", "date": "2026-11-26", '
     '"appointment_time": "10:00", "status": "booked", "patient_name": "Rahim Uddin", '
     '"patient_phone": "+8801712345678", "patient_email": null, "doctor": null, '
-    '"notes": "first visit", "created_at": "2026-11-20T03:04:05.000123+00:00"}')
+    '"notes": "first visit", "created_at": "2026-11-20T03:04:05.000123+00:00", '
+    '"serial": null, "reference": null}')
 
 
 def text(schema, value) -> str:

@@ -4,6 +4,7 @@ capacity changes, the audit). Each engine's own statements and isolation are pro
 engine in tests/contract, with a smaller set of these use cases that exercise them."""
 
 import uuid
+from dataclasses import replace
 
 import pytest
 
@@ -17,6 +18,7 @@ from app.domain.errors import (
     PatientLimitReached,
     SlotFull,
 )
+from app.domain.model import Appointment
 from app.domain.operations import SlotRules
 from app.service import writes
 from tests.support.slots import (
@@ -150,8 +152,9 @@ def test_same_key_with_another_fingerprint_is_refused_and_writes_nothing(reposit
 def test_replay_wins_over_a_full_slot(repository):
     small = slot(capacity=1)
     first = entry("c")
-    writes.book(repository, small, appointment(small, 1), "h", first)
-    assert writes.book(repository, small, appointment(small, 2), "h", entry("c")) == first
+    stored = writes.book(repository, small, appointment(small, 1), "h", first)
+    assert writes.book(repository, small, appointment(small, 2), "h", entry("c")) == replace(
+        first, response=stored.to_dict())
 
 
 def test_cap_refuses_a_patients_booking_past_the_limit_with_the_count(repository):
@@ -168,10 +171,12 @@ def test_cap_counts_one_patient_at_one_hospital(repository):
     for time in ("10:00", "10:30"):
         writes.book(repository, slot(time), patient_booking(slot(time)), "h", cap=CAP)
     other = patient_booking(slot("11:00"), "+8801911111111")
-    assert writes.book(repository, slot("11:00"), other, "h", cap=CAP) is None
+    stored = writes.book(repository, slot("11:00"), other, "h", cap=CAP)
+    assert isinstance(stored, Appointment)
     target = slot("11:00", hospital=moon)
     at_moon = patient_booking(target)
-    assert writes.book(repository, target, at_moon, "h", cap=CAP) is None
+    stored = writes.book(repository, target, at_moon, "h", cap=CAP)
+    assert isinstance(stored, Appointment)
     assert repository.get(other.id)[0].status == repository.get(at_moon.id)[0].status == "booked"
     assert (repository.slot_count(slot("11:00").key), repository.slot_count(target.key)) == (1, 1)
 

@@ -7,12 +7,11 @@ from datetime import UTC, date, datetime
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
-from app.domain.errors import DuplicateBooking, IdempotencyKeyInFlight
+from app.domain.errors import DuplicateBooking, IdempotencyKeyInFlight, ReferenceTaken
 from app.domain.model import (
     BOOKED,
     Appointment,
     IdempotencyEntry,
-    Slot,
     SlotCensus,
     SlotKey,
     StoredPhone,
@@ -21,6 +20,7 @@ from app.domain.operations import AuditEntry, Closure
 from app.domain.policy import COUNTED_STATUSES, EveryStatusBut
 from app.domain.selection import Appointments, Statuses
 
+REFERENCE_INDEX = "unique_reference"
 [_CANCELLED] = COUNTED_STATUSES.excluded
 COUNTED = {"$ne": _CANCELLED}     # the domain's COUNTED_STATUSES
 
@@ -54,12 +54,12 @@ def slot_document_id(hospital_name: str, day: date, time: str) -> str:
 
 
 def appointment_document(a: Appointment, token_hash: str) -> dict:
-    return {"_id": a.id, **slot_fields(Slot(a.hospital_id, a.hospital, a.date,
-                                             a.appointment_time, 0)),
-            "status": a.status, "patient_name": a.patient_name,
+    return {"_id": a.id, **slot_fields(a), "status": a.status, "patient_name": a.patient_name,
             "patient_phone": a.patient_phone, "patient_email": a.patient_email,
             "doctor": a.doctor, "notes": a.notes, "token_hash": token_hash,
-            "created_at": a.created_at}
+            "created_at": a.created_at, "serial": a.serial,
+            # Absent, not null, without one: the sparse unique index leaves it out.
+            **({"reference": a.reference} if a.reference else {})}
 
 
 def from_document(d: dict) -> Appointment:
@@ -70,7 +70,7 @@ def from_document(d: dict) -> Appointment:
         status=d.get("status", BOOKED), patient_name=d.get("patient_name", ""),
         patient_phone=d.get("patient_phone", ""), patient_email=d.get("patient_email"),
         doctor=d.get("doctor"), notes=d.get("notes"),
-        created_at=_created_at(d))
+        created_at=_created_at(d), serial=d.get("serial"), reference=d.get("reference"))
 
 
 def _created_at(d: dict) -> datetime:
@@ -82,9 +82,10 @@ def _created_at(d: dict) -> datetime:
     return datetime.fromtimestamp(0, UTC)
 
 
-def slot_fields(slot: Slot) -> dict:
-    return {"hospital_id": slot.hospital_id, "hospital": slot.hospital_name,
-            "appointment_date": midnight(slot.date), "appointment_time": slot.time}
+def slot_fields(a: Appointment) -> dict:
+    """Where the appointment sits, in the old app's fields and ours."""
+    return {"hospital_id": a.hospital_id, "hospital": a.hospital,
+            "appointment_date": midnight(a.date), "appointment_time": a.appointment_time}
 
 
 def slot_parts(document: dict) -> tuple[str, date, str]:
@@ -184,4 +185,6 @@ def duplicate_error(exc: DuplicateKeyError):
     # Two first attempts with one Idempotency-Key: the loser sees the winner's key in flight.
     if "idempotency_keys" in str(exc):
         return IdempotencyKeyInFlight()
+    if REFERENCE_INDEX in str(exc):
+        return ReferenceTaken()
     return DuplicateBooking()

@@ -7,6 +7,7 @@ from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from app.domain.policy import COUNTED_STATUSES_WE_WRITE, IDEMPOTENCY_KEY_LIFETIME
+from app.storage.mongo.documents import REFERENCE_INDEX
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,9 @@ def create_indexes(db) -> None:
     db.appointments.create_index(
         [("hospital", ASCENDING), ("patient_phone", ASCENDING),
          ("appointment_date", ASCENDING)], name="patient_upcoming")
+    # A reference is given once ever; sparse: documents without one (the old app's, ours
+    # from before references) are left out. (A slot's serials are unique by its counter.)
+    db.appointments.create_index("reference", name=REFERENCE_INDEX, unique=True, sparse=True)
     db.idempotency_keys.create_index("created_at", name="expire_after_24h",
                                      expireAfterSeconds=int(
                                          IDEMPOTENCY_KEY_LIFETIME.total_seconds()))

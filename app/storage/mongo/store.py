@@ -28,6 +28,7 @@ from app.storage.mongo.documents import (
 )
 
 SLOT_RULES = {"capacity": 1, "closed": 1}
+SERIAL = {"serials": 1}       # $inc by one, and projected: the serial a seat's write gives out
 LISTED = [("appointment_time", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)]
 
 
@@ -57,18 +58,20 @@ class MongoStore(Store):
         hospital = appointment.hospital_id or ids.get(appointment.hospital, appointment.hospital)
         return SlotKey(hospital, appointment.date, appointment.appointment_time)
 
-    def claim_slot(self, key):
+    def claim_slot(self, key, seat=False):
         """The per-slot serialization point: concurrent writers of one slot conflict here. The
-        slot's capacity override and closure come back from the same command."""
+        slot's capacity override and closure, and a seat's serial, come back from the same
+        command."""
         name = self._name(key.hospital_id, key.date, key.time)
         document = self._db.slots.find_one_and_update(
             {"_id": slot_document_id(name, key.date, key.time)},
-            {"$inc": {"version": 1},
+            {"$inc": {"version": 1, **SERIAL} if seat else {"version": 1},
              "$setOnInsert": {"hospital": name, "appointment_date": midnight(key.date),
                               "appointment_time": key.time}},
-            projection=SLOT_RULES, upsert=True, return_document=ReturnDocument.AFTER,
-            session=self._session)
-        return SlotRules(document.get("capacity"), document.get("closed"))
+            projection={**SLOT_RULES, **SERIAL} if seat else SLOT_RULES, upsert=True,
+            return_document=ReturnDocument.AFTER, session=self._session)
+        return SlotRules(document.get("capacity"), document.get("closed")), document.get(
+            "serials", 0)
 
     def save_slot(self, slot):
         if slot.changed:
@@ -132,9 +135,11 @@ class MongoStore(Store):
                                          {"$set": {"status": appointment.status}},
                                          session=self._session)
 
-    def move(self, appointment, target):
+    def move(self, appointment):
         self._db.appointments.update_one({"_id": self._ids[appointment.id]},
-                                         {"$set": slot_fields(target)}, session=self._session)
+                                         {"$set": {**slot_fields(appointment),
+                                                   "serial": appointment.serial}},
+                                         session=self._session)
 
     def stored_closure(self, closure_id):
         document = self._db.closures.find_one({"_id": closure_id}, session=self._session)

@@ -13,7 +13,7 @@ from contextlib import closing, contextmanager
 from datetime import date
 from pathlib import Path
 
-from app.domain.errors import DuplicateBooking, StoreNotReady, StoreUnavailable
+from app.domain.errors import DuplicateBooking, ReferenceTaken, StoreNotReady, StoreUnavailable
 from app.domain.model import SlotCensus, SlotKey, StoredPhone
 from app.storage.base import BackupUnusable, Repository, WholeStore
 from app.storage.sqlite import files as sqlite_files
@@ -253,6 +253,8 @@ def store_errors() -> Iterator[None]:
     try:
         yield
     except sqlite3.IntegrityError as exc:
+        if "appointments.reference" in str(exc):
+            raise ReferenceTaken() from exc
         if "appointments_one_per_patient" in str(exc) or "patient_phone" in str(exc):
             raise DuplicateBooking() from exc
         raise StoreUnavailable() from exc

@@ -12,7 +12,7 @@ SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS slots (
     hospital_id TEXT NOT NULL, date TEXT NOT NULL, time TEXT NOT NULL,
     version INTEGER NOT NULL DEFAULT 0,
-    capacity INTEGER, closed TEXT,
+    capacity INTEGER, closed TEXT, serials INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (hospital_id, date, time)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS closures (
@@ -35,8 +35,15 @@ CREATE TABLE IF NOT EXISTS appointments (
     appointment_date TEXT NOT NULL, appointment_time TEXT NOT NULL,
     status TEXT NOT NULL DEFAULT '{BOOKED}',
     patient_name TEXT NOT NULL, patient_phone TEXT NOT NULL, patient_email TEXT,
-    doctor TEXT, notes TEXT, token_hash TEXT, created_at TEXT NOT NULL
+    doctor TEXT, notes TEXT, token_hash TEXT, created_at TEXT NOT NULL,
+    serial INTEGER, reference TEXT
 );
+-- A serial is given once per slot (a cancelled one stays a gap); a reference once ever.
+CREATE UNIQUE INDEX IF NOT EXISTS appointments_one_per_serial
+    ON appointments (hospital_id, appointment_date, appointment_time, serial)
+    WHERE serial IS NOT NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS appointments_by_reference
+    ON appointments (reference) WHERE reference IS NOT NULL;
 CREATE INDEX IF NOT EXISTS appointments_by_slot
     ON appointments (hospital_id, appointment_date, appointment_time, status);
 CREATE UNIQUE INDEX IF NOT EXISTS appointments_one_per_patient
@@ -57,7 +64,9 @@ CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON idempotency_keys (created_
 """
 
 # Columns added after the first release: prepare() adds them to an older store.
-ADDED_COLUMNS = {"slots": ("capacity INTEGER", "closed TEXT")}
+ADDED_COLUMNS = {"slots": ("capacity INTEGER", "closed TEXT",
+                           "serials INTEGER NOT NULL DEFAULT 0"),
+                 "appointments": ("serial INTEGER", "reference TEXT")}
 #: What prepare() makes and every store opened, restored or started on is compared with.
 STORE_SCHEMA = Schema(SCHEMA, ADDED_COLUMNS)
 # Per slot: display name, seats taken, appointments, and the writes its row recorded.
@@ -77,4 +86,4 @@ GROUP BY hospital_id, appointment_date, appointment_time, patient_phone HAVING c
 CLOSURE_COLUMNS = 'id, hospital_id, date, start, "end", reason'
 AUDIT_COLUMNS = "at, actor, action, hospital_id, date, time, appointment_id, before, after"
 COLUMNS = ("id, hospital_id, hospital, appointment_date, appointment_time, status, patient_name, "
-           "patient_phone, patient_email, doctor, notes, created_at")
+           "patient_phone, patient_email, doctor, notes, created_at, serial, reference")

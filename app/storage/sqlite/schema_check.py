@@ -125,8 +125,8 @@ class Schema:
         """Bring a store of this or an older release to this schema (creating what a later
         release added), or raise StoreSchemaMismatch before writing anything."""
         self.ensure(conn, where, older_ok=True)
+        self._add_missing_columns(conn)     # first: the script's indexes may use them
         conn.executescript(self.script)
-        self._add_missing_columns(conn)
         self.ensure(conn, where)
 
     def ensure(self, conn: sqlite3.Connection, where: str, older_ok: bool = False) -> None:
@@ -188,6 +188,8 @@ class Schema:
     def _add_missing_columns(self, conn: sqlite3.Connection) -> None:
         for table, columns in self.added_columns.items():
             present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+            if not present:
+                continue        # a missing table: the script makes it whole
             for column in columns:
                 if column.split()[0] not in present:
                     conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")

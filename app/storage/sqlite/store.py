@@ -21,12 +21,13 @@ class SqliteStore(Store):
     def rows(self, sql: str, params: tuple = ()) -> list[tuple]:
         return self._conn.execute(sql, params).fetchall()
 
-    def claim_slot(self, key):
-        [(capacity, closed)] = self.rows(
-            "INSERT INTO slots (hospital_id, date, time, version) VALUES (?, ?, ?, 1) "
-            "ON CONFLICT (hospital_id, date, time) DO UPDATE SET version = version + 1 "
-            "RETURNING capacity, closed", slot_params(key))
-        return SlotRules(capacity, closed)
+    def claim_slot(self, key, seat=False):
+        [(capacity, closed, serials)] = self.rows(
+            "INSERT INTO slots (hospital_id, date, time, version, serials) VALUES (?, ?, ?, 1, ?) "
+            "ON CONFLICT (hospital_id, date, time) DO UPDATE SET version = version + 1, "
+            "serials = serials + excluded.serials RETURNING capacity, closed, serials",
+            (*slot_params(key), int(seat)))
+        return SlotRules(capacity, closed), serials
 
     def save_slot(self, slot):
         for column, value in slot.changed.items():    # column names: the aggregate's fields
@@ -76,21 +77,20 @@ class SqliteStore(Store):
 
     def add_appointment(self, a, token_hash):
         self._conn.execute(
-            f"INSERT INTO appointments ({COLUMNS}, token_hash) VALUES ({', '.join('?' * 13)})",
+            f"INSERT INTO appointments ({COLUMNS}, token_hash) VALUES ({', '.join('?' * 15)})",
             (a.id, a.hospital_id, a.hospital, a.date.isoformat(), a.appointment_time, a.status,
              a.patient_name, a.patient_phone, a.patient_email, a.doctor, a.notes,
-             a.created_at.isoformat(), token_hash))
+             a.created_at.isoformat(), a.serial, a.reference, token_hash))
 
     def save_status(self, appointment):
         self._conn.execute("UPDATE appointments SET status = ? WHERE id = ?",
                            (appointment.status, appointment.id))
 
-    def move(self, appointment, target):
+    def move(self, a):
         self._conn.execute(
             "UPDATE appointments SET hospital_id = ?, hospital = ?, appointment_date = ?, "
-            "appointment_time = ? WHERE id = ?", (target.hospital_id, target.hospital_name,
-                                                  target.date.isoformat(), target.time,
-                                                  appointment.id))
+            "appointment_time = ?, serial = ? WHERE id = ?",
+            (a.hospital_id, a.hospital, a.date.isoformat(), a.appointment_time, a.serial, a.id))
 
     def stored_closure(self, closure_id):
         rows = self.rows(f"SELECT {CLOSURE_COLUMNS} FROM closures WHERE id = ?", (closure_id,))
@@ -172,9 +172,10 @@ def slot_params(key: SlotKey) -> tuple:
 
 def appointment_of(row: tuple) -> Appointment:
     (id_, hospital_id, hospital, day, time_, status, name, phone, email, doctor, notes,
-     created) = row
+     created, serial, reference) = row
     return Appointment(id_, hospital_id, hospital, date.fromisoformat(day), time_, status,
-                       name, phone, email, doctor, notes, datetime.fromisoformat(created))
+                       name, phone, email, doctor, notes, datetime.fromisoformat(created),
+                       serial, reference)
 
 
 def closure_of(row: tuple) -> Closure:
