@@ -68,7 +68,8 @@ def backup_store(target: Path | None, backup_dir: Path, keep: int):
 
 @click.command("restore-store")
 @with_appcontext
-@click.argument("backup", type=click.Path(dir_okay=False, path_type=Path))
+# exists=True: a mistyped file is refused (exit 2) before the confirmation question.
+@click.argument("backup", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @BACKUP_DIR
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def restore_store(backup: Path, backup_dir: Path, yes: bool):
