@@ -14,7 +14,8 @@ import pytest
 import requests
 
 from app.version import VERSION
-from harness.server import ROOT, start_server
+from harness.server import start_server
+from tests.support.doc_examples import documents
 from tests.support.load import booking, open_day
 
 pytestmark = pytest.mark.e2e
@@ -110,7 +111,7 @@ def test_health_answers_what_the_readme_says_it_answers(server):
     os.unlink(server.sqlite_path)
     assert probe(server, "/api/health")[:2] == (200, {"status": "ok", "version": VERSION})
     assert probe(server, "/api/ready")[0] == 503
-    readme = (ROOT / "README.md").read_text()
+    readme = "\n".join(path.read_text() for path in documents())     # README and docs/
     says_503 = re.compile(r"/api/health`[^.|]*503")      # within one sentence or cell
     assert "/api/health` | liveness: 200" in readme
     assert not [line for line in readme.splitlines() if says_503.search(line)]
