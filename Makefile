@@ -80,7 +80,7 @@ openapi: $(RUNTIME) ## rewrite docs/openapi.json from the code
 lint: $(TESTING) ## ruff only
 	@$(BIN)/ruff check .
 
-# Refresh the README's screenshots (every test run writes them to var/screenshots).
+# Refresh the screenshots of the README and docs/pages.md (every test run writes them to var/screenshots).
 screenshots: $(TESTING) ## refresh docs/screenshots (browser tests)
 	@echo "writing docs/screenshots (browser tests)"
 	@SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest tests/browser -q
