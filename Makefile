@@ -12,7 +12,12 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run run-public test lint bench bench-compare mutate clean screenshots openapi
+.PHONY: help run run-public test lint bench bench-compare mutate clean screenshots openapi
+
+# The targets, each with the text after its `##`.
+help: ## list these targets
+	@echo "make TARGET, where TARGET is one of:"
+	@awk -F ':.*## ' '/^[a-z-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(BIN)/python:
 	@echo "creating $(VENV) with $(PYTHON)"
@@ -30,7 +35,7 @@ $(TESTING): $(RUNTIME)
 
 # Development: gunicorn alone on $(HOST):$(PORT), without the front door, believing no
 # X-Forwarded-For (any process that reaches the port could name any client address).
-run: $(RUNTIME)
+run: $(RUNTIME) ## serve on HOST:PORT (127.0.0.1:8000) for development, gunicorn alone
 	@echo "serving on http://$(HOST):$(PORT) for development (gunicorn alone, no front door;" \
 		"no X-Forwarded-For believed); to face patients: make run-public"
 	@TRUSTED_PROXY_HOPS=0 FORWARDED_ALLOW_IPS= APP_SOCKET= \
@@ -40,7 +45,7 @@ run: $(RUNTIME)
 # a Unix socket in $(RUN_DIR), started and stopped together (app/front_door.py).
 RUN_DIR ?= var/run
 export RUN_DIR
-run-public: $(RUNTIME)
+run-public: $(RUNTIME) ## serve patients: nginx on HOST:PORT in front of gunicorn
 	@[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || \
 		{ [ "$$(id -u)" = 0 ] && echo "installing nginx (apt-get)" && \
 		{ $(APT_GET) install -y -qq nginx >/dev/null 2>&1 || \
@@ -52,7 +57,7 @@ run-public: $(RUNTIME)
 # the Chromium that tests/browser drives, and nginx for the front door.
 TEST_TOOLS := shellcheck:shellcheck node:nodejs chromium:chromium nginx:nginx
 
-test: $(TESTING)
+test: $(TESTING) ## ruff and the whole test suite (installs what it needs)
 	@for tool in $(TEST_TOOLS); do command -v $${tool%%:*} >/dev/null && continue; \
 		if [ "$$(id -u)" = 0 ]; then echo "installing $${tool#*:} (apt-get)"; \
 			$(APT_GET) install -y -qq $${tool#*:} >/dev/null 2>&1 || \
@@ -69,18 +74,18 @@ test: $(TESTING)
 	@$(BIN)/python -m pytest
 
 # The committed OpenAPI description, rebuilt from the code (make test fails while it is stale).
-openapi: $(RUNTIME)
-	@$(BIN)/flask --app app openapi write docs/openapi.json
+openapi: $(RUNTIME) ## rewrite docs/openapi.json from the code
+	@$(BIN)/hospital-booking openapi write docs/openapi.json
 
-lint: $(TESTING)
+lint: $(TESTING) ## ruff only
 	@$(BIN)/ruff check .
 
-# Refresh the README's screenshots (every test run writes them to var/screenshots).
-screenshots: $(TESTING)
+# Refresh the screenshots of the README and docs/pages.md (every test run writes them to var/screenshots).
+screenshots: $(TESTING) ## refresh docs/screenshots (browser tests)
 	@echo "writing docs/screenshots (browser tests)"
 	@SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest tests/browser -q
 
-bench: $(TESTING)
+bench: $(TESTING) ## the benchmarks (about 2 minutes; bench/results.json)
 	@command -v wrk >/dev/null || { echo "installing wrk (Debian package)"; \
 		apt-get install -y -qq wrk >/dev/null 2>&1 || \
 		{ apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; } || \
@@ -92,7 +97,7 @@ bench: $(TESTING)
 
 # This tree's server against REF's, scenario by scenario in alternation (about 3 minutes).
 REF ?= HEAD~1
-bench-compare: $(TESTING)
+bench-compare: $(TESTING) ## this tree against REF (default HEAD~1), about 3 minutes
 	@command -v wrk >/dev/null || echo "make bench-compare needs wrk: apt-get install -y wrk"
 	@echo "comparing this tree with $(REF) (bench/compare.json)"
 	@$(BIN)/python -m bench.compare --ref $(REF)
@@ -109,7 +114,7 @@ $(MUTMUT): $(TESTING)
 # a new test does not reopen them).
 # mutmut copies a source file into mutants/ only when it is missing there: the copies (not the
 # *.meta verdicts, kept per function hash) are removed first, so every run tests today's code.
-mutate: $(MUTMUT)
+mutate: $(MUTMUT) ## mutation testing (about 30 min; bench/mutation-report.md)
 	@echo "mutation testing app/domain, app/service, app/storage (about 30 min on 2 cores)"
 	@[ ! -d mutants/app ] || find mutants/app -type f ! -name '*.meta' -delete
 	@$(BIN)/mutmut run --max-children $(MUTATE_CHILDREN)
@@ -117,5 +122,5 @@ mutate: $(MUTMUT)
 		[ -z "$$survivors" ] || $(BIN)/mutmut run --max-children $(MUTATE_CHILDREN) $$survivors; }
 	@$(BIN)/python -m bench.mutation
 
-clean:
+clean: ## remove .venv, var, mutants and caches
 	rm -rf $(VENV) var mutants .pytest_cache .ruff_cache

@@ -5,6 +5,7 @@ worker boots, so a broken config or store never becomes one traceback per worker
 """
 
 import errno
+import logging
 import socket
 import sys
 from urllib.parse import parse_qs
@@ -15,6 +16,7 @@ from app.domain.errors import ConfigError, StoreUnavailable
 from app.domain.hospitals import Hospitals
 from app.edge import proxy_networks
 from app.storage.rate_counters import check_counters, rate_counters
+from app.version import DISTRIBUTION, VERSION
 
 
 class StartUpRefused(Exception):
@@ -33,8 +35,25 @@ def on_starting(server) -> None:
     for typo in Settings.probable_typos():
         server.log.warning("%s", typo)
     workers = f"{server.cfg.workers} workers x {server.cfg.threads} threads"
-    server.log.info("serving %s (%s); %s; %s", listening_urls(server.cfg.address), workers,
+    urls = listening_urls(server.cfg.address)
+    server.log.error_log.addFilter(ListeningAt(urls))
+    server.log.info("%s %s serving %s (%s); %s; %s", DISTRIBUTION, VERSION, urls, workers,
                     summary, front_door(server.cfg.address, Settings.from_env()))
+
+
+class ListeningAt(logging.Filter):
+    """Names the address in gunicorn's `Listening at: %s (%s)` line. The master writes there the
+    sockets it holds; with a socket per worker (reuse_port) it holds none, and the line read
+    `Listening at:  (pid)`."""
+
+    def __init__(self, urls: str):
+        super().__init__()
+        self.urls = urls
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == "Listening at: %s (%s)" and record.args and not record.args[0]:
+            record.args = (self.urls, *record.args[1:])
+        return True
 
 
 def front_door(addresses, settings: Settings) -> str:

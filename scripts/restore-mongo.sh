@@ -18,7 +18,7 @@
 #    scratch database first: `--oplogReplay` restores only a whole dump under its own names,
 #    and replays the oplog onto those names even when --nsFrom/--nsTo rename the rest.)
 # 5. Runs CHECK_STORE (the API's store check) when set; otherwise says to run
-#    `flask --app app check-store` before the API serves again.
+#    `hospital-booking check-store` before the API serves again.
 # Should step 4 fail, or the check exit 2 (it could not read the store), the database saved in
 # step 3 is put back (`mongorestore --drop` of MONGODB_DB only) before the script exits.
 #
@@ -33,7 +33,7 @@
 #   MONGO_ADMIN_USER                                       (default admin)
 #   MONGO_ADMIN_PASSWORD_FILE | MONGO_ADMIN_PASSWORD       (required)
 #   MONGODB_DB       the app's database                    (default hospital_booking)
-#   CHECK_STORE      command run after the restore, e.g. "flask --app app check-store"
+#   CHECK_STORE      command run after the restore, e.g. "hospital-booking check-store"
 #   MONGOSH, MONGODUMP, MONGORESTORE   executables  (default mongosh, mongodump, mongorestore)
 #
 # Exit status: 0 when restored (and the check, if run, found nothing); 1 on any failure or
@@ -121,7 +121,7 @@ fi
 
 # ---------------------------------------------------------------- 5. the store check
 if [[ -z "$CHECK_STORE" ]]; then
-  log "restored. Before the API serves again run: flask --app app check-store"
+  log "restored. Before the API serves again run: hospital-booking check-store"
   exit 0
 fi
 log "restored; checking the store: $CHECK_STORE"

@@ -233,6 +233,8 @@ class AppointmentPage(Schema):
 
 class Health(Schema):
     status = fields.String(required=True, validate=validate.Equal("ok"))
+    version = fields.String(required=True, metadata={
+        "description": "The service's version (the installed package's).", "example": "0.1.0"})
 
 
 class Ready(Schema):

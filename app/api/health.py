@@ -4,6 +4,7 @@ from flask import Blueprint
 
 from app.api import answers
 from app.api.declared import RETRY_AFTER, answer, operation, other_responses, response
+from app.version import VERSION
 from app.wiring import booking_service
 
 bp = Blueprint("health", __name__, url_prefix="/api")
@@ -12,12 +13,12 @@ bp = Blueprint("health", __name__, url_prefix="/api")
 @bp.get("/health")
 @operation(tags=["operations"])
 @response(answers.Health, 200, "Liveness only: this process answers, whatever the store's "
-          "state (readiness: /api/ready).")
+          "state (readiness: /api/ready); with the service's version.")
 def health():
     """Liveness only: 200 while this process answers requests, whatever the store's state
     (restart the process when it does not answer; whether a booking can be stored is
-    /api/ready's question)."""
-    return {"status": "ok"}
+    /api/ready's question). Carries the service's version."""
+    return {"status": "ok", "version": VERSION}
 
 
 @bp.get("/ready")

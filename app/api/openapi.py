@@ -8,7 +8,7 @@ declares nothing.
 
 After changing a route, a schema or an answer, regenerate the committed copy:
 
-    make openapi        # = .venv/bin/flask --app app openapi write docs/openapi.json
+    make openapi        # = .venv/bin/hospital-booking openapi write docs/openapi.json
 
 `make test` fails while docs/openapi.json differs from what the code builds
 (tests/integration/test_openapi.py), and schemathesis checks the live server against it

@@ -1,4 +1,5 @@
-"""Admin commands: `flask --app app <command>`, each with --help and exit codes for cron.
+"""Admin commands: `.venv/bin/hospital-booking <command>` (app.cli.console; `flask --app app
+<command>` runs the same), each with --help and exit codes for cron.
 
 One module per command group: `store` (prepare, check, back up, restore, normalize phones),
 `operations` (closures, capacity overrides, the front desk's day list) and `openapi`.

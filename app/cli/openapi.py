@@ -1,4 +1,4 @@
-"""`flask openapi write PATH`: the API's OpenAPI description, built from the code."""
+"""`hospital-booking openapi write PATH`: the API's OpenAPI description, built from the code."""
 
 from pathlib import Path
 

@@ -9,7 +9,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from app.api.schemas import CapacitySchema, ClosureSchema, load
 from app.cli.spreadsheet import write_csv
-from app.domain.errors import BookingError
+from app.domain.errors import BookingError, UnknownHospital
 from app.domain.operations import CLI
 from app.service.commands import AddClosure, SetCapacity
 from app.wiring import booking_service
@@ -21,16 +21,37 @@ TIME = click.STRING
 
 
 def refusals_exit_1(command):
-    """A domain refusal (unknown hospital, closed slot, bad input) prints why and exits 1."""
+    """A domain refusal (unknown hospital, closed slot, bad input) prints why in one line and
+    exits 1."""
     @functools.wraps(command)
     def run(*args, **kwargs):
         try:
             return command(*args, **kwargs)
         except BookingError as exc:
-            details = exc.extra.get("details")
-            raise click.ClickException(exc.message + (f": {details}" if details else "")) \
-                from None
+            raise click.ClickException(refusal_line(exc)) from None
     return run
+
+
+def refusal_line(exc: BookingError) -> str:
+    """What an operator reads: each field's message after its name, an unknown hospital with the
+    ones that exist (as the API's 404 lists them); never a Python dict or list."""
+    if isinstance(exc, UnknownHospital):
+        known = ", ".join(f"{h['id']} ({h['name']})" for h in exc.extra["hospitals"])
+        return f"Unknown hospital '{exc.extra['hospital']}'; the hospitals are {known}"
+    details = exc.extra.get("details")
+    return "; ".join(_field_messages(details)) if details else exc.message
+
+
+def _field_messages(details: dict, prefix: str = ""):
+    """marshmallow's {field: [messages]} (nested for nested fields) as 'field: message' parts;
+    a schema-wide message (`_schema`) stands alone."""
+    for field, messages in details.items():
+        name = "" if field == "_schema" else f"{prefix}{field}"
+        if isinstance(messages, dict):
+            yield from _field_messages(messages, f"{name}." if name else "")
+            continue
+        text = " ".join(str(message) for message in messages)
+        yield f"{name}: {text}" if name else text
 
 
 # -- closures ----------------------------------------------------------------------------------

@@ -79,6 +79,8 @@ def restore_store(backup: Path, backup_dir: Path, yes: bool):
     and nothing found; 1: restored, problems listed; 2: refused or failed (nothing changed).
     MongoDB: scripts/restore-mongo.sh, then check-store.
     """
+    if not backup.is_file():        # a mistyped name is told before any question is asked
+        _fail(f"no backup file at {backup}")
     if not (yes or _confirmed(f"Replace the store's contents by {backup}?")):
         _fail("restore not confirmed (--yes to skip the question): nothing changed")
     previous = backup_dir / f"pre-restore-{_stamp()}.sqlite3"

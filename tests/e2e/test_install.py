@@ -36,3 +36,10 @@ def test_serving_install_leaves_out_the_test_tools(runtime_install):
              "print(bool(u.find_spec('pytest')), bool(u.find_spec('flask')))")
     found = subprocess.run([f"{venv}/bin/python", "-c", probe], capture_output=True, text=True)
     assert found.stdout.split() == ["False", "True"]
+
+
+def test_the_install_puts_the_admin_command_in_the_venv(runtime_install):
+    venv, _ = runtime_install
+    shown = subprocess.run([f"{venv}/bin/hospital-booking", "--version"], cwd=ROOT,
+                           env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
+    assert (shown.returncode, shown.stdout.split()[0]) == (0, "hospital-booking"), shown.stderr

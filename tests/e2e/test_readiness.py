@@ -13,7 +13,9 @@ import time
 import pytest
 import requests
 
-from harness.server import ROOT, start_server
+from app.version import VERSION
+from harness.server import start_server
+from tests.support.doc_examples import documents
 from tests.support.load import booking, open_day
 
 pytestmark = pytest.mark.e2e
@@ -41,7 +43,7 @@ def test_not_ready_when_the_file_was_deleted(server):
     status, body, _ = probe(server)
     assert (status, body["error"]) == (503, "Booking store not ready")
     assert "deleted" in body["reason"]
-    assert probe(server, "/api/health")[:2] == (200, {"status": "ok"})
+    assert probe(server, "/api/health")[:2] == (200, {"status": "ok", "version": VERSION})
 
 
 def test_ready_and_bookings_agree_when_the_file_loses_its_write_bits(server):
@@ -107,9 +109,9 @@ def test_health_answers_what_the_readme_says_it_answers(server):
     503. Health is liveness (this process answers), the README says so everywhere, and
     readiness is /api/ready."""
     os.unlink(server.sqlite_path)
-    assert probe(server, "/api/health")[:2] == (200, {"status": "ok"})
+    assert probe(server, "/api/health")[:2] == (200, {"status": "ok", "version": VERSION})
     assert probe(server, "/api/ready")[0] == 503
-    readme = (ROOT / "README.md").read_text()
+    readme = "\n".join(path.read_text() for path in documents())     # README and docs/
     says_503 = re.compile(r"/api/health`[^.|]*503")      # within one sentence or cell
     assert "/api/health` | liveness: 200" in readme
     assert not [line for line in readme.splitlines() if says_503.search(line)]

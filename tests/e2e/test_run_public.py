@@ -21,7 +21,7 @@ pytestmark = pytest.mark.e2e
 
 LIMIT = 5
 LIMITED = {"RATELIMIT_ENABLED": "true", "RATELIMIT_BOOKING": f"{LIMIT}/minute"}
-# The README's single-host setting before run-public: believe one proxy on loopback.
+# The old single-host setting (before run-public): believe one proxy on loopback.
 SINGLE_HOST_TRUST = {"TRUSTED_PROXY_HOPS": "1", "FORWARDED_ALLOW_IPS": "127.0.0.1"}
 NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
 needs_nginx = pytest.mark.skipif(
@@ -71,7 +71,7 @@ def test_make_run_believes_no_forwarded_for(started):
 
 def test_gunicorn_on_tcp_trusting_loopback_lets_a_local_process_name_any_client_control(
         tmp_path):
-    """Control: what `make run` did with the README's single-host setting (issue 27, 6)."""
+    """Control: what `make run` did with the old single-host setting (issue 27, 6)."""
     server = start_server(tmp_path, workers=3, **LIMITED, **SINGLE_HOST_TRUST)
     try:
         statuses = spoofing_bookings(server.url, 2 * LIMIT, 2000)

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from app.version import VERSION
 from harness.server import (
     ROOT,
     free_port,
@@ -258,6 +259,17 @@ def test_start_up_log_names_address_store_and_hospitals(tmp_path):
     assert len(summary) == 1
     assert (f"serving {server.url} (3 workers x 4 threads); store: sqlite {server.sqlite_path}; "
             "hospitals: gomoti (15/slot), moon (20/slot), al-sefa (25/slot)") in summary[0]
+
+
+def test_start_up_log_names_the_version_and_the_address_gunicorn_listens_at(tmp_path):
+    """With a socket per worker (reuse_port) gunicorn's master holds none and logged
+    `Listening at:  (pid)`; the summary line carried no version."""
+    server = start_server(tmp_path, LOG_LEVEL="INFO")
+    server.stop()
+    log = server.log_path.read_text()
+    assert f"hospital-slot-booking {VERSION} serving {server.url} (" in log
+    listening = [line for line in log.splitlines() if "Listening at:" in line]
+    assert len(listening) == 1 and f"Listening at: {server.url} (" in listening[0], listening
 
 
 def test_start_up_log_never_shows_mongodb_credentials(tmp_path):

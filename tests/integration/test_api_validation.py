@@ -3,6 +3,7 @@
 
 import pytest
 
+from app.version import VERSION
 from app.wiring import booking_service
 from tests.support.bookings import GOOD, booked, post
 
@@ -215,7 +216,7 @@ def test_health_says_the_process_answers_and_ready_that_the_store_takes_writes(
     assert response.headers["Retry-After"] == "1"
     assert response.json["reason"]         # "replaced", or "cannot take a write now: ..."
     assert (client.get("/api/health").status_code, client.get("/api/health").json) == (
-        200, {"status": "ok"})
+        200, {"status": "ok", "version": VERSION})
 
 
 @pytest.mark.parametrize("damage, why", [

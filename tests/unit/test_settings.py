@@ -125,8 +125,8 @@ def test_names_that_are_ours_or_not_like_ours_are_not_reported():
     assert Settings.probable_typos({**ours, **others, "PATH": "/bin", "MONGO_URI": "x"}) == []
 
 
-def test_the_readme_table_lists_every_variable_read_and_no_other():
-    table = (ROOT / "README.md").read_text().partition("## Configuration")[2]
+def test_the_configuration_table_lists_every_variable_read_and_no_other():
+    table = (ROOT / "docs/configuration.md").read_text().partition("## Environment variables")[2]
     rows = [line.split("|")[1] for line in table.partition("\n## ")[0].splitlines()
             if line.startswith("| `")]
     listed = {name for cell in rows for name in re.findall(r"`([A-Z0-9_]+)`", cell)}
