@@ -120,15 +120,16 @@ class StoredPhone:
 @dataclass(frozen=True)
 class AppointmentQuery:
     """One page of a hospital day's appointments; status "booked" means COUNTED_STATUSES;
-    `phone` is E.164."""
+    `phone` is E.164. With a `reference`, the hospital and date may be None."""
 
-    hospital_id: str
-    date: date
+    hospital_id: str | None
+    date: date | None
     time: str | None = None
     status: str | None = None
     phone: str | None = None
     limit: int = 50
     offset: int = 0
+    reference: str | None = None
 
 
 @dataclass(frozen=True)

@@ -15,14 +15,16 @@ Statuses = EveryStatusBut | tuple[str, ...]
 
 @dataclass(frozen=True)
 class Appointments:
-    """A hospital's appointments, narrowed by whichever fields are given (None: any)."""
+    """Appointments narrowed by whichever fields are given (None: any; a hospital_id of None
+    only with a reference, which is unique everywhere)."""
 
-    hospital_id: str
+    hospital_id: str | None
     date: date | None = None
     time: str | None = None
     statuses: Statuses = ANY_STATUS
     phone: str | None = None
     after: tuple[date, str] | None = None   #: only slots starting after (date, "HH:MM")
+    reference: str | None = None
 
     @classmethod
     def seated_in(cls, key: SlotKey, phone: str | None = None) -> Appointments:
@@ -44,11 +46,19 @@ class Appointments:
         statuses = {BOOKED: COUNTED_STATUSES, None: ANY_STATUS}.get(query.status or None,
                                                                    (query.status,))
         return cls(query.hospital_id, query.date, query.time or None, statuses,
-                   query.phone or None)
+                   query.phone or None, reference=query.reference)
 
     def matches(self, a: Appointment) -> bool:
         wanted = {"hospital_id": self.hospital_id, "date": self.date,
-                  "appointment_time": self.time, "patient_phone": self.phone}
+                  "appointment_time": self.time, "patient_phone": self.phone,
+                  "reference": self.reference}
         return (all(v is None or getattr(a, k) == v for k, v in wanted.items())
                 and a.status in self.statuses
                 and (self.after is None or (a.date, a.appointment_time) > self.after))
+
+
+def listed(a: Appointment) -> tuple:
+    """The order every engine lists in: by time, then serial (the order the doctor calls the
+    slot's patients; unnumbered ones first, as both databases sort a missing number), then
+    when booked, then id."""
+    return a.appointment_time, a.serial is not None, a.serial or 0, a.created_at, a.id

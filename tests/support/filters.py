@@ -5,6 +5,7 @@ filter's `matches` says, in the order every engine lists."""
 from dataclasses import replace
 
 from app.domain.selection import Appointments
+from app.domain.selection import listed as by_serial
 from tests.support.slots import CAP, DAY, patient_booking, slot
 
 TEN = slot().key
@@ -25,9 +26,10 @@ FILTERS = {
 
 
 def listed(a) -> tuple:
-    """The engines' order: time, creation, id; the old app's documents (no hospital_id, no
-    created_at stored) first within a time, where MongoDB sorts a missing field."""
-    return a.appointment_time, bool(a.hospital_id), a.created_at, a.id
+    """The engines' order (app.domain.selection.listed); the old app's documents (no
+    hospital_id, no created_at stored) first among the unnumbered of a time, where MongoDB
+    sorts a missing field."""
+    return *by_serial(a)[:3], bool(a.hospital_id), a.created_at, a.id
 
 
 def found_as_matched(store, which: Appointments) -> list[str]:

@@ -7,6 +7,7 @@ from dataclasses import replace
 from operator import attrgetter
 
 from app.domain.operations import SlotRules
+from app.domain.selection import listed
 from app.storage.base import Repository, Store
 
 
@@ -43,7 +44,7 @@ class MemoryRepository(Repository, Store):
 
     def find(self, which, limit=0, offset=0):
         found = sorted((a for a, _ in self.appointments.values() if which.matches(a)),
-                       key=attrgetter("appointment_time", "created_at", "id"))
+                       key=listed)
         return found[offset:offset + limit if limit else None]
 
     def add_appointment(self, appointment, token_hash):

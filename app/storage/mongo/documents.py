@@ -102,12 +102,12 @@ def census_of(row: dict, ids: Mapping[str, str], writes: Mapping[str, int],
                       tuple(sorted(same.get(parts, []))), max(0, row["ours"] - recorded))
 
 
-def filter_of(which: Appointments, hospital_name: str) -> dict:
+def filter_of(which: Appointments, hospital_name: str | None) -> dict:
     """The filter as a query on the old app's fields (display name, UTC-midnight date); the
     seat count's is the one of docs/design/slot-booking-concurrency.md."""
     given = {"hospital": hospital_name, "appointment_date": which.date and midnight(which.date),
              "appointment_time": which.time, "status": _statuses(which.statuses),
-             "patient_phone": which.phone}
+             "patient_phone": which.phone, "reference": which.reference}
     where = {field: value for field, value in given.items() if value is not None}
     if which.after:
         day, time = midnight(which.after[0]), which.after[1]

@@ -29,7 +29,8 @@ from app.storage.mongo.documents import (
 
 SLOT_RULES = {"capacity": 1, "closed": 1}
 SERIAL = {"serials": 1}       # $inc by one, and projected: the serial a seat's write gives out
-LISTED = [("appointment_time", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)]
+LISTED = [("appointment_time", ASCENDING), ("serial", ASCENDING), ("created_at", ASCENDING),
+          ("_id", ASCENDING)]
 
 
 class MongoStore(Store):
@@ -101,7 +102,8 @@ class MongoStore(Store):
                                      session=self._session)
 
     def _filter(self, which: Appointments) -> dict:
-        return filter_of(which, self._name(which.hospital_id, which.date, which.time))
+        return filter_of(which, which.hospital_id and self._name(which.hospital_id, which.date,
+                                                                 which.time))
 
     def count(self, which):
         return self._db.appointments.count_documents(self._filter(which), session=self._session)

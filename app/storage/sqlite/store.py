@@ -60,7 +60,7 @@ class SqliteStore(Store):
     def find(self, which, limit=0, offset=0):
         where, params = where_of(which)
         rows = self.rows(f"SELECT {COLUMNS} FROM appointments WHERE {where} ORDER BY "
-                         "appointment_time, created_at, id LIMIT ? OFFSET ?",
+                         "appointment_time, serial, created_at, id LIMIT ? OFFSET ?",
                          (*params, limit or -1, offset))
         return [appointment_of(row) for row in rows]
 
@@ -144,7 +144,7 @@ def where_of(which: Appointments) -> tuple[str, tuple]:
     """The filter as SQL: counted statuses as the literal the partial index is written with."""
     given = {"hospital_id = ?": which.hospital_id, "appointment_date = ?": which.date and
              which.date.isoformat(), "appointment_time = ?": which.time,
-             "patient_phone = ?": which.phone}
+             "patient_phone = ?": which.phone, "reference = ?": which.reference}
     where = [term for term, value in given.items() if value is not None]
     params = [value for value in given.values() if value is not None]
     if which.statuses == COUNTED_STATUSES:
