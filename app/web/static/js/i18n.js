@@ -44,15 +44,9 @@ const STRINGS = {
     "err.form": "Please correct the fields marked below.",
     "err.full": "Sorry, the last seat at {time} was just taken. The times below are up to date: choose another one and press Book again. Your details are kept.",
     "err.duplicate": "This phone number already has an appointment at {time} on this day.",
-    "err.closed": "The hospital is closed then: {reason}",
     "err.busy": "The service is busy. Please try again in {n} seconds; your details are kept.",
     "err.network": "No connection. Check your network and press the button again; you will not be booked twice.",
-    "err.other": "Something went wrong: {reason}",
-    "err.field": "{reason}",
-    "err.name_chars": "Your name holds characters that cannot be shown (line breaks, invisible or unknown signs). Type it again in letters.",
-    "err.name_marks": "Your name holds too many marks on one letter. Type it again.",
-    "err.name_letter": "Enter your name in letters.",
-    "err.phone_letters": "Enter the phone number in digits, not letters.",
+    "err.other": "Something went wrong ({reason}). Please try again; if it keeps happening, contact the hospital.",
     "confirm.title": "Your appointment is booked",
     "confirm.when": "When",
     "confirm.where": "Hospital",
@@ -77,11 +71,13 @@ const STRINGS = {
     "manage.move_button": "Move my appointment here",
     "manage.moved": "Done: your appointment is now at {time} on {date}.",
     "manage.book_new": "Book a new appointment",
+    "manage.lost": "Where to get help",
     "status.booked": "Booked",
     "status.cancelled": "Cancelled",
     "status.checked_in": "Checked in",
     "status.completed": "Completed",
     "status.no_show": "Did not come",
+    "status.rescheduled": "Moved",
   },
   bn: {
     "lang.label": "ভাষা",
@@ -125,15 +121,9 @@ const STRINGS = {
     "err.form": "নিচে চিহ্নিত ঘরগুলো ঠিক করুন।",
     "err.full": "দুঃখিত, {time}-এর শেষ আসনটি এইমাত্র নেওয়া হয়ে গেছে। নিচের সময়গুলো হালনাগাদ করা হয়েছে: অন্য একটি বেছে নিয়ে আবার বুক করুন। আপনার লেখা তথ্য রাখা আছে।",
     "err.duplicate": "এই ফোন নম্বরে এই দিনের {time}-এ আগেই একটি অ্যাপয়েন্টমেন্ট আছে।",
-    "err.closed": "তখন হাসপাতাল বন্ধ: {reason}",
     "err.busy": "সেবাটি এখন ব্যস্ত। {n} সেকেন্ড পরে আবার চেষ্টা করুন; আপনার তথ্য রাখা আছে।",
     "err.network": "সংযোগ নেই। নেটওয়ার্ক দেখে আবার বোতাম চাপুন; দুবার বুক হবে না।",
-    "err.other": "একটি সমস্যা হয়েছে: {reason}",
-    "err.field": "{reason}",
-    "err.name_chars": "আপনার নামে এমন চিহ্ন আছে যা দেখানো যায় না (লাইন ভাঙা, অদৃশ্য বা অজানা চিহ্ন)। অক্ষর দিয়ে নামটি আবার লিখুন।",
-    "err.name_marks": "আপনার নামের একটি অক্ষরে অনেক বেশি চিহ্ন আছে। নামটি আবার লিখুন।",
-    "err.name_letter": "অক্ষর দিয়ে আপনার নাম লিখুন।",
-    "err.phone_letters": "ফোন নম্বরটি অক্ষরে নয়, অঙ্কে লিখুন।",
+    "err.other": "একটি সমস্যা হয়েছে ({reason})। আবার চেষ্টা করুন; বারবার হলে হাসপাতালে যোগাযোগ করুন।",
     "confirm.title": "আপনার অ্যাপয়েন্টমেন্ট বুক হয়েছে",
     "confirm.when": "কবে",
     "confirm.where": "হাসপাতাল",
@@ -158,11 +148,13 @@ const STRINGS = {
     "manage.move_button": "আমার অ্যাপয়েন্টমেন্ট এই সময়ে সরান",
     "manage.moved": "হয়ে গেছে: আপনার অ্যাপয়েন্টমেন্ট এখন {date}, {time}-এ।",
     "manage.book_new": "নতুন অ্যাপয়েন্টমেন্ট বুক করুন",
+    "manage.lost": "কোথায় সাহায্য পাবেন",
     "status.booked": "বুক করা",
     "status.cancelled": "বাতিল",
     "status.checked_in": "উপস্থিত",
     "status.completed": "সম্পন্ন",
     "status.no_show": "আসেননি",
+    "status.rescheduled": "অন্য সময়ে সরানো",
   },
 };
 
@@ -193,6 +185,15 @@ export function t(key, vars = {}) {
     const value = vars[name];
     return typeof value === "number" ? number(value) : String(value ?? "");
   });
+}
+
+/** A hospital's name in the page's language (its configured `name_bn` in Bangla). */
+export function hospitalName(hospital) {
+  return lang === "bn" && hospital.name_bn ? hospital.name_bn : hospital.name;
+}
+
+export function has(key) {
+  return key in STRINGS[lang] || key in STRINGS.en;
 }
 
 /** "{n} seat(s) left" with the language's plural rule. */

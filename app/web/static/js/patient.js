@@ -3,6 +3,7 @@
 import * as api from "./api.js";
 import * as form from "./form.js";
 import * as i18n from "./i18n.js";
+import * as messages from "./messages.js";
 import {SlotPicker} from "./picker.js";
 
 const $ = (id) => document.getElementById(id);
@@ -16,22 +17,30 @@ const picker = new SlotPicker(
    announcer: $("announcer")},
   {name: "book", onTime: (time) => { if (time) setError("slot", null); }});
 
+// Errors are kept as functions writing them, so that a language switch writes them again.
+const written = (key, vars) => (key ? () => i18n.t(key, vars) : null);
+
 function setError(field, key, vars) {
-  state.errors[field] = key ? {key, vars} : null;
-  form.showFieldError(field, key ? i18n.t(key, vars) : "");
+  showError(field, written(key, vars));
+}
+
+function showError(field, text) {
+  state.errors[field] = text;
+  form.showFieldError(field, text ? text() : "");
 }
 
 function setAlert(key, vars) {
-  state.alert = key ? {key, vars} : null;
-  form.showAlert($("form-alert"), key ? i18n.t(key, vars) : "");
+  showAlert(written(key, vars));
+}
+
+function showAlert(text) {
+  state.alert = text;
+  form.showAlert($("form-alert"), text ? text() : "");
 }
 
 async function loadHospitals() {
   const result = await api.hospitals();
-  if (result.status !== 200) {
-    setAlert("err.other", {reason: result.body?.error || result.status});
-    return;
-  }
+  if (result.status !== 200) return result.status === 0 ? setAlert("err.network") : failAnswer(result);
   state.hospitals = result.body.hospitals;
   const select = $("hospital");
   select.replaceChildren(...state.hospitals.map((h) => new Option(h.name, h.id)));
@@ -124,7 +133,7 @@ function handleAnswer(result, body) {
     return fail("err.busy", {n: api.retryAfter(result)});
   }
   if (result.status === 0) return fail("err.network");
-  return fail("err.other", {reason: result.body?.error || result.status});
+  return failAnswer(result);
 }
 
 function isFull(result) {
@@ -140,6 +149,13 @@ function fail(key, vars) {
   $("form-alert").focus();
 }
 
+/** The server's own words for a refusal (the patient cap, a closed day…), in the page's language. */
+function failAnswer(result) {
+  const body = result.body || {error: String(result.status)};
+  showAlert(() => messages.ofAnswer(body));
+  $("form-alert").focus();
+}
+
 /** 409: the seat went while the form was open. Refresh the grid, keep what was typed. */
 function refused(result, body) {
   const time = i18n.time(body.appointment_time);
@@ -149,26 +165,26 @@ function refused(result, body) {
     return fail("err.full", {time});
   }
   if (isDuplicate(result)) return fail("err.duplicate", {time});
-  return fail("err.other", {reason: result.body?.error || result.status});
+  return failAnswer(result);
 }
 
 function invalid(result) {
   const details = result.body?.details;
   if (!details) {
     picker.refresh();
-    return fail("err.closed", {reason: result.body?.error || ""});
+    return failAnswer(result);
   }
   let first = null;
-  for (const [name, messages] of Object.entries(details)) {
+  for (const [name, sent] of Object.entries(details)) {
     const field = form.FIELD_OF[name];
     if (!field) continue;
-    const {key, vars} = form.fieldError(messages);
-    setError(field, key, vars);
+    showError(field, form.fieldError(sent));
     first = first || field;
   }
   if (first === "slot") picker.refresh();
+  if (!first) return failAnswer({body: {error: Object.values(details).flat()[0]}});
   setAlert("err.form");
-  focusField(first || "name");
+  focusField(first);
 }
 
 function manageUrl(appointment, token) {
@@ -222,9 +238,9 @@ function relabel() {
   picker.rerender();
   for (const field of FIELDS) {
     const error = state.errors[field];
-    if (error) form.showFieldError(field, i18n.t(error.key, error.vars));
+    if (error) form.showFieldError(field, error());
   }
-  if (state.alert) form.showAlert($("form-alert"), i18n.t(state.alert.key, state.alert.vars));
+  if (state.alert) form.showAlert($("form-alert"), state.alert());
   if (state.booked) showConfirmation();
   $("submit").textContent = i18n.t(state.submitting ? "booking" : "book");
 }
