@@ -12,6 +12,9 @@ const STRINGS = {
     "date": "Day",
     "date.hint": "Days you cannot book are greyed out.",
     "date.closed": "closed",
+    "date.soon": "Next open days",
+    "date.all": "All dates",
+    "date.fewer": "Fewer dates",
     "time": "Time",
     "time.pick_date": "Choose a day first.",
     "time.closed_day": "The hospital is closed on this day.",
@@ -89,6 +92,9 @@ const STRINGS = {
     "date": "দিন",
     "date.hint": "যে দিনগুলোতে বুক করা যায় না সেগুলো ধূসর।",
     "date.closed": "বন্ধ",
+    "date.soon": "সামনের খোলা দিনগুলো",
+    "date.all": "সব তারিখ",
+    "date.fewer": "কম তারিখ",
     "time": "সময়",
     "time.pick_date": "আগে একটি দিন বেছে নিন।",
     "time.closed_day": "এই দিনে হাসপাতাল বন্ধ।",
@@ -221,11 +227,21 @@ export function dateParts(isoDate, options) {
   return new Intl.DateTimeFormat(locale(), {...options, timeZone: "UTC"}).format(utcDate(isoDate));
 }
 
-/** A slot's wall-clock time "14:30" in the language ("14:30" / "২:৩০ PM"). */
+/** A slot's wall-clock time "14:30" in the language: "14:30" / "দুপুর ২:৩০". Bangla names the
+ *  part of the day in words, before the time (Intl alone writes "২:৩০ PM"). */
 export function time(hhmm) {
   const [h, m] = hhmm.split(":").map(Number);
-  return new Intl.DateTimeFormat(locale(), {hour: "numeric", minute: "2-digit", timeZone: "UTC"})
-    .format(new Date(Date.UTC(2000, 0, 1, h, m)));
+  const at = new Date(Date.UTC(2000, 0, 1, h, m));
+  if (lang !== "bn") {
+    return new Intl.DateTimeFormat(locale(), {hour: "numeric", minute: "2-digit", timeZone: "UTC"})
+      .format(at);
+  }
+  const parts = new Intl.DateTimeFormat(locale(), {hour: "numeric", minute: "2-digit",
+                                                   dayPeriod: "short", timeZone: "UTC"})
+    .formatToParts(at);
+  const period = parts.find((p) => p.type === "dayPeriod")?.value ?? "";
+  const clock = parts.filter((p) => p.type !== "dayPeriod").map((p) => p.value).join("").trim();
+  return `${period} ${clock}`.trim();
 }
 
 /** The current time of day on this device, for "checked at". */

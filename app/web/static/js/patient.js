@@ -8,14 +8,19 @@ import {SlotPicker} from "./picker.js";
 
 const $ = (id) => document.getElementById(id);
 const FIELDS = ["hospital", "slot", "name", "phone", "email", "notes"];
+// The one-column layout of app.css: there the first open day is chosen at once, so that the
+// first screen shows times.
+const PHONE = matchMedia("(max-width: 899px)");
 
 const state = {hospitals: [], hospital: null, attempt: null, submitting: false, booked: null,
                errors: {}, alert: null};
 
 const picker = new SlotPicker(
   {calendar: $("calendar"), slots: $("slots"), note: $("slot-note"), live: $("live-note"),
-   announcer: $("announcer")},
-  {name: "book", onTime: (time) => { if (time) setError("slot", null); }});
+   announcer: $("announcer"), soon: $("soon"), allDays: $("all-days"),
+   calendarBox: $("calendar-box")},
+  {name: "book", onTime: (time) => { if (time) setError("slot", null); },
+   preselect: () => PHONE.matches});
 
 // Errors are kept as functions writing them, so that a language switch writes them again.
 const written = (key, vars) => (key ? () => i18n.t(key, vars) : null);
@@ -43,7 +48,7 @@ async function loadHospitals() {
   if (result.status !== 200) return result.status === 0 ? setAlert("err.network") : failAnswer(result);
   state.hospitals = result.body.hospitals;
   const select = $("hospital");
-  select.replaceChildren(...state.hospitals.map((h) => new Option(h.name, h.id)));
+  select.replaceChildren(...state.hospitals.map((h) => new Option(i18n.hospitalName(h), h.id)));
   const wanted = new URLSearchParams(location.search).get("hospital");
   if (state.hospitals.some((h) => h.id === wanted)) select.value = wanted;
   chooseHospital(select.value);
@@ -205,7 +210,8 @@ function showBooked(answer) {
 function showConfirmation() {
   const a = state.booked.appointment;
   $("confirm-when").textContent = `${i18n.date(a.date)}, ${i18n.time(a.appointment_time)}`;
-  $("confirm-where").textContent = a.hospital;
+  const hospital = state.hospitals.find((h) => h.id === a.hospital_id);
+  $("confirm-where").textContent = hospital ? i18n.hospitalName(hospital) : a.hospital;
   $("confirm-who").textContent = a.patient_name;
   $("confirm-phone").textContent = a.patient_phone;
   $("confirm-ref").textContent = a.id;
@@ -233,6 +239,10 @@ function bookAgain() {
 
 /** A language switch re-renders everything written by script. */
 function relabel() {
+  for (const option of $("hospital").options) {
+    const hospital = state.hospitals.find((h) => h.id === option.value);
+    if (hospital) option.text = i18n.hospitalName(hospital);
+  }
   if (!state.hospital) return;
   showHospitalHints();
   picker.rerender();
