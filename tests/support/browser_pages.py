@@ -10,7 +10,7 @@ expect = sync_api.expect
 BENGALI_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
 
 
-def bengali(number: int) -> str:
+def bengali(number: int | str) -> str:
     return str(number).translate(BENGALI_DIGITS)
 
 

@@ -227,6 +227,26 @@ export function dateParts(isoDate, options) {
   return new Intl.DateTimeFormat(locale(), {...options, timeZone: "UTC"}).format(utcDate(isoDate));
 }
 
+/** A day written with digits in the language's order: "05/12/2026" / "০৫/১২/২০২৬" (never the
+ *  US order a browser's own date field may use). */
+export function numericDate(isoDate) {
+  return dateParts(isoDate, {day: "2-digit", month: "2-digit", year: "numeric"});
+}
+
+/** The day (YYYY-MM-DD) a person wrote as day/month/year, in Latin or Bangla digits, or as
+ *  YYYY-MM-DD; null when it is not a day of the calendar. */
+export function readDate(text) {
+  const digits = text.trim().replace(/[০-৯]/g, (d) => String("০১২৩৪৫৬৭৮৯".indexOf(d)));
+  const iso = digits.match(/^(\d{4})-(\d{1,2})-(\d{1,2})$/);
+  const written = digits.match(/^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$/);
+  const [y, m, d] = iso ? iso.slice(1).map(Number)
+    : written ? [written[3], written[2], written[1]].map(Number) : [];
+  if (!y) return null;
+  const day = new Date(Date.UTC(y, m - 1, d));
+  return day.getUTCMonth() === m - 1 && day.getUTCDate() === d
+    ? day.toISOString().slice(0, 10) : null;
+}
+
 /** A slot's wall-clock time "14:30" in the language: "14:30" / "দুপুর ২:৩০". Bangla names the
  *  part of the day in words, before the time (Intl alone writes "২:৩০ PM"). */
 export function time(hhmm) {
