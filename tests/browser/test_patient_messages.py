@@ -2,6 +2,7 @@
 success told apart from failure, and a manage link read afresh when another is opened."""
 
 from tests.support.browser_pages import BookingPage, expect
+from tests.support.error_texts import every_error_text
 from tests.support.load import open_day
 
 
@@ -92,3 +93,25 @@ def test_a_second_manage_link_in_the_same_tab_shows_the_second_appointment(page,
     expect(page.locator("#ref")).to_have_text(second["appointment"]["id"])
     expect(page.locator("#when")).to_contain_text("14:00")
     assert page.evaluate("window.sameDocument === true")   # only the fragment changed
+
+
+def test_the_page_reads_every_error_text_the_api_can_answer_in_both_languages(page, server):
+    """The page's own matcher (js/messages.js), not only the unit test's, finds an entry for
+    each collected text, with a value where the server fills one in."""
+    texts = sorted(text.replace("{}", "7") for text in every_error_text())
+    page.goto(server.url + "/manage")
+    unread = page.evaluate("""async (texts) => {
+        const messages = await import("/assets/js/messages.js");
+        const i18n = await import("/assets/js/i18n.js");
+        const unread = [];
+        for (const language of ["en", "bn"]) {
+          document.querySelector(`button[data-lang='${language}']`).click();
+          for (const text of texts) {
+            const fallback = i18n.t("err.other", {reason: text});
+            if (messages.explain(text) === fallback) unread.push([language, text]);
+          }
+        }
+        return unread;
+    }""", texts)
+    assert unread == []
+    assert len(texts) > 60

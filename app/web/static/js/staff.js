@@ -8,6 +8,7 @@ import * as audit from "./audit.js";
 import * as capacity from "./capacity.js";
 import * as closures from "./closures.js";
 import * as i18n from "./i18n.js";
+import {ofAnswer} from "./messages.js";
 import {DayWatcher} from "./live.js";
 import {el, todayIn} from "./picker.js";
 
@@ -104,7 +105,13 @@ function showLive(liveState, result) {
   $("live-note").textContent = liveState === "live" ? i18n.t("live.ok", {time: i18n.clock()})
     : liveState === "retrying" ? i18n.t("live.retrying") : "";
   $("live-note").classList.toggle("warning", liveState === "retrying");
-  if (liveState === "error") showBoardError(result.body?.error || String(result.status));
+  if (liveState === "error") showBoardError(refusal(result));
+}
+
+/** A refused call in the board's language (js/api-messages.json). */
+function refusal(result) {
+  return result.status === 0 ? i18n.t("err.network")
+    : ofAnswer(result.body || {error: String(result.status)});
 }
 
 function showBoardError(text) {
@@ -131,7 +138,7 @@ async function signIn(event) {
     return openBoard();
   }
   const message = probe.status === 401 ? i18n.t("staff.key_wrong")
-    : probe.body?.error || String(probe.status);
+    : refusal(probe);
   $("admin-key-error").textContent = message;
   $("admin-key-error").hidden = false;
   $("admin-key").setAttribute("aria-invalid", "true");
@@ -271,7 +278,7 @@ async function loadPeople() {
                                                     date: state.date, time});
   if (time !== state.time) return;
   if (result.status === 401) return signOut();
-  if (result.status !== 200) return say(result.body?.error || String(result.status));
+  if (result.status !== 200) return say(refusal(result));
   state.people = result.body.items;
   state.total = result.body.total;
   renderPeople();
@@ -325,7 +332,7 @@ async function act(appointment, action) {
   const result = await api.changeAppointment(appointment.id, state.key, {status: action.status});
   state.busy = false;
   if (result.status !== 200) {
-    say(result.body?.error || String(result.status));
+    say(refusal(result));
     return loadPeople();   // e.g. 409: another desk changed it first
   }
   const changed = result.body.appointment;
