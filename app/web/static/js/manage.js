@@ -39,8 +39,11 @@ function readFragment() {
 /** Forget what the previous link showed. */
 function clear() {
   say(null);
+  $("loading").hidden = true;
   picker.watcher.stop();
   picker.hospital = null;
+  picker.date = null;
+  picker.setTime(null);
   for (const id of ["appointment", "move", "book-new", "lost", "cancel-confirm"]) $(id).hidden = true;
 }
 
