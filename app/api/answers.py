@@ -125,6 +125,9 @@ class ClosedDate(Schema):
 class Hospital(Schema):
     id = fields.String(required=True, metadata={"example": "gomoti"})
     name = fields.String(required=True, metadata={"example": "Gomoti Hospital"})
+    name_bn = fields.String(required=True, allow_none=True, metadata={
+        "example": "গোমতী হাসপাতাল",
+        "description": "The name in Bangla, as the pages write it; null when not configured."})
     max_per_slot = fields.Integer(required=True, metadata={"example": 15})
     phone_region = fields.String(required=True, metadata={
         "example": "BD", "description": "Where a national phone spelling (01712 345678) is "

@@ -111,6 +111,7 @@ class HospitalSchema(Schema):
 
     id = Text(required=True)
     name = Text(required=True)
+    name_bn = Text(strip=True, load_default=None)
     max_per_slot = Count(required=True)
     closed_weekdays = Weekdays(required=True)
     opens = ClockTime(required=True)

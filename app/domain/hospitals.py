@@ -29,6 +29,8 @@ class Hospital:
     phone_region: str = "BD"
     #: Upcoming, not-cancelled appointments one phone may hold here (0: no cap).
     max_active_per_patient: int = 2
+    #: The name as the pages write it in Bangla (None: the pages write `name`).
+    name_bn: str | None = None
 
     def slot_times(self) -> tuple[str, ...]:
         """Start times ("HH:MM") of every slot of an open day."""

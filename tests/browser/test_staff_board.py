@@ -1,9 +1,11 @@
 """The staff day board in headless Chromium against the real server."""
 
+from datetime import datetime
+
 from tests.support.admin_key import ADMIN_KEY
 from tests.support.browser import screenshots
-from tests.support.browser_pages import StaffBoard, expect
-from tests.support.load import open_day
+from tests.support.browser_pages import StaffBoard, bengali, expect
+from tests.support.load import DHAKA, open_day
 
 WARNING_RED = "rgb(179, 38, 30)"
 
@@ -80,3 +82,22 @@ def test_staff_cancel_a_booking_and_the_board_follows_live(page, server, api):
     api.book("moon", day, "09:30", 801, patient_name="Late Arrival")   # from anywhere else
     expect(board.row("09:30")).to_contain_text("1 / 20", timeout=2000)
     expect(board.person("Late Arrival")).to_be_visible(timeout=2000)
+
+
+def test_the_day_is_written_day_month_year_in_the_boards_language(page, server, api):
+    """Chromium here runs in en-US: a native date field would show 12/05/2026."""
+    board = StaffBoard(page, server.url)
+    board.sign_in(ADMIN_KEY)
+    expect(page.locator("#board-page")).to_be_visible()
+    today = datetime.now(DHAKA).date()
+    expect(page.locator("#date")).to_have_value(f"{today:%d/%m/%Y}")
+    page.click("button[data-lang='bn']")
+    expect(page.locator("#date")).to_have_value(
+        bengali(f"{today:%d/%m/%Y}"))
+    day = open_day(12)
+    api.book("moon", day, "11:30", 910, patient_name="Bangla Digits")
+    page.select_option("#hospital", "moon")
+    page.fill("#date", bengali(f"{day:%d/%m/%Y}"))
+    page.press("#date", "Enter")
+    expect(board.row("11:30")).to_contain_text("১ / ২০")
+    expect(page.locator("#date-hint")).to_contain_text(bengali(str(day.year)))

@@ -20,6 +20,12 @@ def test_unknown_hospital_is_named_in_the_404(client):
             {"id": "al-sefa", "name": "Al-Sefa Hospital"}]})
 
 
+def test_the_hospitals_answer_adds_each_name_in_bangla_and_keeps_the_fields_it_had(client):
+    [gomoti, *_] = client.get("/api/hospitals").json["hospitals"]
+    assert set(gomoti) == {"id", "name", "name_bn", "max_per_slot", "phone_region", "schedule"}
+    assert (gomoti["name"], gomoti["name_bn"]) == ("Gomoti Hospital", "গোমতী হাসপাতাল")
+
+
 def test_off_grid_time_names_the_first_and_last_slot_and_the_step(client):
     response = post(client, {**GOOD, "appointment_time": "10:15"})
     assert response.json["details"] == {"appointment_time": [

@@ -10,7 +10,7 @@ expect = sync_api.expect
 BENGALI_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
 
 
-def bengali(number: int) -> str:
+def bengali(number: int | str) -> str:
     return str(number).translate(BENGALI_DIGITS)
 
 
@@ -21,13 +21,16 @@ class BookingPage:
 
     def open(self, hospital: str | None = None) -> "BookingPage":
         self.page.goto(self.url + "/" + (f"?hospital={hospital}" if hospital else ""))
-        expect(self.page.locator("label.day").first).to_be_visible()
+        expect(self.page.locator("label.day").first).to_be_attached()
         return self
 
     def day(self, day: date):
         return self.page.locator(f'label.day[data-date="{day.isoformat()}"]')
 
     def choose_day(self, day: date) -> None:
+        """From the calendar (on a phone, behind "All dates")."""
+        if self.page.locator("#all-days").is_visible() and not self.day(day).is_visible():
+            self.page.click("#all-days")
         self.day(day).click()
         expect(self.slot("09:00")).to_be_visible()
 

@@ -41,6 +41,17 @@ def test_shipped_hospitals_read_bangladeshi_phones_and_cap_two_bookings_per_pati
             for h in load_hospitals(SHIPPED).all()} == {("BD", 2)}
 
 
+def test_shipped_hospitals_have_their_names_in_bangla():
+    assert {h.id: h.name_bn for h in load_hospitals(SHIPPED).all()} == {
+        "gomoti": "গোমতী হাসপাতাল", "moon": "মুন হাসপাতাল", "al-sefa": "আল-শেফা হাসপাতাল"}
+
+
+def test_a_bangla_name_is_optional_but_never_blank(tmp_path):
+    assert load_hospitals(write(tmp_path, VALID)).get("gomoti").name_bn is None
+    with pytest.raises(ConfigError, match="name_bn must be a non-empty string"):
+        load_hospitals(write(tmp_path, VALID + 'name_bn = "  "'))
+
+
 def test_day_has_sixteen_half_hour_slots_ending_at_1630():
     gomoti = load_hospitals(SHIPPED).get("gomoti")
     times = gomoti.slot_times()

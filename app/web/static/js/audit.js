@@ -3,6 +3,7 @@
 
 import * as api from "./api.js";
 import * as i18n from "./i18n.js";
+import {explain} from "./messages.js";
 import {el} from "./picker.js";
 
 i18n.extend({
@@ -84,7 +85,7 @@ export function render() {
   $("audit-title").textContent = time ? i18n.t("audit.title_at", {time: i18n.time(time)})
     : i18n.t("audit.title");
   $("audit-hint").textContent = !time ? i18n.t("audit.pick")
-    : trail.error ? i18n.t("audit.failed", {reason: trail.error})
+    : trail.error ? i18n.t("audit.failed", {reason: explain(trail.error)})
     : trail.entries?.length === 0 ? i18n.t("audit.none") : "";
   $("audit-table").hidden = !trail.entries?.length;
   $("audit").replaceChildren(...(trail.entries || []).slice().reverse().map(entryRow));

@@ -1,6 +1,7 @@
 // The booking form's rules, the same as the server's (app/api/schemas.py), and showing errors.
 
 import * as i18n from "./i18n.js";
+import {explain} from "./messages.js";
 
 const PHONE_CHARS = /^\+?[0-9][0-9 ()\-.]*$/;
 const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
@@ -65,21 +66,10 @@ export const FIELD_OF = {patient_name: "name", patient_phone: "phone", patient_e
                          notes: "notes", appointment_time: "slot", date: "slot",
                          hospital: "hospital"};
 
-// The server's field messages a patient can meet that this form does not check itself
-// (app/domain/names.py, app/domain/phones.py): shown in the page's language.
-const SERVER_MESSAGES = {
-  "Must not contain line breaks, control, private-use, unassigned or non-character code points.": "err.name_chars",
-  "Must not stack more than 4 marks on one letter.": "err.name_marks",
-  "Must contain a letter.": "err.name_letter",
-  "Must not contain letters: give the number in digits.": "err.phone_letters",
-};
-
-/** A field's server messages as an i18n key and its words: a known message is written in the
- *  page's language (and follows a language switch), any other is shown as sent. */
+/** A field's server messages as one text in the page's language (js/api-messages.json); a
+ *  function, so that a language switch can write it again. */
 export function fieldError(messages) {
-  const all = [].concat(messages).map(String);
-  const known = all.length === 1 && SERVER_MESSAGES[all[0]];
-  return known ? {key: known, vars: {}} : {key: "err.field", vars: {reason: all.join(" ")}};
+  return () => [].concat(messages).map((m) => explain(String(m))).join(" ");
 }
 
 /** Show (or clear) one field's message; `text` is already in the page's language. */

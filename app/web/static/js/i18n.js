@@ -12,6 +12,9 @@ const STRINGS = {
     "date": "Day",
     "date.hint": "Days you cannot book are greyed out.",
     "date.closed": "closed",
+    "date.soon": "Next open days",
+    "date.all": "All dates",
+    "date.fewer": "Fewer dates",
     "time": "Time",
     "time.pick_date": "Choose a day first.",
     "time.closed_day": "The hospital is closed on this day.",
@@ -44,15 +47,9 @@ const STRINGS = {
     "err.form": "Please correct the fields marked below.",
     "err.full": "Sorry, the last seat at {time} was just taken. The times below are up to date: choose another one and press Book again. Your details are kept.",
     "err.duplicate": "This phone number already has an appointment at {time} on this day.",
-    "err.closed": "The hospital is closed then: {reason}",
     "err.busy": "The service is busy. Please try again in {n} seconds; your details are kept.",
     "err.network": "No connection. Check your network and press the button again; you will not be booked twice.",
-    "err.other": "Something went wrong: {reason}",
-    "err.field": "{reason}",
-    "err.name_chars": "Your name holds characters that cannot be shown (line breaks, invisible or unknown signs). Type it again in letters.",
-    "err.name_marks": "Your name holds too many marks on one letter. Type it again.",
-    "err.name_letter": "Enter your name in letters.",
-    "err.phone_letters": "Enter the phone number in digits, not letters.",
+    "err.other": "Something went wrong ({reason}). Please try again; if it keeps happening, contact the hospital.",
     "confirm.title": "Your appointment is booked",
     "confirm.when": "When",
     "confirm.where": "Hospital",
@@ -77,11 +74,13 @@ const STRINGS = {
     "manage.move_button": "Move my appointment here",
     "manage.moved": "Done: your appointment is now at {time} on {date}.",
     "manage.book_new": "Book a new appointment",
+    "manage.lost": "Where to get help",
     "status.booked": "Booked",
     "status.cancelled": "Cancelled",
     "status.checked_in": "Checked in",
     "status.completed": "Completed",
     "status.no_show": "Did not come",
+    "status.rescheduled": "Moved",
   },
   bn: {
     "lang.label": "ভাষা",
@@ -93,6 +92,9 @@ const STRINGS = {
     "date": "দিন",
     "date.hint": "যে দিনগুলোতে বুক করা যায় না সেগুলো ধূসর।",
     "date.closed": "বন্ধ",
+    "date.soon": "সামনের খোলা দিনগুলো",
+    "date.all": "সব তারিখ",
+    "date.fewer": "কম তারিখ",
     "time": "সময়",
     "time.pick_date": "আগে একটি দিন বেছে নিন।",
     "time.closed_day": "এই দিনে হাসপাতাল বন্ধ।",
@@ -125,15 +127,9 @@ const STRINGS = {
     "err.form": "নিচে চিহ্নিত ঘরগুলো ঠিক করুন।",
     "err.full": "দুঃখিত, {time}-এর শেষ আসনটি এইমাত্র নেওয়া হয়ে গেছে। নিচের সময়গুলো হালনাগাদ করা হয়েছে: অন্য একটি বেছে নিয়ে আবার বুক করুন। আপনার লেখা তথ্য রাখা আছে।",
     "err.duplicate": "এই ফোন নম্বরে এই দিনের {time}-এ আগেই একটি অ্যাপয়েন্টমেন্ট আছে।",
-    "err.closed": "তখন হাসপাতাল বন্ধ: {reason}",
     "err.busy": "সেবাটি এখন ব্যস্ত। {n} সেকেন্ড পরে আবার চেষ্টা করুন; আপনার তথ্য রাখা আছে।",
     "err.network": "সংযোগ নেই। নেটওয়ার্ক দেখে আবার বোতাম চাপুন; দুবার বুক হবে না।",
-    "err.other": "একটি সমস্যা হয়েছে: {reason}",
-    "err.field": "{reason}",
-    "err.name_chars": "আপনার নামে এমন চিহ্ন আছে যা দেখানো যায় না (লাইন ভাঙা, অদৃশ্য বা অজানা চিহ্ন)। অক্ষর দিয়ে নামটি আবার লিখুন।",
-    "err.name_marks": "আপনার নামের একটি অক্ষরে অনেক বেশি চিহ্ন আছে। নামটি আবার লিখুন।",
-    "err.name_letter": "অক্ষর দিয়ে আপনার নাম লিখুন।",
-    "err.phone_letters": "ফোন নম্বরটি অক্ষরে নয়, অঙ্কে লিখুন।",
+    "err.other": "একটি সমস্যা হয়েছে ({reason})। আবার চেষ্টা করুন; বারবার হলে হাসপাতালে যোগাযোগ করুন।",
     "confirm.title": "আপনার অ্যাপয়েন্টমেন্ট বুক হয়েছে",
     "confirm.when": "কবে",
     "confirm.where": "হাসপাতাল",
@@ -158,11 +154,13 @@ const STRINGS = {
     "manage.move_button": "আমার অ্যাপয়েন্টমেন্ট এই সময়ে সরান",
     "manage.moved": "হয়ে গেছে: আপনার অ্যাপয়েন্টমেন্ট এখন {date}, {time}-এ।",
     "manage.book_new": "নতুন অ্যাপয়েন্টমেন্ট বুক করুন",
+    "manage.lost": "কোথায় সাহায্য পাবেন",
     "status.booked": "বুক করা",
     "status.cancelled": "বাতিল",
     "status.checked_in": "উপস্থিত",
     "status.completed": "সম্পন্ন",
     "status.no_show": "আসেননি",
+    "status.rescheduled": "অন্য সময়ে সরানো",
   },
 };
 
@@ -195,6 +193,15 @@ export function t(key, vars = {}) {
   });
 }
 
+/** A hospital's name in the page's language (its configured `name_bn` in Bangla). */
+export function hospitalName(hospital) {
+  return lang === "bn" && hospital.name_bn ? hospital.name_bn : hospital.name;
+}
+
+export function has(key) {
+  return key in STRINGS[lang] || key in STRINGS.en;
+}
+
 /** "{n} seat(s) left" with the language's plural rule. */
 export function plural(key, n) {
   const rule = new Intl.PluralRules(locale()).select(n);
@@ -220,11 +227,41 @@ export function dateParts(isoDate, options) {
   return new Intl.DateTimeFormat(locale(), {...options, timeZone: "UTC"}).format(utcDate(isoDate));
 }
 
-/** A slot's wall-clock time "14:30" in the language ("14:30" / "২:৩০ PM"). */
+/** A day written with digits in the language's order: "05/12/2026" / "০৫/১২/২০২৬" (never the
+ *  US order a browser's own date field may use). */
+export function numericDate(isoDate) {
+  return dateParts(isoDate, {day: "2-digit", month: "2-digit", year: "numeric"});
+}
+
+/** The day (YYYY-MM-DD) a person wrote as day/month/year, in Latin or Bangla digits, or as
+ *  YYYY-MM-DD; null when it is not a day of the calendar. */
+export function readDate(text) {
+  const digits = text.trim().replace(/[০-৯]/g, (d) => String("০১২৩৪৫৬৭৮৯".indexOf(d)));
+  const iso = digits.match(/^(\d{4})-(\d{1,2})-(\d{1,2})$/);
+  const written = digits.match(/^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$/);
+  const [y, m, d] = iso ? iso.slice(1).map(Number)
+    : written ? [written[3], written[2], written[1]].map(Number) : [];
+  if (!y) return null;
+  const day = new Date(Date.UTC(y, m - 1, d));
+  return day.getUTCMonth() === m - 1 && day.getUTCDate() === d
+    ? day.toISOString().slice(0, 10) : null;
+}
+
+/** A slot's wall-clock time "14:30" in the language: "14:30" / "দুপুর ২:৩০". Bangla names the
+ *  part of the day in words, before the time (Intl alone writes "২:৩০ PM"). */
 export function time(hhmm) {
   const [h, m] = hhmm.split(":").map(Number);
-  return new Intl.DateTimeFormat(locale(), {hour: "numeric", minute: "2-digit", timeZone: "UTC"})
-    .format(new Date(Date.UTC(2000, 0, 1, h, m)));
+  const at = new Date(Date.UTC(2000, 0, 1, h, m));
+  if (lang !== "bn") {
+    return new Intl.DateTimeFormat(locale(), {hour: "numeric", minute: "2-digit", timeZone: "UTC"})
+      .format(at);
+  }
+  const parts = new Intl.DateTimeFormat(locale(), {hour: "numeric", minute: "2-digit",
+                                                   dayPeriod: "short", timeZone: "UTC"})
+    .formatToParts(at);
+  const period = parts.find((p) => p.type === "dayPeriod")?.value ?? "";
+  const clock = parts.filter((p) => p.type !== "dayPeriod").map((p) => p.value).join("").trim();
+  return `${period} ${clock}`.trim();
 }
 
 /** The current time of day on this device, for "checked at". */

@@ -1,42 +1,89 @@
 // The manage page: the appointment named by the URL fragment (#id=…&token=…, never sent to
 // the server), with cancel and reschedule on the same live slot grid as the booking page.
+// A second manage link opened in the same tab (only the fragment changes) is read afresh.
 
 import * as api from "./api.js";
 import * as i18n from "./i18n.js";
+import * as messages from "./messages.js";
 import {SlotPicker} from "./picker.js";
 
 const $ = (id) => document.getElementById(id);
-const fragment = new URLSearchParams(location.hash.slice(1));
-const id = fragment.get("id");
-const token = fragment.get("token");
-const state = {appointment: null, hospital: null, message: null, busy: false};
+const state = {id: null, token: null, appointment: null, hospitals: [], hospital: null,
+               message: null, lost: null, busy: false, generation: 0};
 
 const picker = new SlotPicker(
   {calendar: $("calendar"), slots: $("slots"), note: $("slot-note"), live: $("live-note"),
    announcer: $("announcer")}, {name: "move"});
 
-function say(key, vars, {raw} = {}) {
-  state.message = key || raw ? {key, vars, raw} : null;
-  const box = $("message");
-  box.textContent = raw ?? (key ? i18n.t(key, vars) : "");
-  box.hidden = !box.textContent;
-  if (!box.hidden) box.focus();
+/** Show one message: an error (role=alert) or a success (role=status), never both.
+ *  `text` is a function, so that a language switch writes it again. */
+function say(kind, text) {
+  state.message = text ? {kind, text} : null;
+  for (const [which, box] of [["error", $("message-error")], ["ok", $("message-ok")]]) {
+    box.textContent = text && kind === which ? text() : "";
+    box.hidden = !box.textContent;
+    if (!box.hidden) box.focus();
+  }
+}
+
+const sayError = (key, vars) => say("error", () => i18n.t(key, vars));
+const sayDone = (key, vars) => say("ok", () => i18n.t(key, vars));
+const sayRefusal = (body) => say("error", () => messages.ofAnswer(body));
+
+function readFragment() {
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  Object.assign(state, {id: fragment.get("id"), token: fragment.get("token"),
+                        appointment: null, hospital: null, lost: null});
+}
+
+/** Forget what the previous link showed. */
+function clear() {
+  say(null);
+  $("loading").hidden = true;
+  picker.watcher.stop();
+  picker.hospital = null;
+  picker.date = null;
+  picker.setTime(null);
+  for (const id of ["appointment", "move", "book-new", "lost", "cancel-confirm"]) $(id).hidden = true;
 }
 
 async function load() {
-  if (!id || !token) {
-    $("loading").hidden = true;
-    return say("manage.missing");
-  }
-  const [found, hospitals] = await Promise.all([api.appointment(id, token), api.hospitals()]);
+  readFragment();
+  clear();
+  if (!state.id || !state.token) return sayError("manage.missing");
+  $("loading").hidden = false;
+  const generation = ++state.generation;
+  const [found, hospitals] = await Promise.all([api.appointment(state.id, state.token),
+                                                api.hospitals()]);
+  if (generation !== state.generation) return;   // another link was opened meanwhile
   $("loading").hidden = true;
-  if (found.status !== 200) {
-    return found.status === 0 ? say("err.network") : say(null, null, {raw: found.body?.error});
-  }
+  state.hospitals = hospitals.body?.hospitals || [];
+  if (found.status === 0) return sayError("err.network");
+  if (found.status !== 200) return notFound(found.body);
   const a = found.body.appointment;
-  state.hospital = hospitals.body?.hospitals.find((h) => h.id === a.hospital_id
-                                                  || h.name === a.hospital);
+  state.hospital = state.hospitals.find((h) => h.id === a.hospital_id || h.name === a.hospital);
   show(a);
+}
+
+/** The lost-link answer: what happened, and where the patient turns (the hospitals' desks). */
+function notFound(body) {
+  sayRefusal(body || {});
+  state.lost = body?.help ? body : null;
+  renderLost();
+}
+
+function renderLost() {
+  $("lost").hidden = !state.lost;
+  if (!state.lost) return;
+  $("lost-help").textContent = messages.explain(state.lost.help);
+  $("contacts").replaceChildren(...(state.lost.contacts || []).map((c) => {
+    const item = document.createElement("li");
+    const name = document.createElement("strong");
+    const hospital = state.hospitals.find((h) => h.id === c.hospital_id);
+    name.textContent = hospital ? i18n.hospitalName(hospital) : c.name;
+    item.append(name, document.createTextNode(`: ${c.contact}`));
+    return item;
+  }));
 }
 
 function show(appointment) {
@@ -54,7 +101,7 @@ function show(appointment) {
 function render() {
   const a = state.appointment;
   $("when").textContent = `${i18n.date(a.date)}, ${i18n.time(a.appointment_time)}`;
-  $("where").textContent = a.hospital;
+  $("where").textContent = state.hospital ? i18n.hospitalName(state.hospital) : a.hospital;
   $("who").textContent = a.patient_name;
   $("status").textContent = i18n.t(`status.${a.status}`);
   $("status").dataset.status = a.status;
@@ -76,46 +123,51 @@ function keep() {
 async function cancel() {
   if (state.busy) return;
   state.busy = true;
-  const result = await api.changeAppointment(id, token, {status: "cancelled"});
+  const result = await api.changeAppointment(state.id, state.token, {status: "cancelled"});
   state.busy = false;
   $("cancel-confirm").hidden = true;
   if (result.status !== 200) return failed(result);
   show(result.body.appointment);
-  say("manage.cancelled");
+  sayDone("manage.cancelled");
 }
 
 async function move(event) {
   event.preventDefault();
   if (state.busy) return;
-  if (!picker.time) return say("err.slot");
+  if (!picker.time) return sayError("err.slot");
   state.busy = true;
   const target = {date: picker.date, appointment_time: picker.time};
-  const result = await api.changeAppointment(id, token, target);
+  const result = await api.changeAppointment(state.id, state.token, target);
   state.busy = false;
   if (result.status !== 200) return failed(result, target);
   show(result.body.appointment);
   picker.setTime(null);
   picker.refresh();
-  say("manage.moved", {date: i18n.date(target.date), time: i18n.time(target.appointment_time)});
+  sayDone("manage.moved", {date: i18n.date(target.date), time: i18n.time(target.appointment_time)});
 }
 
 function failed(result, target) {
   if (result.status === 409 && result.body?.error === "Slot is fully booked") {
     picker.setTime(null);
     picker.refresh();
-    return say("err.full", {time: i18n.time(target.appointment_time)});
+    return sayError("err.full", {time: i18n.time(target.appointment_time)});
   }
-  if (result.status === 0) return say("err.network");
+  if (result.status === 0) return sayError("err.network");
   if (result.status === 429 || result.status === 503) {
-    return say("err.busy", {n: api.retryAfter(result)});
+    return sayError("err.busy", {n: api.retryAfter(result)});
   }
-  return say(null, null, {raw: result.body?.error || String(result.status)});
+  if (result.status === 400 && result.body?.details) {
+    return say("error", () => Object.values(result.body.details).flat()
+      .map((m) => messages.explain(String(m))).join(" "));
+  }
+  return sayRefusal(result.body || {error: String(result.status)});
 }
 
 function relabel() {
   if (state.appointment) render();
   picker.rerender();
-  if (state.message?.key) $("message").textContent = i18n.t(state.message.key, state.message.vars);
+  renderLost();
+  if (state.message) say(state.message.kind, state.message.text);
 }
 
 i18n.setupSwitch(relabel);
@@ -123,4 +175,5 @@ $("cancel").addEventListener("click", askCancel);
 $("cancel-no").addEventListener("click", keep);
 $("cancel-yes").addEventListener("click", cancel);
 $("move-form").addEventListener("submit", move);
+window.addEventListener("hashchange", load);
 load();

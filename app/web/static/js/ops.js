@@ -4,6 +4,7 @@
 
 import * as api from "./api.js";
 import * as i18n from "./i18n.js";
+import {explain} from "./messages.js";
 
 i18n.extend({
   en: {
@@ -64,13 +65,13 @@ export function problem(result, labels = {}) {
 /** The same shape for what the page itself refuses before asking: {field: i18n key}. */
 export function invalidFields(keys, labels) {
   const details = Object.fromEntries(Object.entries(keys).map(([f, key]) => [f, i18n.t(key)]));
-  return invalid(details, labels);
+  return invalid(details, labels, String);   // already in the page's language
 }
 
-function invalid(details, labels) {
+function invalid(details, labels, words = fieldMessage) {
   const fields = {};
   for (const [name, messages] of Object.entries(details)) {
-    fields[name] = [].concat(messages).map(fieldMessage).join(" ");
+    fields[name] = [].concat(messages).map(words).join(" ");
   }
   const lines = Object.entries(fields).map(
     ([name, text]) => (labels[name] ? `${i18n.t(labels[name])}: ${text}` : text));
@@ -79,7 +80,7 @@ function invalid(details, labels) {
 
 function fieldMessage(message) {
   const key = KNOWN_MESSAGES[message];
-  return key ? i18n.t(key) : String(message);
+  return key ? i18n.t(key) : explain(String(message));
 }
 
 function refusal(result) {
@@ -87,11 +88,11 @@ function refusal(result) {
   const reason = body?.error || "";
   if (status === 0) return i18n.t("ops.err.network");
   if (status === 404 && reason === "Closure not found") return i18n.t("ops.err.closure_gone");
-  if (status === 409) return i18n.t("ops.err.conflict", {reason});
+  if (status === 409) return i18n.t("ops.err.conflict", {reason: explain(reason)});
   if (status === 429) return i18n.t("ops.err.busy", {n: api.retryAfter(result)});
   if (status === 503 && reason.startsWith("Admin access")) return i18n.t("ops.err.no_admin");
   if (status === 503) return i18n.t("ops.err.unavailable", {n: api.retryAfter(result)});
-  return i18n.t("ops.err.other", {status, reason});
+  return i18n.t("ops.err.other", {status, reason: explain(reason)});
 }
 
 /** Put a result in a panel's live region; kind "ok", "warning" or "error". */

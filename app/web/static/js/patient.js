@@ -3,38 +3,52 @@
 import * as api from "./api.js";
 import * as form from "./form.js";
 import * as i18n from "./i18n.js";
+import * as messages from "./messages.js";
 import {SlotPicker} from "./picker.js";
 
 const $ = (id) => document.getElementById(id);
 const FIELDS = ["hospital", "slot", "name", "phone", "email", "notes"];
+// The one-column layout of app.css: there the first open day is chosen at once, so that the
+// first screen shows times.
+const PHONE = matchMedia("(max-width: 899px)");
 
 const state = {hospitals: [], hospital: null, attempt: null, submitting: false, booked: null,
                errors: {}, alert: null};
 
 const picker = new SlotPicker(
   {calendar: $("calendar"), slots: $("slots"), note: $("slot-note"), live: $("live-note"),
-   announcer: $("announcer")},
-  {name: "book", onTime: (time) => { if (time) setError("slot", null); }});
+   announcer: $("announcer"), soon: $("soon"), allDays: $("all-days"),
+   calendarBox: $("calendar-box")},
+  {name: "book", onTime: (time) => { if (time) setError("slot", null); },
+   preselect: () => PHONE.matches});
+
+// Errors are kept as functions writing them, so that a language switch writes them again.
+const written = (key, vars) => (key ? () => i18n.t(key, vars) : null);
 
 function setError(field, key, vars) {
-  state.errors[field] = key ? {key, vars} : null;
-  form.showFieldError(field, key ? i18n.t(key, vars) : "");
+  showError(field, written(key, vars));
+}
+
+function showError(field, text) {
+  state.errors[field] = text;
+  form.showFieldError(field, text ? text() : "");
 }
 
 function setAlert(key, vars) {
-  state.alert = key ? {key, vars} : null;
-  form.showAlert($("form-alert"), key ? i18n.t(key, vars) : "");
+  showAlert(written(key, vars));
+}
+
+function showAlert(text) {
+  state.alert = text;
+  form.showAlert($("form-alert"), text ? text() : "");
 }
 
 async function loadHospitals() {
   const result = await api.hospitals();
-  if (result.status !== 200) {
-    setAlert("err.other", {reason: result.body?.error || result.status});
-    return;
-  }
+  if (result.status !== 200) return result.status === 0 ? setAlert("err.network") : failAnswer(result);
   state.hospitals = result.body.hospitals;
   const select = $("hospital");
-  select.replaceChildren(...state.hospitals.map((h) => new Option(h.name, h.id)));
+  select.replaceChildren(...state.hospitals.map((h) => new Option(i18n.hospitalName(h), h.id)));
   const wanted = new URLSearchParams(location.search).get("hospital");
   if (state.hospitals.some((h) => h.id === wanted)) select.value = wanted;
   chooseHospital(select.value);
@@ -124,7 +138,7 @@ function handleAnswer(result, body) {
     return fail("err.busy", {n: api.retryAfter(result)});
   }
   if (result.status === 0) return fail("err.network");
-  return fail("err.other", {reason: result.body?.error || result.status});
+  return failAnswer(result);
 }
 
 function isFull(result) {
@@ -140,6 +154,13 @@ function fail(key, vars) {
   $("form-alert").focus();
 }
 
+/** The server's own words for a refusal (the patient cap, a closed day…), in the page's language. */
+function failAnswer(result) {
+  const body = result.body || {error: String(result.status)};
+  showAlert(() => messages.ofAnswer(body));
+  $("form-alert").focus();
+}
+
 /** 409: the seat went while the form was open. Refresh the grid, keep what was typed. */
 function refused(result, body) {
   const time = i18n.time(body.appointment_time);
@@ -149,26 +170,26 @@ function refused(result, body) {
     return fail("err.full", {time});
   }
   if (isDuplicate(result)) return fail("err.duplicate", {time});
-  return fail("err.other", {reason: result.body?.error || result.status});
+  return failAnswer(result);
 }
 
 function invalid(result) {
   const details = result.body?.details;
   if (!details) {
     picker.refresh();
-    return fail("err.closed", {reason: result.body?.error || ""});
+    return failAnswer(result);
   }
   let first = null;
-  for (const [name, messages] of Object.entries(details)) {
+  for (const [name, sent] of Object.entries(details)) {
     const field = form.FIELD_OF[name];
     if (!field) continue;
-    const {key, vars} = form.fieldError(messages);
-    setError(field, key, vars);
+    showError(field, form.fieldError(sent));
     first = first || field;
   }
   if (first === "slot") picker.refresh();
+  if (!first) return failAnswer({body: {error: Object.values(details).flat()[0]}});
   setAlert("err.form");
-  focusField(first || "name");
+  focusField(first);
 }
 
 function manageUrl(appointment, token) {
@@ -189,7 +210,8 @@ function showBooked(answer) {
 function showConfirmation() {
   const a = state.booked.appointment;
   $("confirm-when").textContent = `${i18n.date(a.date)}, ${i18n.time(a.appointment_time)}`;
-  $("confirm-where").textContent = a.hospital;
+  const hospital = state.hospitals.find((h) => h.id === a.hospital_id);
+  $("confirm-where").textContent = hospital ? i18n.hospitalName(hospital) : a.hospital;
   $("confirm-who").textContent = a.patient_name;
   $("confirm-phone").textContent = a.patient_phone;
   $("confirm-ref").textContent = a.id;
@@ -217,14 +239,18 @@ function bookAgain() {
 
 /** A language switch re-renders everything written by script. */
 function relabel() {
+  for (const option of $("hospital").options) {
+    const hospital = state.hospitals.find((h) => h.id === option.value);
+    if (hospital) option.text = i18n.hospitalName(hospital);
+  }
   if (!state.hospital) return;
   showHospitalHints();
   picker.rerender();
   for (const field of FIELDS) {
     const error = state.errors[field];
-    if (error) form.showFieldError(field, i18n.t(error.key, error.vars));
+    if (error) form.showFieldError(field, error());
   }
-  if (state.alert) form.showAlert($("form-alert"), i18n.t(state.alert.key, state.alert.vars));
+  if (state.alert) form.showAlert($("form-alert"), state.alert());
   if (state.booked) showConfirmation();
   $("submit").textContent = i18n.t(state.submitting ? "booking" : "book");
 }

@@ -1,9 +1,13 @@
 // Choosing a day and a time: a calendar and a slot grid, both radio groups (one Tab stop
 // each, arrow keys move, disabled days and full slots are skipped), kept live by a DayWatcher.
+// On a phone the page shows the next open days in a short row instead, the calendar one tap
+// away (parts `soon`, `allDays`, `calendarBox`; the stylesheet decides which is shown).
 
 import * as i18n from "./i18n.js";
 import {DayWatcher} from "./live.js";
 
+// How many open days the short row holds.
+const SOON_DAYS = 7;
 const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 
 /** Today's date (YYYY-MM-DD) in `timeZone`. */
@@ -51,11 +55,15 @@ export class SlotPicker {
   /**
    * parts: {calendar, slots, note, live, announcer}: elements to render into.
    * onTime(time | null): the chosen time changed (null: none, or it just filled up).
+   * preselect(): whether to choose the first open day by itself (the phone layout does, so
+   * that times show on the first screen).
    */
-  constructor(parts, {onTime = () => {}, name = "pick"} = {}) {
+  constructor(parts, {onTime = () => {}, name = "pick", preselect = () => false} = {}) {
     Object.assign(this, parts);
     this.onTime = onTime;
     this.name = name;
+    this.preselect = preselect;
+    this.allDays?.addEventListener("click", () => this.toggleCalendar());
     this.hospital = null;
     this.date = null;
     this.time = null;
@@ -71,6 +79,7 @@ export class SlotPicker {
                            (_, i) => addDays(first, i));
     if (!this.days.includes(this.date) || !this.isOpen(this.date)) this.date = null;
     this.closedDays.clear();
+    if (!this.date && this.preselect()) this.date = this.days.find((d) => this.isOpen(d)) ?? null;
     this.renderCalendar();
     if (this.date) this.watch();
     else this.clearDay();
@@ -91,6 +100,45 @@ export class SlotPicker {
                            () => el("span", {class: "pad", "aria-hidden": "true"}));
     const cells = this.days.map((day, i) => this.dayCell(day, i === 0));
     this.calendar.replaceChildren(...head, ...pad, ...cells);
+    this.renderSoon();
+  }
+
+  /** The short row: the next open days, each as weekday and date ("Thu" / "3 Dec"). */
+  renderSoon() {
+    if (!this.soon) return;
+    const days = this.days.filter((d) => this.isOpen(d)).slice(0, SOON_DAYS);
+    this.soon.replaceChildren(...days.map((isoDate) => {
+      const input = el("input", {type: "radio", name: `${this.name}-soon`, value: isoDate,
+                                 checked: isoDate === this.date});
+      input.addEventListener("change", () => this.chooseDate(isoDate));
+      return el("label", {class: "quick-day", "data-date": isoDate}, input,
+                el("span", {class: "quick-weekday", "aria-hidden": "true"},
+                   i18n.dateParts(isoDate, {weekday: "short"})),
+                el("span", {class: "quick-date", "aria-hidden": "true"},
+                   i18n.dateParts(isoDate, {day: "numeric", month: "short"})),
+                el("span", {class: "visually-hidden"}, i18n.date(isoDate)));
+    }));
+  }
+
+  /** Show or fold the full calendar (on a phone; on a wide screen it is always shown). */
+  toggleCalendar() {
+    const open = this.calendarBox.classList.toggle("open");
+    this.allDays.setAttribute("aria-expanded", String(open));
+    this.allDays.dataset.i18n = open ? "date.fewer" : "date.all";
+    this.allDays.textContent = i18n.t(this.allDays.dataset.i18n);
+    if (open) {
+      (this.calendar.querySelector("input:checked")
+       || this.calendar.querySelector("input:not(:disabled)"))?.focus();
+    }
+  }
+
+  /** The chosen day checked wherever it is shown (the row and the calendar). */
+  showChosenDay() {
+    for (const group of [this.calendar, this.soon]) {
+      for (const input of group?.querySelectorAll("input") ?? []) {
+        input.checked = input.value === this.date;
+      }
+    }
   }
 
   dayCell(isoDate, first) {
@@ -112,6 +160,7 @@ export class SlotPicker {
 
   chooseDate(isoDate) {
     this.date = isoDate;
+    this.showChosenDay();
     this.lastChosen = null;
     this.setTime(null);
     this.day = null;
@@ -150,6 +199,9 @@ export class SlotPicker {
     this.closedDays.add(isoDate);
     const input = this.calendar.querySelector(`input[value="${isoDate}"]`);
     if (input) input.disabled = true;
+    const quick = this.soon?.querySelector(`input[value="${isoDate}"]`);
+    if (quick) quick.disabled = true;
+    quick?.parentElement.classList.add("closed");
   }
 
   renderSlots() {

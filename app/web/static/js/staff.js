@@ -8,6 +8,7 @@ import * as audit from "./audit.js";
 import * as capacity from "./capacity.js";
 import * as closures from "./closures.js";
 import * as i18n from "./i18n.js";
+import {ofAnswer} from "./messages.js";
 import {DayWatcher} from "./live.js";
 import {el, todayIn} from "./picker.js";
 
@@ -20,6 +21,8 @@ i18n.extend({
     "staff.key_wrong": "That key was refused. Check it and try again.",
     "staff.open": "Open the board",
     "staff.signout": "Sign out",
+    "staff.date_format": "DD/MM/YYYY",
+    "staff.date_wrong": "Write the day as day/month/year, e.g. {example}.",
     "staff.slots": "Slots",
     "staff.people": "Appointments",
     "staff.people_at": "Appointments at {time}",
@@ -48,6 +51,8 @@ i18n.extend({
     "staff.key_wrong": "এই কী গ্রহণ করা হয়নি। দেখে আবার চেষ্টা করুন।",
     "staff.open": "বোর্ড খুলুন",
     "staff.signout": "সাইন আউট",
+    "staff.date_format": "দিন/মাস/বছর",
+    "staff.date_wrong": "দিনটি দিন/মাস/বছর হিসেবে লিখুন, যেমন {example}।",
     "staff.slots": "সময়সূচি",
     "staff.people": "অ্যাপয়েন্টমেন্ট",
     "staff.people_at": "{time}-এর অ্যাপয়েন্টমেন্ট",
@@ -82,14 +87,14 @@ const ACTIONS = [
 const KNOWN_STATUSES = ["booked", "cancelled", "checked_in", "completed", "no_show"];
 
 const $ = (id) => document.getElementById(id);
-const state = {key: sessionStorage.getItem(KEY_STORAGE), hospitals: [], day: null, time: null,
-               people: null, total: 0, error: null, busy: false};
+const state = {key: sessionStorage.getItem(KEY_STORAGE), hospitals: [], date: null, day: null,
+               time: null, people: null, total: 0, error: null, busy: false};
 const watcher = new DayWatcher(showDay, showLive);
 // What the panels read of the board, and may ask of it.
 const board = {
   key: () => state.key,
   hospital: () => hospitalById($("hospital").value),
-  date: () => $("date").value,
+  date: () => state.date,
   time: () => state.time,
   slot: (time) => state.day?.slots.find((s) => s.time === time),
   refreshBoard: () => watcher.refresh(),
@@ -100,7 +105,13 @@ function showLive(liveState, result) {
   $("live-note").textContent = liveState === "live" ? i18n.t("live.ok", {time: i18n.clock()})
     : liveState === "retrying" ? i18n.t("live.retrying") : "";
   $("live-note").classList.toggle("warning", liveState === "retrying");
-  if (liveState === "error") showBoardError(result.body?.error || String(result.status));
+  if (liveState === "error") showBoardError(refusal(result));
+}
+
+/** A refused call in the board's language (js/api-messages.json). */
+function refusal(result) {
+  return result.status === 0 ? i18n.t("err.network")
+    : ofAnswer(result.body || {error: String(result.status)});
 }
 
 function showBoardError(text) {
@@ -127,7 +138,7 @@ async function signIn(event) {
     return openBoard();
   }
   const message = probe.status === 401 ? i18n.t("staff.key_wrong")
-    : probe.body?.error || String(probe.status);
+    : refusal(probe);
   $("admin-key-error").textContent = message;
   $("admin-key-error").hidden = false;
   $("admin-key").setAttribute("aria-invalid", "true");
@@ -147,7 +158,8 @@ function openBoard() {
   $("signin").hidden = true;
   $("board-page").hidden = false;
   const hospital = hospitalById($("hospital").value);
-  if (!$("date").value) $("date").value = todayIn(hospital.schedule.timezone);
+  if (!state.date) state.date = todayIn(hospital.schedule.timezone);
+  showDate();
   watchDay();
 }
 
@@ -155,15 +167,41 @@ function hospitalById(id) {
   return state.hospitals.find((h) => h.id === id);
 }
 
+/** The chosen day in the field, in the board's language and its day/month/year order. */
+function showDate() {
+  if (!state.date) return;
+  $("date").value = i18n.numericDate(state.date);
+  $("date").removeAttribute("aria-invalid");
+  $("date-error").hidden = true;
+  $("date-hint").textContent = i18n.date(state.date);
+}
+
+/** As it is typed: a whole day written shows that day's board. */
+function readTypedDate() {
+  const day = i18n.readDate($("date").value);
+  if (!day || day === state.date) return;
+  state.date = day;
+  $("date-hint").textContent = i18n.date(day);
+  watchDay();
+}
+
+/** Once the field is left (or Enter pressed): written again in the board's order, or why not. */
+function settleDate() {
+  if (i18n.readDate($("date").value)) return showDate();
+  $("date").setAttribute("aria-invalid", "true");
+  $("date-error").textContent = i18n.t("staff.date_wrong", {example: i18n.numericDate(state.date)});
+  $("date-error").hidden = false;
+}
+
 function watchDay() {
-  if (!$("date").value) return;
+  if (!state.date) return;
   state.day = null;
   selectSlot(null);
   showBoardError(null);
   $("board").replaceChildren();
   capacity.clearResult();
   closures.showDay();
-  watcher.watch($("hospital").value, $("date").value);
+  watcher.watch($("hospital").value, state.date);
 }
 
 function showDay(day) {
@@ -237,10 +275,10 @@ function selectSlot(time, {focus = false} = {}) {
 async function loadPeople() {
   const time = state.time;
   const result = await api.appointments(state.key, {hospital: $("hospital").value,
-                                                    date: $("date").value, time});
+                                                    date: state.date, time});
   if (time !== state.time) return;
   if (result.status === 401) return signOut();
-  if (result.status !== 200) return say(result.body?.error || String(result.status));
+  if (result.status !== 200) return say(refusal(result));
   state.people = result.body.items;
   state.total = result.body.total;
   renderPeople();
@@ -294,7 +332,7 @@ async function act(appointment, action) {
   const result = await api.changeAppointment(appointment.id, state.key, {status: action.status});
   state.busy = false;
   if (result.status !== 200) {
-    say(result.body?.error || String(result.status));
+    say(refusal(result));
     return loadPeople();   // e.g. 409: another desk changed it first
   }
   const changed = result.body.appointment;
@@ -309,6 +347,10 @@ function say(text) {
 }
 
 function relabel() {
+  for (const option of $("hospital").options) {
+    option.text = i18n.hospitalName(hospitalById(option.value));
+  }
+  if (state.key) showDate();
   renderBoard();
   renderPeople();
   if (!state.key) return;
@@ -322,12 +364,14 @@ async function start() {
   for (const panel of [closures, capacity, audit]) panel.setup(board);
   const result = await api.hospitals();
   state.hospitals = result.body?.hospitals || [];
-  $("hospital").replaceChildren(...state.hospitals.map((h) => new Option(h.name, h.id)));
+  $("hospital").replaceChildren(...state.hospitals.map((h) => new Option(i18n.hospitalName(h),
+                                                                         h.id)));
   $("signin-form").addEventListener("submit", signIn);
   $("signout").addEventListener("click", signOut);
   $("hospital").addEventListener("change", watchDay);
-  $("date").addEventListener("change", watchDay);
-  $("board-controls").addEventListener("submit", (e) => e.preventDefault());
+  $("date").addEventListener("input", readTypedDate);
+  $("date").addEventListener("change", settleDate);
+  $("board-controls").addEventListener("submit", (e) => { e.preventDefault(); settleDate(); });
   if (state.key) openBoard();
   else $("signin").hidden = false;
 }
