@@ -283,11 +283,12 @@ class BookingService(HospitalOperations):
 
     def search(self, wanted: AppointmentFilter, bearer: str | None) -> AppointmentPage:
         self.require_admin(bearer)
-        hospital = self.hospitals.get(wanted.hospital)
+        hospital = self.hospitals.get(wanted.hospital) if wanted.hospital else None
         phone = wanted.phone and phones.patient_phone(wanted.phone, hospital.phone_region,
                                                       "phone")
-        query = AppointmentQuery(hospital.id, wanted.date, wanted.time, wanted.status, phone,
-                                 wanted.limit, wanted.offset)
+        query = AppointmentQuery(hospital and hospital.id, wanted.date, wanted.time,
+                                 wanted.status, phone, wanted.limit, wanted.offset,
+                                 wanted.reference)
         items, total = self.repository.search(query)
         return AppointmentPage(tuple(items), total, query.limit, query.offset)
 
