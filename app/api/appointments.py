@@ -135,7 +135,8 @@ def slot_availability(hospital: str, date: str, time: str):
 @other_responses(RATE_LIMITED, INVALID, NO_KEY, NO_HOSPITAL, ADMIN_DOWN)
 @response(answers.AppointmentPage, 200, "One page of the day's appointments.")
 def search():
-    """The admin list of a hospital day's appointments."""
+    """The admin list of a hospital day's appointments (by time, then serial), or the one
+    appointment with a reference."""
     wanted = AppointmentFilter(**load(SEARCH, request.args.to_dict()))
     return booking_service().search(wanted, bearer_token())
 

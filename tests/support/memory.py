@@ -10,6 +10,8 @@ from app.domain.operations import SlotRules
 from app.domain.selection import listed
 from app.storage.base import Repository, Store
 
+TABLES = ("appointments", "slots", "serials", "closure_table", "idempotency", "entries")
+
 
 class MemoryRepository(Repository, Store):
     def __init__(self):
@@ -20,7 +22,7 @@ class MemoryRepository(Repository, Store):
 
     def run(self, work):
         with self._lock:
-            saved = {name: table.copy() for name, table in vars(self).items() if name[0] != "_"}
+            saved = {name: getattr(self, name).copy() for name in TABLES}
             try:
                 return work(self)
             except BaseException:

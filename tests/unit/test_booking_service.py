@@ -10,6 +10,7 @@ from app.domain.errors import (
     HospitalClosed,
     IdempotencyKeyReused,
     NotAuthenticated,
+    ReferenceTaken,
     SlotFull,
     ValidationFailed,
 )
@@ -145,3 +146,30 @@ def test_staff_reschedule_an_old_app_appointment_found_by_its_hospitals_name(
 def test_staff_check_in_an_old_app_appointment_found_by_its_hospitals_name(service, repository):
     checked_in = service.change_status(ChangeStatus(legacy(repository).id, ADMIN, "checked_in"))
     assert checked_in.status == "checked_in"
+
+
+def test_a_taken_reference_is_drawn_again_and_the_booking_stored_once(service, repository,
+                                                                     monkeypatch):
+    """The store's unique index refuses a reference already given (one in 2^40): the service
+    draws another, in a new transaction; the refused attempt left nothing."""
+    add, refused = repository.add_appointment, []
+
+    def once_taken(appointment, token_hash):
+        if not refused:
+            refused.append(appointment.reference)
+            raise ReferenceTaken()
+        add(appointment, token_hash)
+
+    monkeypatch.setattr(repository, "add_appointment", once_taken)
+    booked = service.book(booking())
+    assert booked.appointment.reference not in (None, refused[0])
+    assert booked.appointment.serial == 1          # the refused attempt's serial rolled back
+    assert [a for a, _ in repository.appointments.values()] == [booked.appointment]
+
+
+def test_after_four_taken_references_the_booking_answers_retry_later(service, repository,
+                                                                    monkeypatch):
+    monkeypatch.setattr(repository, "add_appointment", lambda *_: (_ for _ in ()).throw(
+        ReferenceTaken()))
+    with pytest.raises(ReferenceTaken):
+        service.book(booking())
