@@ -2,6 +2,7 @@
 staff board's slot list in serial order, and the board's search by reference."""
 
 from tests.support.admin_key import ADMIN_KEY
+from tests.support.browser import screenshots
 from tests.support.browser_pages import BookingPage, StaffBoard, expect, grouped
 from tests.support.load import open_day
 
@@ -108,6 +109,7 @@ def test_a_reference_typed_as_a_person_reads_it_finds_the_appointment_and_its_sl
     expect(page.locator("#found-where")).to_have_text("Al-Sefa Hospital")
     expect(page.locator("#found-when")).to_contain_text("14:30")
     expect(page.locator("#found-status")).to_have_text("Booked")
+    screenshots(page, "staff-find")
 
     page.click("#find-show")   # the board moves to its hospital, day and slot
     expect(page.locator("#hospital")).to_have_value("al-sefa")

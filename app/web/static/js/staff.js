@@ -31,6 +31,7 @@ i18n.extend({
     "staff.pick_slot": "Choose a slot to see its appointments.",
     "staff.none": "No appointments in this slot.",
     "staff.actions": "Actions",
+    "staff.who_ref": "Patient, reference",
     "staff.summary": "{booked} booked of {capacity} seats",
     "staff.row": "{booked} / {capacity}",
     "staff.over": "{n} over capacity",
@@ -61,6 +62,7 @@ i18n.extend({
     "staff.pick_slot": "অ্যাপয়েন্টমেন্ট দেখতে একটি সময় বেছে নিন।",
     "staff.none": "এই সময়ে কোনো অ্যাপয়েন্টমেন্ট নেই।",
     "staff.actions": "কাজ",
+    "staff.who_ref": "রোগী, রেফারেন্স",
     "staff.summary": "{capacity}টি আসনের মধ্যে {booked}টি বুক করা",
     "staff.row": "{booked} / {capacity}",
     "staff.over": "ধারণক্ষমতার চেয়ে {n}টি বেশি",
@@ -327,8 +329,7 @@ function personRow(a) {
   });
   return el("tr", {"data-id": a.id, "data-status": a.status},
     el("td", {class: "serial"}, i18n.serial(a.serial)),
-    el("td", {class: "reference"}, i18n.reference(a.reference)),
-    el("td", {}, a.patient_name),
+    el("td", {}, a.patient_name, el("span", {class: "reference"}, i18n.reference(a.reference))),
     el("td", {class: "mono"}, a.patient_phone),
     el("td", {}, el("span", {class: `badge ${a.status}`}, statusLabel(a.status))),
     el("td", {}, el("span", {class: "actions"}, ...buttons)));
