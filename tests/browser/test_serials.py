@@ -3,7 +3,7 @@ staff board's slot list in serial order, and the board's search by reference."""
 
 from tests.support.admin_key import ADMIN_KEY
 from tests.support.browser import screenshots
-from tests.support.browser_pages import BookingPage, StaffBoard, expect, grouped
+from tests.support.browser_pages import BookingPage, StaffBoard, bengali, expect, grouped
 from tests.support.load import open_day
 
 
@@ -110,6 +110,14 @@ def test_a_reference_typed_as_a_person_reads_it_finds_the_appointment_and_its_sl
     expect(page.locator("#found-when")).to_contain_text("14:30")
     expect(page.locator("#found-status")).to_have_text("Booked")
     screenshots(page, "staff-find")
+
+    page.click("button[data-lang='bn']")   # a Bangla keyboard types Bangla digits
+    board.find(bengali(grouped(reference)))
+    expect(page.locator("#find-message")).to_be_empty()
+    expect(found).to_be_visible()
+    expect(page.locator("#found-ref")).to_have_text(grouped(reference))
+    expect(page.locator("#found-serial")).to_have_text("২")
+    page.click("button[data-lang='en']")
 
     page.click("#find-show")   # the board moves to its hospital, day and slot
     expect(page.locator("#hospital")).to_have_value("al-sefa")

@@ -36,7 +36,7 @@ export function setup(context) {
   board = context;
   $("find-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    find($("find-reference").value.trim());
+    find(i18n.latinDigits($("find-reference").value.trim()));
   });
   $("find-show").addEventListener("click", () => {
     const a = search.found;

@@ -231,7 +231,7 @@ export function serial(n) {
  *  the way the API reads it (any case, any separators, I and L as 1, O as 0). */
 export function reference(code) {
   if (!code) return NONE;
-  const read = String(code).toUpperCase().replace(/[^0-9A-Z]/g, "")
+  const read = latinDigits(String(code)).toUpperCase().replace(/[\s-]/g, "")
     .replace(/[IL]/g, "1").replace(/O/g, "0");
   return read.length === 8 ? `${read.slice(0, 4)}-${read.slice(4)}` : read;
 }
@@ -257,10 +257,15 @@ export function numericDate(isoDate) {
   return dateParts(isoDate, {day: "2-digit", month: "2-digit", year: "numeric"});
 }
 
+/** `text` with Bangla digits written as 0-9 (what a Bangla keyboard types, as the API reads). */
+export function latinDigits(text) {
+  return text.replace(/[০-৯]/g, (d) => String("০১২৩৪৫৬৭৮৯".indexOf(d)));
+}
+
 /** The day (YYYY-MM-DD) a person wrote as day/month/year, in Latin or Bangla digits, or as
  *  YYYY-MM-DD; null when it is not a day of the calendar. */
 export function readDate(text) {
-  const digits = text.trim().replace(/[০-৯]/g, (d) => String("০১২৩৪৫৬৭৮৯".indexOf(d)));
+  const digits = latinDigits(text.trim());
   const iso = digits.match(/^(\d{4})-(\d{1,2})-(\d{1,2})$/);
   const written = digits.match(/^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$/);
   const [y, m, d] = iso ? iso.slice(1).map(Number)
