@@ -105,7 +105,9 @@ function render() {
   $("who").textContent = a.patient_name;
   $("status").textContent = i18n.t(`status.${a.status}`);
   $("status").dataset.status = a.status;
-  $("ref").textContent = a.id;
+  $("serial-number").textContent = i18n.serial(a.serial);
+  $("ref").textContent = i18n.reference(a.reference);
+  $("ref-hint").hidden = !a.reference;
   $("cancel-question").textContent = i18n.t("manage.cancel_confirm", {
     date: i18n.date(a.date), time: i18n.time(a.appointment_time)});
 }
