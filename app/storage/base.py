@@ -193,10 +193,6 @@ class Repository(ABC):
         """`work` reading only, without a write transaction."""
 
     @abstractmethod
-    def ping(self) -> None:
-        """Raise StoreUnavailable unless the store answers now."""
-
-    @abstractmethod
     def ready(self) -> None:
         """Raise StoreNotReady(reason) unless the store can take a write now (bounded)."""
 

@@ -91,7 +91,7 @@ class MemoryRepository(Repository, Store):
 
     # Itself a store: the Store's own answer, not the Repository's read that would ask itself.
     read, day_counts = run, Store.day_counts
-    claim_patient = forget_expired = ping = ready = prepare = close = _nothing
+    claim_patient = forget_expired = ready = prepare = close = _nothing
 
 
 def _where(items, **fields) -> list:
