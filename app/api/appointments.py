@@ -66,7 +66,8 @@ NOT_FOUND = answer(
                "booking? The hospital's staff can find your appointment: contact the "
                "hospital you booked with.", "contacts": [{
                    "hospital_id": "gomoti", "name": "Gomoti Hospital",
-                   "contact": "Ask at the front desk."}]})
+                   "contact": "Ask at the front desk.",
+                   "contact_bn": "অভ্যর্থনা ডেস্কে জিজ্ঞেস করুন।"}]})
 FOLLOW_UPS = {name: {"operationId": operation_id, "parameters": {
     "appointment_id": "$response.body#/appointment/id"}}
     for name, operation_id in [("GetAppointment", "appointments.get_appointment"),

@@ -52,6 +52,8 @@ def test_a_lost_link_shows_the_help_and_the_hospital_contacts_in_both_languages(
     expect(page.locator("#message-error")).to_contain_text("অ্যাপয়েন্টমেন্টটি পাওয়া যায়নি")
     expect(page.locator("#lost-help")).to_contain_text("বুকিংয়ের লিংক হারিয়ে ফেলেছেন?")
     expect(contacts).to_have_count(3)
+    expect(contacts.first).to_contain_text("গোমতী হাসপাতাল")
+    expect(contacts.first).to_contain_text("অভ্যর্থনা ডেস্কে জিজ্ঞেস করুন")     # contact_bn
 
 
 def box_style(page, selector: str) -> tuple[str, str]:

@@ -204,6 +204,11 @@ export function hospitalName(hospital) {
   return lang === "bn" && hospital.name_bn ? hospital.name_bn : hospital.name;
 }
 
+/** A hospital's contact text in the page's language (its configured `contact_bn` in Bangla). */
+export function contact(entry) {
+  return lang === "bn" && entry.contact_bn ? entry.contact_bn : entry.contact;
+}
+
 export function has(key) {
   return key in STRINGS[lang] || key in STRINGS.en;
 }

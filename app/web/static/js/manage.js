@@ -81,7 +81,7 @@ function renderLost() {
     const name = document.createElement("strong");
     const hospital = state.hospitals.find((h) => h.id === c.hospital_id);
     name.textContent = hospital ? i18n.hospitalName(hospital) : c.name;
-    item.append(name, document.createTextNode(`: ${c.contact}`));
+    item.append(name, document.createTextNode(`: ${i18n.contact(c)}`));
     return item;
   }));
 }
