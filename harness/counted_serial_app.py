@@ -8,13 +8,9 @@ import threading
 import time
 from dataclasses import replace
 
-from app import create_app as create_real_app
-from app.config import Settings
-from app.config.hospitals import load_hospitals
 from app.service import writes
-from app.storage import open_repository
 from app.telemetry.booking import ObservedBookingService
-from app.wiring import install_service
+from harness.controls import app_with
 
 # How long the count stays in use before the write.
 COUNTED_FOR_S = 0.02
@@ -32,9 +28,4 @@ class CountedSerialService(ObservedBookingService):
 
 
 def create_app():
-    settings = Settings.from_env()
-    hospitals = load_hospitals(settings.hospitals_config)
-    repository = open_repository(settings, hospitals)
-    app = create_real_app(settings, repository)
-    install_service(app, CountedSerialService(hospitals, repository, settings.admin_api_key))
-    return app
+    return app_with(CountedSerialService)

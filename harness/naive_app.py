@@ -4,12 +4,8 @@
 server must overbook, which proves the concurrency tests can fail.
 """
 
-from app import create_app as create_real_app
-from app.config import Settings
-from app.config.hospitals import load_hospitals
-from app.storage import open_repository
 from app.telemetry.booking import ObservedBookingService
-from app.wiring import install_service
+from harness.controls import app_with
 
 
 class UncheckedBookingService(ObservedBookingService):
@@ -25,10 +21,4 @@ class UncheckedBookingService(ObservedBookingService):
 
 
 def create_app():
-    settings = Settings.from_env()
-    hospitals = load_hospitals(settings.hospitals_config)
-    repository = open_repository(settings, hospitals)
-    app = create_real_app(settings, repository)
-    install_service(app, UncheckedBookingService(hospitals, repository,
-                                                 settings.admin_api_key))
-    return app
+    return app_with(UncheckedBookingService)

@@ -7,13 +7,9 @@ let bookings that read the old capacity commit over the new one.
 import time
 from dataclasses import replace
 
-from app import create_app as create_real_app
-from app.config import Settings
-from app.config.hospitals import load_hospitals
 from app.domain import slot as aggregate
-from app.storage import open_repository
 from app.telemetry.booking import ObservedBookingService
-from app.wiring import install_service
+from harness.controls import app_with
 
 # Inside the transaction, ignore the slot record's override: the early read decides.
 aggregate.capacity_in_force = lambda configured, rules: configured
@@ -31,9 +27,4 @@ class EarlyReadService(ObservedBookingService):
 
 
 def create_app():
-    settings = Settings.from_env()
-    hospitals = load_hospitals(settings.hospitals_config)
-    repository = open_repository(settings, hospitals)
-    app = create_real_app(settings, repository)
-    install_service(app, EarlyReadService(hospitals, repository, settings.admin_api_key))
-    return app
+    return app_with(EarlyReadService)

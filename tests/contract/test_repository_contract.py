@@ -472,3 +472,8 @@ def test_loading_a_slot_writes_its_record_first_and_returns_what_it_holds(reposi
     assert repository.run(work) == (SlotRules(), ["10:00", "11:00"],
                                     SlotRules(7, "Doctors' strike"))
     assert repository.run(lambda uow: times(uow)) == ["10:00", "11:00"]
+
+
+def test_a_filter_of_no_field_finds_everything(repository):
+    made = [book(repository, slot(t), n) for n, t in enumerate(("10:00", "11:00"))]
+    assert repository.read(lambda s: s.count(Appointments(None))) == len(made)

@@ -10,14 +10,10 @@ are round trips apart).
 
 import time
 
-from app import create_app as create_real_app
-from app.config import Settings
-from app.config.hospitals import load_hospitals
 from app.domain.capacity import ensure_below_cap
-from app.storage import open_repository
 from app.storage.sqlite import COUNTED
 from app.telemetry.booking import ObservedBookingService
-from app.wiring import install_service
+from harness.controls import app_with
 
 RACE_WINDOW_S = 0.5
 
@@ -39,9 +35,4 @@ class UnserializedCapService(ObservedBookingService):
 
 
 def create_app():
-    settings = Settings.from_env()
-    hospitals = load_hospitals(settings.hospitals_config)
-    repository = open_repository(settings, hospitals)
-    app = create_real_app(settings, repository)
-    install_service(app, UnserializedCapService(hospitals, repository, settings.admin_api_key))
-    return app
+    return app_with(UnserializedCapService)

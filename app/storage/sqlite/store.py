@@ -163,7 +163,7 @@ def where_of(which: Appointments) -> tuple[str, tuple]:
     if which.after:
         where.append("(appointment_date > ? OR (appointment_date = ? AND appointment_time > ?))")
         params += [which.after[0].isoformat(), which.after[0].isoformat(), which.after[1]]
-    return " AND ".join(where), tuple(params)
+    return " AND ".join(where) or "1", tuple(params)      # no field given: every row
 
 
 def _of_day(where: str, hospital_id: str, day: date | None) -> tuple[str, tuple]:
