@@ -178,6 +178,21 @@ def test_a_backup_clears_what_a_crashed_backup_left_under_its_temporary_name(rep
     assert sorted(p.name for p in tmp_path.glob("b.sqlite3*")) == ["b.sqlite3"]
 
 
+def test_a_restore_clears_what_a_crashed_restore_left_beside_the_store(repository, store,
+                                                                      tmp_path):
+    """A restore cut short leaves its scratch copy `<store>.restoring` (README) and the kept
+    `<store>.replaced`: the next restore starts by removing both, and leaves neither."""
+    book(repository, 1)
+    backup = repository.backup_to(tmp_path / "backups" / "b.sqlite3").path
+    left = [store.path.with_name(store.path.name + side)
+            for side in (".restoring", ".restoring-journal", ".replaced")]
+    for path in left:
+        path.write_bytes(b"cut short by a crash")
+    repository.restore_from(backup, tmp_path / "backups" / "previous.sqlite3")
+    assert repository.slot_count(SLOT.key) == 1
+    assert [path for path in left if path.exists()] == []
+
+
 def test_a_backup_of_a_damaged_store_is_refused_and_writes_nothing(app, repository, store,
                                                                    tmp_path):
     book(repository, 1, 2)
