@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from app.domain.capacity import SlotAvailability
 from app.domain.errors import (
     AppointmentNotFound,
     HospitalClosed,
@@ -19,6 +20,7 @@ from app.service.commands import (
     CancelAppointment,
     ChangeStatus,
     Reschedule,
+    SetCapacity,
 )
 from app.service.tokens import secret_hash
 from tests.support.admin_key import ADMIN_KEY as ADMIN
@@ -145,3 +147,9 @@ def test_staff_reschedule_an_old_app_appointment_found_by_its_hospitals_name(
 def test_staff_check_in_an_old_app_appointment_found_by_its_hospitals_name(service, repository):
     checked_in = service.change_status(ChangeStatus(legacy(repository).id, ADMIN, "checked_in"))
     assert checked_in.status == "checked_in"
+
+
+def test_a_capacity_change_answers_each_slot_of_its_hospital_with_its_true_count(service):
+    service.book(booking(time="10:00"))
+    changed = service.set_capacity(SetCapacity("clinic", DAY, 1, "10:00"), "admin")
+    assert changed.slots == (SlotAvailability("clinic", DAY, "10:00", 1, 1),)
