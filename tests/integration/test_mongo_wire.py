@@ -24,6 +24,7 @@ from pymongo import MongoClient
 
 from app import create_app
 from app.config import Settings
+from app.config.hospitals import load_hospitals
 from app.domain.errors import (
     ConfigError,
     DuplicateBooking,
@@ -32,12 +33,13 @@ from app.domain.errors import (
     StoreUnavailable,
 )
 from app.domain.model import IdempotencyEntry
-from app.service import writes
+from app.service import BookingService, writes
 from app.storage.mongo import MongoRepository
 from app.wiring import booking_service
 from tests.support.admin_key import ADMIN_KEY
 from tests.support.bookings import GOOD
 from tests.support.clock import FIXED_NOW
+from tests.support.hospitals import SHIPPED
 from tests.support.mongo_wire import (
     DB,
     MIDNIGHT,
@@ -527,3 +529,22 @@ def test_primary_that_stops_answering_is_store_unavailable_within_the_timeout(wi
     assert 0.9 < time.monotonic() - started < WITHIN_S
     wire.quiet()     # the deadline is spent: not even an abortTransaction follows
     repo.close()
+
+
+# -- the front desk ----------------------------------------------------------------------------
+
+def test_the_day_list_reads_the_whole_day_in_one_query(wire, mongo_repo):
+    """pymongo takes only an integer limit (mongomock takes None too): the day list's query
+    reaches the server, and its page is the day."""
+    service = BookingService(load_hospitals(SHIPPED), mongo_repo)
+    result = wire.call(service.day_list, "gomoti", MIDNIGHT.date())
+    find = wire.next("find", "appointments")
+    assert find["filter"] == {"hospital": "Gomoti Hospital", "appointment_date": MIDNIGHT}
+    assert find["limit"] >= 10_000                  # the whole day, not one page of 50
+    made = appointment()
+    find.ok(**cursor({"_id": made.id, "hospital_id": "gomoti", "hospital": "Gomoti Hospital",
+                      "appointment_date": MIDNIGHT, "appointment_time": "10:00",
+                      "status": "booked", "patient_name": "P", "patient_phone": "1",
+                      "created_at": FIXED_NOW}))
+    answer_count(wire.next("aggregate", "appointments"), 1)
+    assert [a.id for a in result.result(timeout=RECV_S)] == [made.id]

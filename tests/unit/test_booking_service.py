@@ -1,7 +1,7 @@
 """The use cases on the in-memory repository: no Flask, no files, milliseconds."""
 
 import base64
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -23,6 +23,7 @@ from app.service.commands import (
     SetCapacity,
 )
 from app.service.tokens import secret_hash
+from tests.support import slots
 from tests.support.admin_key import ADMIN_KEY as ADMIN
 from tests.support.clinic import DAY, NOW, booking
 
@@ -153,3 +154,11 @@ def test_a_capacity_change_answers_each_slot_of_its_hospital_with_its_true_count
     service.book(booking(time="10:00"))
     changed = service.set_capacity(SetCapacity("clinic", DAY, 1, "10:00"), "admin")
     assert changed.slots == (SlotAvailability("clinic", DAY, "10:00", 1, 1),)
+
+
+def test_the_day_list_holds_the_hospitals_appointments_of_that_day_only(service, repository):
+    listed = service.book(booking(time="10:00")).appointment
+    next_day = DAY + timedelta(days=1)
+    for hospital, day in ((("moon", "Moon Hospital"), DAY), (("clinic", "Small Clinic"), next_day)):
+        slots.book(repository, slots.slot(hospital=hospital, day=day), 1)
+    assert [a.id for a in service.day_list("clinic", DAY)] == [listed.id]
