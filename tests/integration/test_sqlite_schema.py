@@ -113,12 +113,16 @@ def test_upgrade_fills_an_older_store_and_refuses_another_before_writing(tmp_pat
     assert names == ["appointments", "sqlite_autoindex_appointments_1"]     # nothing written
 
 
-def test_a_schema_is_what_its_script_makes_plus_the_columns_added_later(tmp_path):
-    """Schema is built from any script, not only the app's: its reference, its upgrade and the
-    columns an older database may lack all come from the script and ADDED_COLUMNS given."""
+def test_a_schema_is_what_its_script_makes_plus_the_columns_added_later(tmp_path, monkeypatch):
+    """Schema is built from any script, not only the app's: its reference (in memory: no file
+    appears anywhere), its upgrade and the columns an older database may lack all come from the
+    script and ADDED_COLUMNS given."""
+    (tmp_path / "cwd").mkdir()
+    monkeypatch.chdir(tmp_path / "cwd")
     schema = Schema("CREATE TABLE IF NOT EXISTS t (a TEXT NOT NULL, b INTEGER);\n"
                     "CREATE INDEX IF NOT EXISTS t_by_b ON t (b);", {"t": ("b INTEGER",)})
     assert sorted(schema.objects) == ["t", "t_by_b"]
+    assert list((tmp_path / "cwd").iterdir()) == []
     with closing(sqlite3.connect(tmp_path / "older.sqlite3", isolation_level=None)) as conn:
         conn.execute("CREATE TABLE t (a TEXT NOT NULL)")
         conn.execute("INSERT INTO t VALUES ('kept')")
