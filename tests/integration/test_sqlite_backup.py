@@ -150,6 +150,24 @@ def damaged_store(path) -> None:
     damaged(path)
 
 
+def with_a_trigger(path) -> None:
+    """A sound booking store that carries an object the app never makes."""
+    SqliteRepository(path).close()
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("CREATE TRIGGER eat AFTER INSERT ON appointments "
+                     "BEGIN DELETE FROM appointments WHERE id = NEW.id; END")
+        conn.commit()
+
+
+def with_a_date_no_one_can_read(path) -> None:
+    other = SqliteRepository(path)
+    book(other, 1)
+    other.close()
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("UPDATE appointments SET appointment_date = 'someday'")
+        conn.commit()
+
+
 def test_backup_store_then_restore_store_from_the_cli(app, repository, tmp_path):
     book(repository, 1, 2)
     runner = app.test_cli_runner()
@@ -211,6 +229,10 @@ def test_a_backup_of_a_damaged_store_is_refused_and_writes_nothing(app, reposito
      "{path} is not a SQLite database: file is not a database"),
     (damaged_store,
      "{path} fails SQLite's integrity check: row 1 missing from index appointments_by_slot"),
+    (with_a_date_no_one_can_read,
+     "{path} cannot be opened as the store: Invalid isoformat string: 'someday'"),
+    (with_a_trigger,
+     "{path} does not have the app's schema: trigger eat is not part of the app's schema"),
 ])
 def test_restore_store_refuses_an_unusable_backup_saying_why(app, repository, tmp_path, make,
                                                            why):
