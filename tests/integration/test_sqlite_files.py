@@ -129,3 +129,9 @@ def test_a_backup_that_cannot_be_staged_is_refused_naming_it(tmp_path):
     with pytest.raises(BackupUnusable) as refused:
         stage(backup, scratch)
     assert str(refused.value).startswith(f"{backup} cannot be read: ")
+
+
+def test_a_backup_that_is_not_there_is_refused_naming_its_path(tmp_path):
+    with pytest.raises(BackupUnusable) as refused:
+        stage(tmp_path / "missing.sqlite3", tmp_path / "s.sqlite3.restoring")
+    assert str(refused.value) == f"no backup file at {tmp_path / 'missing.sqlite3'}"
