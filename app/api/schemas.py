@@ -17,6 +17,7 @@ from app.domain.errors import ValidationFailed
 from app.domain.model import CANCELLED
 from app.domain.names import name_problem
 from app.domain.phones import LETTERS_IN_PHONE, has_letters
+from app.domain.references import read_reference
 from app.domain.visits import KNOWN, VISIT_STATUSES
 
 #: HH:MM as the OpenAPI description writes it (ECMAScript: `$` is the end of the text).
@@ -40,6 +41,7 @@ class FullMatch(validate.Regexp):
 
 
 TIME = FullMatch(TIME_PATTERN, error="Must be a time as HH:MM.")
+NOT_A_REFERENCE = "Not a reference: 8 letters and digits, like K7QM-3XD2."
 
 
 class Text(fields.String):
@@ -128,6 +130,16 @@ class Phone(Text):
         return phone
 
 
+class Reference(Text):
+    """A reference as a person types it (any case, grouped K7QM-3XD2, I/L/O for 1/1/0)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        reference = read_reference(super()._deserialize(value, attr, data, **kwargs))
+        if reference is None:
+            raise ValidationError(NOT_A_REFERENCE)
+        return reference
+
+
 class StrictSchema(Schema):
     class Meta:
         unknown = EXCLUDE
@@ -191,13 +203,25 @@ class AppointmentChangeSchema(StrictSchema):
 
 
 class AppointmentSearchSchema(StrictSchema):
-    hospital = HospitalRef(required=True)
-    date = Day(required=True)
+    """A hospital day (?hospital=&date=, narrowed by time, status or phone), or the one
+    appointment with ?reference= at any hospital."""
+
+    hospital = HospitalRef()
+    date = Day()
     time = Clock()
     status = Text(validate=validate.OneOf(KNOWN))
     phone = Phone()
+    reference = Reference(metadata={"example": "K7QM-3XD2"})
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
     offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000))
+
+    @post_load
+    def a_day_or_a_reference(self, data, **kwargs):
+        if "reference" not in data and not {"hospital", "date"} <= data.keys():
+            raise ValidationError("Give hospital and date, or reference.", "_schema")
+        if "phone" in data and "hospital" not in data:
+            raise ValidationError("Give the hospital with a phone.", "hospital")
+        return data
 
 
 def load(schema: Schema, data) -> dict:

@@ -14,8 +14,9 @@ from app.domain.operations import CLI
 from app.service.commands import AddClosure, SetCapacity
 from app.wiring import booking_service
 
-EXPORT_COLUMNS = ("appointment_time", "status", "patient_name", "patient_phone",
-                  "patient_email", "doctor", "notes", "id")
+EXPORT_COLUMNS = ("appointment_time", "serial", "status", "patient_name", "patient_phone",
+                  "patient_email", "doctor", "notes", "reference", "id")
+NO_SERIAL = "—"       # written before serials, not yet numbered (assign-serials)
 DAY = click.DateTime(formats=["%Y-%m-%d"])
 TIME = click.STRING
 
@@ -176,7 +177,7 @@ def export_day(hospital, day, output):
     """Write HOSPITAL's appointments on DATE as CSV for the front desk (time order; holds
     patient names and phones: keep the file where patient records belong)."""
     items = booking_service().day_list(hospital, day.date())
-    fields = (appointment.to_dict() for appointment in items)
+    fields = ({**a.to_dict(), "serial": a.serial or NO_SERIAL} for a in items)
     write_csv(output, EXPORT_COLUMNS, ([row[c] or "" for c in EXPORT_COLUMNS] for row in fields))
     click.echo(f"exported {len(items)} appointment(s)", err=True)
 

@@ -1,4 +1,5 @@
-"""The store's commands: prepare, check, back up and restore it, normalize its phones.
+"""The store's commands: prepare, check, back up and restore it, normalize its phones, number
+its appointments written before serials.
 
 Exit codes for cron: 0 all well, 1 the store check found problems, 2 the command could not run."""
 
@@ -140,3 +141,12 @@ def normalize_phones(batch_size):
                        ("left as duplicates", report.left_as_duplicates)):
         for appointment_id in ids:
             click.echo(f"{label}: appointment {appointment_id}")
+
+
+@click.command("assign-serials")
+@with_appcontext
+def assign_serials():
+    """Give every seat-holding appointment written without a serial (before serials, or by
+    the old app) the next serials of its slot, in booking order (idempotent)."""
+    numbered, slots = booking_service().assign_serials()
+    click.echo(f"serials: {numbered} appointment(s) numbered in {slots} slot(s)")

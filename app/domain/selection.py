@@ -25,6 +25,7 @@ class Appointments:
     phone: str | None = None
     after: tuple[date, str] | None = None   #: only slots starting after (date, "HH:MM")
     reference: str | None = None
+    unnumbered: bool = False                 #: only those without a serial
 
     @classmethod
     def seated_in(cls, key: SlotKey, phone: str | None = None) -> Appointments:
@@ -53,6 +54,7 @@ class Appointments:
                   "appointment_time": self.time, "patient_phone": self.phone,
                   "reference": self.reference}
         return (all(v is None or getattr(a, k) == v for k, v in wanted.items())
+                and not (self.unnumbered and a.serial is not None)
                 and a.status in self.statuses
                 and (self.after is None or (a.date, a.appointment_time) > self.after))
 

@@ -29,9 +29,10 @@ from app.domain.model import (
     SlotKey,
     StoredPhone,
 )
-from app.domain.operations import ADMIN, PATIENT, Actor, SlotRules
-from app.domain.policy import IDEMPOTENCY_KEY_LIFETIME
+from app.domain.operations import ADMIN, CLI, PATIENT, Actor, SlotRules
+from app.domain.policy import COUNTED_STATUSES, IDEMPOTENCY_KEY_LIFETIME
 from app.domain.references import new_reference
+from app.domain.selection import Appointments
 from app.domain.store_check import StoreReport
 from app.service import tokens, writes
 from app.service.commands import (
@@ -81,6 +82,23 @@ class BookingService(HospitalOperations):
             unparsed += unreadable
             duplicates += kept
         return PhoneReport(scanned, normalized, tuple(unparsed), tuple(duplicates))
+
+    def assign_serials(self) -> tuple[int, int]:
+        """Number every seat-holder written without a serial, slot by slot, in booking order
+        (app.service.writes.assign_serials); (appointments numbered, slots)."""
+        by = Actor(CLI, self._now())
+        numbered = [writes.assign_serials(self.repository, key, by)
+                    for key in self._unnumbered_slots()]
+        return sum(numbered), len(numbered)
+
+    def _unnumbered_slots(self) -> list[SlotKey]:
+        """The slots holding a seat-holder without a serial, by hospital, date and time."""
+        keys = set()
+        for hospital in self.hospitals.all():
+            which = Appointments(hospital.id, statuses=COUNTED_STATUSES, unnumbered=True)
+            keys |= {SlotKey(hospital.id, a.date, a.appointment_time)
+                     for a in self.repository.read(lambda s, w=which: s.find(w))}
+        return sorted(keys, key=lambda k: (k.hospital_id, k.date, k.time))
 
     def _phone_changes(self, batch: list[StoredPhone]) -> tuple[dict[str, str], list[str]]:
         """The new phone per appointment id that needs one, and the ids that cannot be read."""
@@ -283,11 +301,12 @@ class BookingService(HospitalOperations):
 
     def search(self, wanted: AppointmentFilter, bearer: str | None) -> AppointmentPage:
         self.require_admin(bearer)
-        hospital = self.hospitals.get(wanted.hospital)
+        hospital = self.hospitals.get(wanted.hospital) if wanted.hospital else None
         phone = wanted.phone and phones.patient_phone(wanted.phone, hospital.phone_region,
                                                       "phone")
-        query = AppointmentQuery(hospital.id, wanted.date, wanted.time, wanted.status, phone,
-                                 wanted.limit, wanted.offset)
+        query = AppointmentQuery(hospital and hospital.id, wanted.date, wanted.time,
+                                 wanted.status, phone, wanted.limit, wanted.offset,
+                                 wanted.reference)
         items, total = self.repository.search(query)
         return AppointmentPage(tuple(items), total, query.limit, query.offset)
 

@@ -59,15 +59,16 @@ class Reschedule:
 @dataclass(frozen=True)
 class AppointmentFilter:
     """The admin list: one page of a hospital day, optionally one time, status and phone
-    (any spelling of it)."""
+    (any spelling of it); or, by its reference, one appointment at any hospital."""
 
-    hospital: str
-    date: date
+    hospital: str | None = None
+    date: date | None = None
     time: str | None = None
     status: str | None = None
     phone: str | None = None
     limit: int = 50
     offset: int = 0
+    reference: str | None = None
 
 
 @dataclass(frozen=True)

@@ -143,6 +143,23 @@ def _store_status(uow: Store, current: Appointment, status: str,
     return changed
 
 
+def assign_serials(store: Repository, key: SlotKey, by: Actor) -> int:
+    """Number the slot's seat-holders written without a serial (before serials, or by the old
+    app), in booking order, after the slot's last serial; how many (none left: nothing
+    written, so it may run again)."""
+    def work(uow: Store) -> int:
+        uow.load_slot(key)          # first, as every change of the slot
+        unnumbered = sorted(uow.find(replace(Appointments.seated_in(key), unnumbered=True)),
+                            key=lambda a: (a.created_at, a.id))
+        for appointment in unnumbered:
+            uow.number(replace(appointment, serial=uow.load_slot(key, seat=True).serial))
+        if unnumbered:
+            uow.audit(change(by, "serials", key, after={"numbered": len(unnumbered)}))
+        return len(unnumbered)
+
+    return store.run(work)
+
+
 # -- hospital operations (staff) ----------------------------------------------------------------
 
 def add_closure(store: Repository, closure: Closure, keys: list[SlotKey], by: Actor) -> int:

@@ -93,6 +93,10 @@ class Store(ABC):
     def save_status(self, appointment: Appointment) -> None: ...
 
     @abstractmethod
+    def number(self, appointment: Appointment) -> None:
+        """Store the appointment's serial (given by `assign-serials`)."""
+
+    @abstractmethod
     def move(self, appointment: Appointment) -> None:
         """Store the appointment's (new) slot and serial."""
 

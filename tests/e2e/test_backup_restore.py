@@ -218,6 +218,13 @@ def live_store(backups: Path, tmp_path: Path) -> Path:
     return Path(shutil.copy(backups / "live.sqlite3", tmp_path / "live" / "booking.sqlite3"))
 
 
+#: A store of the first release: without what later ones added (serials, capacity, closures).
+OLDER_RELEASE = ("DROP INDEX appointments_one_per_serial", "DROP INDEX appointments_by_reference",
+                 *(f"ALTER TABLE {table} DROP COLUMN {column}" for table, column in (
+                     ("appointments", "serial"), ("appointments", "reference"),
+                     ("slots", "serials"), ("slots", "closed"), ("slots", "capacity"))))
+
+
 def variant(backups: Path, tmp_path: Path, *statements: str) -> Path:
     """The good backup with `statements` run on a copy of it."""
     path = Path(shutil.copy(backups / "good.sqlite3", tmp_path / "variant.sqlite3"))
@@ -266,8 +273,8 @@ REFUSED = [
     (lambda b, t: variant(b, t, "DROP INDEX appointments_one_per_patient",
                           "INSERT INTO appointments SELECT id || '-twin', hospital_id, hospital, "
                           "appointment_date, appointment_time, status, patient_name, "
-                          "patient_phone, patient_email, doctor, notes, token_hash, created_at "
-                          "FROM appointments LIMIT 1"),
+                          "patient_phone, patient_email, doctor, notes, token_hash, created_at, "
+                          "NULL, NULL FROM appointments LIMIT 1"),     # no serial, no reference
      "cannot be opened as the store: UNIQUE constraint failed"),
     (lambda b, t: variant(b, t, "DROP INDEX appointments_by_slot",
                           "CREATE INDEX appointments_by_slot ON appointments (notes)"),
@@ -301,8 +308,7 @@ def test_a_backup_that_is_not_the_apps_store_is_refused_and_nothing_changes(
 @pytest.mark.parametrize("make", [
     lambda b, t: b / "good.sqlite3",
     lambda b, t: variant(b, t, "DROP INDEX appointments_by_patient"),   # an older release's
-    lambda b, t: variant(b, t, "ALTER TABLE slots DROP COLUMN closed",   # added columns
-                         "ALTER TABLE slots DROP COLUMN capacity"),
+    lambda b, t: variant(b, t, *OLDER_RELEASE),                          # added columns
 ], ids=["good", "missing-index", "older-release-without-added-columns"])
 def test_a_good_or_older_backup_is_restored_and_brought_to_the_apps_schema(backups, tmp_path,
                                                                           make):

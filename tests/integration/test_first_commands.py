@@ -47,7 +47,8 @@ def test_help_lists_the_admin_commands_and_not_the_development_server(store_path
     commands = set(re.findall(r"^  ([a-z-]+)  ", shown.stdout.partition("Commands:")[2],
                               re.MULTILINE))
     assert commands == {"init-store", "check-store", "backup-store", "restore-store",
-                        "normalize-phones", "closures", "capacity", "export-day", "openapi",
+                        "normalize-phones", "assign-serials", "closures", "capacity",
+                        "export-day", "openapi",
                         "limiter"}          # Flask-Limiter's own
 
 

@@ -23,7 +23,7 @@ from app.service import writes
 from app.storage.mongo import MongoRepository
 from app.storage.mongo.documents import appointment_document, filter_of, from_document
 from app.storage.mongo.indexes import create_indexes
-from tests.support.filters import FILTERS, PATIENT, found_as_matched
+from tests.support.filters import FILTERS, PATIENT, REFERENCE, found_as_matched
 from tests.support.mongo_documents import DAY, MIDNIGHT, NOW, legacy, ours
 
 GOMOTI_DAY = ("gomoti", DAY)
@@ -472,7 +472,10 @@ def every_kind() -> list[Appointment]:
             enumerate([("09:30", "no_show"), ("10:00", "cancelled"), ("10:00", "checked_in")])]
     mine = [ours(time, phone=PATIENT, day=day, n=10 + n) for n, (time, day) in enumerate(
         [("09:30", DAY), ("10:00", DAY), ("11:00", DAY), ("10:00", DAY + timedelta(days=1))])]
-    return [*made, *mine, ours(phone="+8801700000005", hospital=("moon", "Moon Hospital"))]
+    numbered = [replace(ours("11:00", phone="+8801700000006", n=20), serial=1,
+                        reference=REFERENCE)]
+    return [*made, *mine, *numbered,
+            ours(phone="+8801700000005", hospital=("moon", "Moon Hospital"))]
 
 
 @pytest.mark.parametrize("which", FILTERS.values(), ids=FILTERS.keys())
@@ -481,4 +484,4 @@ def test_each_filter_finds_counts_and_pages_what_it_matches(db, repo, which):
     db.appointments.insert_many([legacy(status="confirmed"), legacy(status="pending"),
                                  legacy(status="cancelled"), legacy(time="11:00")])
     repo.read(lambda s: found_as_matched(s, which))
-    assert repo.read(lambda s: s.count(Appointments("gomoti"))) == 11
+    assert repo.read(lambda s: s.count(Appointments("gomoti"))) == 12

@@ -4,6 +4,7 @@ filter's `matches` says, in the order every engine lists."""
 
 from dataclasses import replace
 
+from app.domain.policy import COUNTED_STATUSES
 from app.domain.selection import Appointments
 from app.domain.selection import listed as by_serial
 from tests.support.slots import CAP, DAY, patient_booking, slot
@@ -11,6 +12,7 @@ from tests.support.slots import CAP, DAY, patient_booking, slot
 TEN = slot().key
 PATIENT = patient_booking(slot()).patient_phone
 STRANGER = "+8801999999999"     # the one filter that matches nothing
+REFERENCE = "K7QM3XD2"          # one appointment's, in the stores the filters are tried on
 FILTERS = {
     "hospital": Appointments("gomoti"),
     "day": Appointments("gomoti", DAY),
@@ -22,6 +24,8 @@ FILTERS = {
     "one status": Appointments("gomoti", DAY, statuses=("no_show",)),
     "two statuses": Appointments("gomoti", DAY, statuses=("checked_in", "no_show")),
     "after": Appointments("gomoti", after=(DAY, "10:00")),
+    "unnumbered": Appointments("gomoti", statuses=COUNTED_STATUSES, unnumbered=True),
+    "reference, any hospital": Appointments(None, reference=REFERENCE),
 }
 
 

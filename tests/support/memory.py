@@ -53,7 +53,7 @@ class MemoryRepository(Repository, Store):
     def save_status(self, appointment):
         self.add_appointment(appointment, self.appointments[appointment.id][1])
 
-    move = save_status
+    move = number = save_status
 
     def closures(self, hospital_id, day=None):
         return sorted(_where(self.closure_table.values(), hospital_id=hospital_id, date=day),

@@ -109,6 +109,8 @@ def filter_of(which: Appointments, hospital_name: str | None) -> dict:
              "appointment_time": which.time, "status": _statuses(which.statuses),
              "patient_phone": which.phone, "reference": which.reference}
     where = {field: value for field, value in given.items() if value is not None}
+    if which.unnumbered:
+        where["serial"] = None          # null or absent (the old app's, ours from before)
     if which.after:
         day, time = midnight(which.after[0]), which.after[1]
         where["$or"] = [{"appointment_date": {"$gt": day}},

@@ -137,6 +137,11 @@ class MongoStore(Store):
                                          {"$set": {"status": appointment.status}},
                                          session=self._session)
 
+    def number(self, appointment):
+        self._db.appointments.update_one({"_id": self._ids[appointment.id]},
+                                         {"$set": {"serial": appointment.serial}},
+                                         session=self._session)
+
     def move(self, appointment):
         self._db.appointments.update_one({"_id": self._ids[appointment.id]},
                                          {"$set": {**slot_fields(appointment),

@@ -86,6 +86,10 @@ class SqliteStore(Store):
         self._conn.execute("UPDATE appointments SET status = ? WHERE id = ?",
                            (appointment.status, appointment.id))
 
+    def number(self, appointment):
+        self._conn.execute("UPDATE appointments SET serial = ? WHERE id = ?",
+                           (appointment.serial, appointment.id))
+
     def move(self, a):
         self._conn.execute(
             "UPDATE appointments SET hospital_id = ?, hospital = ?, appointment_date = ?, "
@@ -154,6 +158,8 @@ def where_of(which: Appointments) -> tuple[str, tuple]:
         listed = which.statuses.excluded if negated else which.statuses
         where.append(f"status {'NOT ' * negated}IN ({', '.join('?' * len(listed))})")
         params += listed
+    if which.unnumbered:
+        where.append("serial IS NULL")
     if which.after:
         where.append("(appointment_date > ? OR (appointment_date = ? AND appointment_time > ?))")
         params += [which.after[0].isoformat(), which.after[0].isoformat(), which.after[1]]
