@@ -21,7 +21,12 @@ from app.domain.operations import AuditEntry, Closure, SlotRules
 from app.domain.selection import Appointments
 from app.service import writes
 from app.storage.mongo import MongoRepository
-from app.storage.mongo.documents import appointment_document, filter_of, from_document
+from app.storage.mongo.documents import (
+    appointment_document,
+    filter_of,
+    from_document,
+    stored_phone,
+)
 from app.storage.mongo.indexes import create_indexes
 from tests.support.filters import FILTERS, PATIENT, REFERENCE, found_as_matched
 from tests.support.mongo_documents import DAY, MIDNIGHT, NOW, legacy, ours
@@ -485,3 +490,12 @@ def test_each_filter_finds_counts_and_pages_what_it_matches(db, repo, which):
                                  legacy(status="cancelled"), legacy(time="11:00")])
     repo.read(lambda s: found_as_matched(s, which))
     assert repo.read(lambda s: s.count(Appointments("gomoti"))) == 12
+
+
+def test_an_old_document_without_a_phone_reads_as_an_empty_phone():
+    """normalize-phones reports it as unreadable; a number the old app stored reads as text."""
+    assert stored_phone(legacy()).phone == "01712345678"
+    without = legacy()
+    del without["patient_phone"]
+    assert stored_phone(without).phone == ""
+    assert stored_phone(legacy(patient_phone=1712345678)).phone == "1712345678"
