@@ -23,6 +23,7 @@ from app.service import writes
 from app.storage.mongo import MongoRepository
 from app.storage.mongo.documents import (
     appointment_document,
+    audit_document,
     filter_of,
     from_document,
     stored_phone,
@@ -499,3 +500,12 @@ def test_an_old_document_without_a_phone_reads_as_an_empty_phone():
     del without["patient_phone"]
     assert stored_phone(without).phone == ""
     assert stored_phone(legacy(patient_phone=1712345678)).phone == "1712345678"
+
+
+def test_a_slots_audit_trail_is_in_the_order_of_its_changes_not_of_its_inserts(db, repo):
+    """Two workers' entries may reach the store in the other order than their changes."""
+    key = SlotKey("gomoti", DAY, "10:00")
+    later, earlier = (AuditEntry(NOW + timedelta(seconds=s), "admin", action, key, None, {}, {})
+                      for s, action in ((2, "close"), (1, "capacity")))
+    db.audit.insert_many([audit_document(later), audit_document(earlier)])
+    assert repo.audit_trail(slot=key) == [earlier, later]
