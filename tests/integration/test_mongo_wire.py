@@ -548,3 +548,20 @@ def test_the_day_list_reads_the_whole_day_in_one_query(wire, mongo_repo):
                       "created_at": FIXED_NOW}))
     answer_count(wire.next("aggregate", "appointments"), 1)
     assert [a.id for a in result.result(timeout=RECV_S)] == [made.id]
+
+
+# -- normalize-phones --------------------------------------------------------------------------
+
+def test_phone_batches_read_only_the_fields_a_phone_needs_a_page_at_a_time(wire, mongo_repo):
+    """Patient names and tokens are not read to normalize phones; pages follow _id."""
+    batches = wire.call(lambda: list(mongo_repo.phone_batches(2)))
+    ours = {"_id": "a", "hospital_id": "gomoti", "patient_phone": "01712345678"}
+    for where, documents in (({"$type": "string"}, [ours]),
+                             ({"$type": "string", "$gt": "a"}, []),
+                             ({"$type": "objectId"}, [])):
+        page = wire.next("find", "appointments")
+        assert (page["filter"], page["sort"], page["limit"]) == ({"_id": where}, {"_id": 1}, 2)
+        assert set(page["projection"]) == {"hospital_id", "hospital", "patient_phone"}
+        page.ok(**cursor(*documents))
+    [[phone]] = batches.result(timeout=RECV_S)
+    assert (phone.appointment_id, phone.phone) == ("a", "01712345678")
