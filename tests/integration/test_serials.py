@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from app.domain.model import SlotKey
 from app.domain.references import ALPHABET, grouped
 from tests.support.admin_key import ADMIN
 from tests.support.bookings import GOOD, post
@@ -73,7 +74,8 @@ def test_a_search_without_a_day_or_a_good_reference_is_refused(client, query, fi
     assert field in answer.json["details"]
 
 
-def test_assign_serials_numbers_the_unnumbered_in_booking_order_once(app, client, store):
+def test_assign_serials_numbers_the_unnumbered_in_booking_order_once(app, client, store,
+                                                                     repository):
     store.write_legacy("gomoti", "Gomoti Hospital", DAY, "10:00", 2)
     store.write_legacy("gomoti", "Gomoti Hospital", DAY + timedelta(days=1), "11:00", 1)
     booked(client, 7)                                          # serial 1: the slot's first
@@ -83,3 +85,6 @@ def test_assign_serials_numbers_the_unnumbered_in_booking_order_once(app, client
     serials = [a["serial"] for a in listed(client)]
     assert sorted(serials) == [1, 2, 3]
     assert [a["serial"] for a in listed(client, date=(DAY + timedelta(days=1)).isoformat())] == [1]
+    numbered = [(e.action, e.after) for e in repository.audit_trail(
+        slot=SlotKey("gomoti", DAY, "10:00")) if e.action != "book"]
+    assert numbered == [("serials", {"numbered": 2})]           # audited once, the second run none
