@@ -29,6 +29,7 @@ from app.storage.mongo.documents import (
     stored_phone,
 )
 from app.storage.mongo.indexes import create_indexes
+from app.storage.mongo.store import MongoStore
 from tests.support.filters import FILTERS, PATIENT, REFERENCE, found_as_matched
 from tests.support.mongo_documents import DAY, MIDNIGHT, NOW, legacy, ours
 
@@ -509,3 +510,14 @@ def test_a_slots_audit_trail_is_in_the_order_of_its_changes_not_of_its_inserts(d
                       for s, action in ((2, "close"), (1, "capacity")))
     db.audit.insert_many([audit_document(later), audit_document(earlier)])
     assert repo.audit_trail(slot=key) == [earlier, later]
+
+
+def test_numbering_reaches_our_documents_and_the_old_apps_by_their_own_ids(db):
+    """assign-serials numbers what it read: a legacy document is found by its ObjectId."""
+    insert(db, ours())
+    db.appointments.insert_one(legacy(time="10:00"))
+    store = MongoStore(db, None, {"gomoti": "Gomoti Hospital"})
+    found = store.find(Appointments.seated_in(SlotKey("gomoti", DAY, "10:00")))
+    for serial, appointment in enumerate(found, start=1):
+        store.number(replace(appointment, serial=serial))
+    assert sorted(d.get("serial") for d in db.appointments.find()) == [1, 2]

@@ -231,6 +231,7 @@ def test_writes_and_reads_stop_when_the_file_is_deleted_or_replaced(tmp_path):
     path = tmp_path / "db.sqlite3"
     repo = SqliteRepository(path)
     writes.book(repo, SLOT, appointment(1), "h")
+    repo.ping()                                         # control: the file in place answers
     replacement = tmp_path / "other.sqlite3"
     SqliteRepository(replacement).close()
     os.replace(replacement, path)
@@ -238,6 +239,8 @@ def test_writes_and_reads_stop_when_the_file_is_deleted_or_replaced(tmp_path):
         writes.book(repo, SLOT, appointment(2), "h")
     with pytest.raises(StoreUnavailable):
         repo.day_counts(SLOT.hospital_id, SLOT.date)
+    with pytest.raises(StoreUnavailable):
+        repo.ping()
     path.unlink()
     with pytest.raises(StoreUnavailable):
         writes.book(repo, SLOT, appointment(3), "h")
