@@ -355,11 +355,12 @@ def test_bulk_cancel_cancels_bookings_awaiting_their_visit_only(repository):
 def test_bulk_cancel_leaves_the_bookings_of_slots_the_closure_does_not_cover(repository):
     covered = book(repository, slot("10:00"), 1)
     elsewhere = [book(repository, slot("11:00"), 2),
-                 book(repository, slot("10:00", day=DAY + timedelta(days=1)), 3)]
+                 book(repository, slot("10:00", day=DAY + timedelta(days=1)), 3),
+                 book(repository, slot("10:00", hospital=ALSO_AT_MOON), 4)]
     writes.add_closure(repository, closure("10:00", "11:00"), keys("10:00", "10:30"), STAFF)
     cancelled = writes.cancel_closed(repository, "c1", STAFF)
     assert [a.id for a in cancelled] == [covered.id]
-    assert [repository.get(a.id)[0].status for a in elsewhere] == ["booked", "booked"]
+    assert [repository.get(a.id)[0].status for a in elsewhere] == ["booked"] * 3
 
 
 # -- capacity overrides -----------------------------------------------------------------------

@@ -15,7 +15,7 @@ import pytest
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
-from app.domain.errors import IdempotencyKeyReused
+from app.domain.errors import DuplicateBooking, IdempotencyKeyReused, ReferenceTaken
 from app.domain.model import Appointment, AppointmentQuery, IdempotencyEntry, SlotKey
 from app.domain.operations import AuditEntry, Closure, SlotRules
 from app.domain.selection import Appointments
@@ -24,6 +24,7 @@ from app.storage.mongo import MongoRepository
 from app.storage.mongo.documents import (
     appointment_document,
     audit_document,
+    duplicate_error,
     filter_of,
     from_document,
     stored_phone,
@@ -521,3 +522,12 @@ def test_numbering_reaches_our_documents_and_the_old_apps_by_their_own_ids(db):
     for serial, appointment in enumerate(found, start=1):
         store.number(replace(appointment, serial=serial))
     assert sorted(d.get("serial") for d in db.appointments.find()) == [1, 2]
+
+
+@pytest.mark.parametrize("index, error", [("unique_reference", ReferenceTaken),
+                                          ("one_patient_per_slot", DuplicateBooking)])
+def test_a_duplicate_key_is_told_apart_by_the_index_the_server_names(index, error):
+    """A drawn reference already taken is drawn again; a second seat is the patient's."""
+    exc = DuplicateKeyError(f"E11000 duplicate key error collection: hospital_booking."
+                            f"appointments index: {index} dup key: {{ : \"K7QM3XDU\" }}")
+    assert type(duplicate_error(exc)) is error

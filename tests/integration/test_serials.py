@@ -88,3 +88,9 @@ def test_assign_serials_numbers_the_unnumbered_in_booking_order_once(app, client
     numbered = [(e.action, e.after) for e in repository.audit_trail(
         slot=SlotKey("gomoti", DAY, "10:00")) if e.action != "book"]
     assert numbered == [("serials", {"numbered": 2})]           # audited once, the second run none
+
+
+def test_assign_serials_leaves_cancelled_appointments_without_a_serial(app, store):
+    store.write_legacy("gomoti", "Gomoti Hospital", DAY, "10:00", 1, status="cancelled")
+    run = app.test_cli_runner().invoke(args=["assign-serials"])
+    assert "0 appointment(s) numbered in 0 slot(s)" in run.output
