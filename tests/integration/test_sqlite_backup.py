@@ -134,38 +134,41 @@ def test_restore_store_without_yes_asks_and_a_no_changes_nothing(app, tmp_path):
     assert not list(tmp_path.glob("pre-restore-*"))
 
 
-def damaged(path) -> None:
-    """A store SQLite's integrity check fails: an index that no longer matches its rows."""
+def edit(path, *statements: str) -> None:
     with closing(sqlite3.connect(path)) as conn:
-        conn.execute("PRAGMA writable_schema = ON")
-        conn.execute("UPDATE sqlite_master SET sql = 'CREATE INDEX appointments_by_slot "
-                     "ON appointments (patient_phone)' WHERE name = 'appointments_by_slot'")
+        for statement in statements:
+            conn.execute(statement)
         conn.commit()
 
 
-def damaged_store(path) -> None:
+def damaged(path) -> None:
+    """A store SQLite's integrity check fails: an index that no longer matches its rows."""
+    edit(path, "PRAGMA writable_schema = ON",
+         "UPDATE sqlite_master SET sql = 'CREATE INDEX appointments_by_slot "
+         "ON appointments (patient_phone)' WHERE name = 'appointments_by_slot'")
+
+
+def booked_store(path, *statements: str) -> None:
+    """A store holding one booking, then edited outside the app by `statements`."""
     other = SqliteRepository(path)
     book(other, 1)
     other.close()
+    edit(path, *statements)
+
+
+def damaged_store(path) -> None:
+    booked_store(path)
     damaged(path)
 
 
 def with_a_trigger(path) -> None:
     """A sound booking store that carries an object the app never makes."""
-    SqliteRepository(path).close()
-    with closing(sqlite3.connect(path)) as conn:
-        conn.execute("CREATE TRIGGER eat AFTER INSERT ON appointments "
-                     "BEGIN DELETE FROM appointments WHERE id = NEW.id; END")
-        conn.commit()
+    booked_store(path, "CREATE TRIGGER eat AFTER INSERT ON appointments "
+                       "BEGIN DELETE FROM appointments WHERE id = NEW.id; END")
 
 
 def with_a_date_no_one_can_read(path) -> None:
-    other = SqliteRepository(path)
-    book(other, 1)
-    other.close()
-    with closing(sqlite3.connect(path)) as conn:
-        conn.execute("UPDATE appointments SET appointment_date = 'someday'")
-        conn.commit()
+    booked_store(path, "UPDATE appointments SET appointment_date = 'someday'")
 
 
 def test_backup_store_then_restore_store_from_the_cli(app, repository, tmp_path):
