@@ -66,7 +66,8 @@ NOT_FOUND = answer(
                "booking? The hospital's staff can find your appointment: contact the "
                "hospital you booked with.", "contacts": [{
                    "hospital_id": "gomoti", "name": "Gomoti Hospital",
-                   "contact": "Ask at the front desk."}]})
+                   "contact": "Ask at the front desk.",
+                   "contact_bn": "অভ্যর্থনা ডেস্কে জিজ্ঞেস করুন।"}]})
 FOLLOW_UPS = {name: {"operationId": operation_id, "parameters": {
     "appointment_id": "$response.body#/appointment/id"}}
     for name, operation_id in [("GetAppointment", "appointments.get_appointment"),
@@ -135,7 +136,8 @@ def slot_availability(hospital: str, date: str, time: str):
 @other_responses(RATE_LIMITED, INVALID, NO_KEY, NO_HOSPITAL, ADMIN_DOWN)
 @response(answers.AppointmentPage, 200, "One page of the day's appointments.")
 def search():
-    """The admin list of a hospital day's appointments."""
+    """The admin list of a hospital day's appointments (by time, then serial), or the one
+    appointment with a reference."""
     wanted = AppointmentFilter(**load(SEARCH, request.args.to_dict()))
     return booking_service().search(wanted, bearer_token())
 

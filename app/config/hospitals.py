@@ -16,6 +16,8 @@ from app.domain.hospitals import WEEKDAYS, Hospital, Hospitals
 
 DEFAULT_CONTACT = ("Ask at the hospital's front desk: staff can find your appointment by "
                    "your phone number.")
+DEFAULT_CONTACT_BN = "হাসপাতালের অভ্যর্থনা ডেস্কে জিজ্ঞেস করুন: কর্মীরা আপনার ফোন নম্বর দিয়ে " \
+    "অ্যাপয়েন্টমেন্টটি খুঁজে দিতে পারবেন।"
 
 
 class Text(fields.Field):
@@ -120,6 +122,7 @@ class HospitalSchema(Schema):
     timezone = TimeZone(required=True)
     horizon_days = Count(required=True)
     contact = Text(strip=True, load_default=DEFAULT_CONTACT)
+    contact_bn = Text(strip=True, load_default=DEFAULT_CONTACT_BN)
     closed_dates = fields.List(fields.Nested(ClosedDateSchema), load_default=(), error_messages={
         "invalid": "must be a list of tables {{date, reason}}"})
     phone_region = Region(load_default=Hospital.phone_region)

@@ -23,6 +23,7 @@ class Hospital:
     timezone: ZoneInfo
     horizon_days: int
     contact: str = ""
+    contact_bn: str = ""          #: the same in Bangla, for the pages in Bangla
     #: Fixed closed dates (holidays) from the config, each with its reason.
     closed_dates: tuple[tuple[date, str], ...] = ()
     #: Where a patient's national phone spelling ("01811111111") is read (ISO 3166 code).
@@ -83,4 +84,5 @@ class Hospitals:
 
     def contacts(self) -> list[dict]:
         """Where a patient who lost an access token turns, per hospital."""
-        return [{"hospital_id": h.id, "name": h.name, "contact": h.contact} for h in self._all]
+        return [{"hospital_id": h.id, "name": h.name, "contact": h.contact,
+                 "contact_bn": h.contact_bn} for h in self._all]

@@ -89,7 +89,7 @@ class BookingService(HospitalOperations):
         by = Actor(CLI, self._now())
         numbered = [writes.assign_serials(self.repository, key, by)
                     for key in self._unnumbered_slots()]
-        return sum(numbered), len(numbered)
+        return sum(numbered), sum(1 for n in numbered if n)
 
     def _unnumbered_slots(self) -> list[SlotKey]:
         """The slots holding a seat-holder without a serial, by hospital, date and time."""

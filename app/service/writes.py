@@ -58,6 +58,7 @@ def book(store: Repository, slot: Slot, appointment: Appointment, token_hash: st
         seated, entry = uow.load_slot(slot.key, seat=True).book(appointment, slot.capacity, by)
         if cap is not None:
             _claim_patient_place(uow, appointment.hospital_id, appointment.patient_phone, cap)
+        seated = _after_the_unnumbered(uow, slot.key, seated)
         uow.add_appointment(seated, token_hash)
         uow.audit(entry)
         if idempotency is not None:
@@ -111,6 +112,7 @@ def reschedule(store: Repository, appointment_id: str, target: Slot, by: Actor |
             current.in_slot(target), source, target.capacity, by)
         if cap is not None and source.hospital_id != target.hospital_id:
             _claim_patient_place(uow, target.hospital_id, current.patient_phone, cap)
+        moved = _after_the_unnumbered(uow, target.key, moved)
         uow.move(moved)
         uow.audit(entry)
         return moved
@@ -145,19 +147,39 @@ def _store_status(uow: Store, current: Appointment, status: str,
 
 def assign_serials(store: Repository, key: SlotKey, by: Actor) -> int:
     """Number the slot's seat-holders written without a serial (before serials, or by the old
-    app), in booking order, after the slot's last serial; how many (none left: nothing
-    written, so it may run again)."""
+    app), in booking order, after the slot's last serial; how many (none: nothing written, so
+    it may run again)."""
     def work(uow: Store) -> int:
-        uow.load_slot(key)          # first, as every change of the slot
-        unnumbered = sorted(uow.find(replace(Appointments.seated_in(key), unnumbered=True)),
-                            key=lambda a: (a.created_at, a.id))
-        for appointment in unnumbered:
-            uow.number(replace(appointment, serial=uow.load_slot(key, seat=True).serial))
-        if unnumbered:
-            uow.audit(change(by, "serials", key, after={"numbered": len(unnumbered)}))
-        return len(unnumbered)
+        earlier = _unnumbered(uow, key)
+        if earlier:
+            _number(uow, key, earlier, uow.load_slot(key, seat=True).serial)
+            uow.audit(change(by, "serials", key, after={"numbered": len(earlier)}))
+        return len(earlier)
 
     return store.run(work)
+
+
+def _after_the_unnumbered(uow: Store, key: SlotKey, seated: Appointment) -> Appointment:
+    """`seated` (numbered by the slot's write) called after the slot's seat-holders written
+    without a serial, who booked earlier: they take the serials from its number on."""
+    earlier = _unnumbered(uow, key)
+    if not earlier:
+        return seated
+    _number(uow, key, earlier, seated.serial)
+    return replace(seated, serial=uow.claim_slot(key, seat=True)[1])
+
+
+def _unnumbered(uow: Store, key: SlotKey) -> list[Appointment]:
+    """The slot's seat-holders without a serial, in booking order (as `find` lists those)."""
+    return uow.find(replace(Appointments.seated_in(key), unnumbered=True))
+
+
+def _number(uow: Store, key: SlotKey, appointments: list[Appointment], first: int) -> None:
+    """Give `appointments` the serials from `first` on, each further one from the slot's record
+    (so the record's counter stays the last serial given)."""
+    for n, appointment in enumerate(appointments):
+        serial = uow.claim_slot(key, seat=True)[1] if n else first
+        uow.number(replace(appointment, serial=serial))
 
 
 # -- hospital operations (staff) ----------------------------------------------------------------

@@ -80,7 +80,7 @@ class Store(ABC):
 
     @abstractmethod
     def find(self, which: Appointments, limit: int = 0, offset: int = 0) -> list[Appointment]:
-        """By time, then creation, then id; `limit` 0: all."""
+        """In app.domain.selection.listed's order (time, serial, booking, id); `limit` 0: all."""
 
     @abstractmethod
     def stored(self, appointment_id: str) -> tuple[Appointment, str] | None:
@@ -191,10 +191,6 @@ class Repository(ABC):
     @abstractmethod
     def read(self, work: Callable[[Store], T]) -> T:
         """`work` reading only, without a write transaction."""
-
-    @abstractmethod
-    def ping(self) -> None:
-        """Raise StoreUnavailable unless the store answers now."""
 
     @abstractmethod
     def ready(self) -> None:

@@ -1,7 +1,7 @@
 """What the pages say back: the API's refusals in the page's language with what to do next,
 success told apart from failure, and a manage link read afresh when another is opened."""
 
-from tests.support.browser_pages import BookingPage, expect
+from tests.support.browser_pages import BookingPage, expect, grouped
 from tests.support.error_texts import every_error_text
 from tests.support.load import open_day
 
@@ -52,6 +52,8 @@ def test_a_lost_link_shows_the_help_and_the_hospital_contacts_in_both_languages(
     expect(page.locator("#message-error")).to_contain_text("অ্যাপয়েন্টমেন্টটি পাওয়া যায়নি")
     expect(page.locator("#lost-help")).to_contain_text("বুকিংয়ের লিংক হারিয়ে ফেলেছেন?")
     expect(contacts).to_have_count(3)
+    expect(contacts.first).to_contain_text("গোমতী হাসপাতাল")
+    expect(contacts.first).to_contain_text("অভ্যর্থনা ডেস্কে জিজ্ঞেস করুন")     # contact_bn
 
 
 def box_style(page, selector: str) -> tuple[str, str]:
@@ -90,7 +92,7 @@ def test_a_second_manage_link_in_the_same_tab_shows_the_second_appointment(page,
     page.evaluate("window.sameDocument = true")
     page.goto(manage_url(server, second))
     expect(page.locator("#who")).to_have_text("Other Patient 907")
-    expect(page.locator("#ref")).to_have_text(second["appointment"]["id"])
+    expect(page.locator("#ref")).to_have_text(grouped(second["appointment"]["reference"]))
     expect(page.locator("#when")).to_contain_text("14:00")
     assert page.evaluate("window.sameDocument === true")   # only the fragment changed
 

@@ -360,9 +360,9 @@ def test_a_closed_repository_makes_a_fresh_client_when_used_again():
 
     repo = MongoRepository(factory, "hospital_booking", timeout=1.0,
                            hospital_names={"gomoti": "Gomoti Hospital"})
-    repo.ping()
+    repo.get("any")
     repo.close()
-    repo.ping()
+    repo.get("any")
     assert len(made) == 2
 
 

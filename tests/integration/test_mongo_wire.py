@@ -19,6 +19,7 @@ import hashlib
 import time
 
 import pytest
+from bson import ObjectId
 from mockupdb import MockupDB
 from pymongo import MongoClient
 
@@ -60,6 +61,7 @@ from tests.support.mongo_wire import (
     drive_booking,
     drive_patient,
     free_port,
+    none_unnumbered,
     replica_set_hello,
     repository_on,
     seat_read,
@@ -154,6 +156,7 @@ def test_a_booking_is_one_snapshot_transaction_slot_write_first(wire, mongo_repo
     duplicate = wire.next("find", "appointments")
     assert duplicate["filter"] == {**SLOT_FILTER, "patient_phone": "+8801712345678"}
     duplicate.ok(**cursor())
+    earlier = none_unnumbered(wire)       # none booked before serials: this one is the 7th
 
     insert = wire.next("insert", "appointments")
     [document] = insert["documents"]
@@ -175,7 +178,7 @@ def test_a_booking_is_one_snapshot_transaction_slot_write_first(wire, mongo_repo
     commit = wire.next("commitTransaction")
     assert commit.namespace == "admin"
     assert commit["writeConcern"] == {"w": "majority"}
-    for statement in (count, duplicate, insert, audit, commit):
+    for statement in (count, duplicate, earlier, insert, audit, commit):
         assert statement["lsid"] == update["lsid"]
         assert statement["txnNumber"] == update["txnNumber"]
         assert statement["autocommit"] is False
@@ -257,6 +260,35 @@ def test_unknown_commit_result_retries_the_commit_not_the_insert(wire, mongo_rep
     again.ok()
     assert result.result(timeout=RECV_S).serial == SERIAL     # from the slot write
     wire.quiet()
+
+
+def test_earlier_unnumbered_patients_take_the_serials_before_a_new_booking(wire, mongo_repo):
+    """The old app's document in the slot (no serial) is numbered first, in the same
+    transaction; the new booking takes the slot's next serial from a second slot write."""
+    old = {"_id": ObjectId(), "hospital": "Gomoti Hospital", "appointment_date": MIDNIGHT,
+           "appointment_time": "10:00", "status": "confirmed", "patient_phone": "01711111111"}
+    result = wire.call(writes.book, mongo_repo, SLOT, appointment(), "h")
+    first = wire.next("findAndModify", "slots")
+    slot_written(first)
+    answer_count(wire.next("aggregate", "appointments"), 1)
+    wire.next("find", "appointments").ok(**cursor())
+    wire.next("find", "appointments").ok(**cursor(old))
+    number = wire.next("update", "appointments")
+    assert [(u["q"], u["u"]) for u in number["updates"]] == [
+        ({"_id": old["_id"]}, {"$set": {"serial": SERIAL}})]
+    number.ok(n=1, nModified=1)
+    second = wire.next("findAndModify", "slots")
+    assert second["update"]["$inc"] == {"version": 1, "serials": 1}
+    slot_written(second, serials=SERIAL + 1)
+    insert = wire.next("insert", "appointments")
+    assert insert["documents"][0]["serial"] == SERIAL + 1
+    insert.ok(n=1)
+    wire.next("insert", "audit").ok(n=1)
+    commit = wire.next("commitTransaction")
+    same = {(s["lsid"]["id"], s["txnNumber"]) for s in (first, number, second, insert, commit)}
+    assert len(same) == 1
+    commit.ok()
+    assert result.result(timeout=RECV_S).serial == SERIAL + 1
 
 
 def test_full_slot_aborts_and_raises_slot_full(wire, mongo_repo):
@@ -395,11 +427,12 @@ def test_http_booking_writes_the_patient_document_then_counts_in_the_same_transa
     assert (statement["q"], statement["u"], statement["upsert"]) == (
         {"_id": PATIENT_ID}, {"$inc": {"version": 1}}, True)
     assert count["pipeline"][0] == {"$match": UPCOMING_FILTER}
+    earlier = none_unnumbered(wire)
     insert = wire.next("insert", "appointments")
     insert.ok(n=1)
     wire.next("insert", "audit").ok(n=1)
     commit = wire.next("commitTransaction")
-    for statement in (patient, count, insert, commit):
+    for statement in (patient, count, earlier, insert, commit):
         assert (statement["lsid"], statement["txnNumber"]) == (slot["lsid"], slot["txnNumber"])
     commit.ok()
     assert response.result(timeout=RECV_S).status_code == 201

@@ -74,20 +74,41 @@ def test_a_search_without_a_day_or_a_good_reference_is_refused(client, query, fi
     assert field in answer.json["details"]
 
 
-def test_assign_serials_numbers_the_unnumbered_in_booking_order_once(app, client, store,
-                                                                     repository):
+def test_earlier_bookings_without_serials_are_called_before_a_later_one(client, store):
+    """Appointments written before serials (or by the old app) booked earlier: the next
+    booking of their slot numbers them first, in booking order, and takes the next serial."""
     store.write_legacy("gomoti", "Gomoti Hospital", DAY, "10:00", 2)
-    store.write_legacy("gomoti", "Gomoti Hospital", DAY + timedelta(days=1), "11:00", 1)
-    booked(client, 7)                                          # serial 1: the slot's first
+    later = booked(client, 7)
+    assert later["serial"] == 3
+    assert [(a["serial"], a["id"] == later["id"]) for a in listed(client)] == [
+        (1, False), (2, False), (3, True)]
+
+
+def test_assign_serials_numbers_the_unnumbered_in_booking_order_once(app, client, store):
+    other_day = DAY + timedelta(days=1)
+    store.write_legacy("gomoti", "Gomoti Hospital", other_day, "11:00", 3)
+    store.write_legacy("gomoti", "Gomoti Hospital", other_day, "11:00", 1, status="cancelled")
+    before = seated(listed(client, date=other_day.isoformat()))    # unnumbered: booking order
     run = app.test_cli_runner()
-    assert "3 appointment(s) numbered in 2 slot(s)" in run.invoke(args=["assign-serials"]).output
+    assert "3 appointment(s) numbered in 1 slot(s)" in run.invoke(args=["assign-serials"]).output
     assert "0 appointment(s) numbered in 0 slot(s)" in run.invoke(args=["assign-serials"]).output
-    serials = [a["serial"] for a in listed(client)]
-    assert sorted(serials) == [1, 2, 3]
-    assert [a["serial"] for a in listed(client, date=(DAY + timedelta(days=1)).isoformat())] == [1]
-    numbered = [(e.action, e.after) for e in repository.audit_trail(
-        slot=SlotKey("gomoti", DAY, "10:00")) if e.action != "book"]
-    assert numbered == [("serials", {"numbered": 2})]           # audited once, the second run none
+    after = listed(client, date=other_day.isoformat())                # by serial
+    assert seated(after) == before
+    assert [a["serial"] for a in after if a["status"] != "cancelled"] == [1, 2, 3]
+    assert [a["serial"] for a in after if a["status"] == "cancelled"] == [None]
+
+
+def seated(rows: list[dict]) -> list[str]:
+    return [a["id"] for a in rows if a["status"] != "cancelled"]
+
+
+def test_assign_serials_audits_what_it_numbered_once_per_slot(app, store, repository):
+    store.write_legacy("gomoti", "Gomoti Hospital", DAY, "10:00", 2)
+    run = app.test_cli_runner()
+    for _ in range(2):                                  # the second run numbers nothing
+        run.invoke(args=["assign-serials"])
+    entries = repository.audit_trail(slot=SlotKey("gomoti", DAY, "10:00"))
+    assert [(e.action, e.after) for e in entries] == [("serials", {"numbered": 2})]
 
 
 def test_assign_serials_leaves_cancelled_appointments_without_a_serial(app, store):

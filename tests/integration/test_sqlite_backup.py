@@ -22,7 +22,7 @@ import sys, time
 from app.storage.sqlite import SqliteRepository
 from app.telemetry.logs import store_failure_cause
 repository = SqliteRepository(sys.argv[1])
-repository.ping()
+repository.get("any")      # joins the store's users
 print("holding", flush=True)
 sys.stdin.read()
 """

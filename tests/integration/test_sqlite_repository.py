@@ -8,11 +8,18 @@ import stat
 import threading
 import time
 from contextlib import closing
+from dataclasses import replace
 
 import pytest
 
 from app.config import Settings
-from app.domain.errors import DuplicateBooking, SlotFull, StoreNotReady, StoreUnavailable
+from app.domain.errors import (
+    DuplicateBooking,
+    ReferenceTaken,
+    SlotFull,
+    StoreNotReady,
+    StoreUnavailable,
+)
 from app.domain.hospitals import Hospitals
 from app.domain.model import Slot
 from app.service import writes
@@ -231,7 +238,6 @@ def test_writes_and_reads_stop_when_the_file_is_deleted_or_replaced(tmp_path):
     path = tmp_path / "db.sqlite3"
     repo = SqliteRepository(path)
     writes.book(repo, SLOT, appointment(1), "h")
-    repo.ping()                                         # control: the file in place answers
     replacement = tmp_path / "other.sqlite3"
     SqliteRepository(replacement).close()
     os.replace(replacement, path)
@@ -239,8 +245,6 @@ def test_writes_and_reads_stop_when_the_file_is_deleted_or_replaced(tmp_path):
         writes.book(repo, SLOT, appointment(2), "h")
     with pytest.raises(StoreUnavailable):
         repo.day_counts(SLOT.hospital_id, SLOT.date)
-    with pytest.raises(StoreUnavailable):
-        repo.ping()
     path.unlink()
     with pytest.raises(StoreUnavailable):
         writes.book(repo, SLOT, appointment(3), "h")
@@ -326,3 +330,13 @@ def test_the_servers_master_pins_the_store_for_its_workers(tmp_path, monkeypatch
         with pytest.raises(StoreUnavailable):
             writes.book(each, SLOT, appointment(2), "h")
     assert not path.exists()
+
+
+def test_a_reference_given_before_is_refused_as_taken_and_nothing_is_stored(tmp_path):
+    repo = SqliteRepository(tmp_path / "db.sqlite3")
+    first = replace(appointment(1), reference="K7QM3XD2")
+    writes.book(repo, SLOT, first, "h")
+    with pytest.raises(ReferenceTaken):
+        writes.book(repo, SLOT, replace(appointment(2), reference="K7QM3XD2"), "h")
+    assert repo.slot_count(SLOT.key) == 1
+    assert writes.book(repo, SLOT, appointment(3), "h").serial == 2     # none given away

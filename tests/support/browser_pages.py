@@ -14,6 +14,11 @@ def bengali(number: int | str) -> str:
     return str(number).translate(BENGALI_DIGITS)
 
 
+def grouped(reference: str) -> str:
+    """A reference as the pages show it: K7QM3XD2 -> K7QM-3XD2."""
+    return f"{reference[:4]}-{reference[4:]}"
+
+
 class BookingPage:
     def __init__(self, page, url: str):
         self.page = page
@@ -96,6 +101,16 @@ class StaffBoard:
 
     def person(self, name: str):
         return self.page.locator("#people tr", has_text=name)
+
+    @property
+    def serials(self):
+        """The first column of the chosen slot's appointments."""
+        return self.page.locator("#people tr td.serial")
+
+    def find(self, reference: str) -> None:
+        """Search the appointment by reference, as typed at the counter."""
+        self.page.fill("#find-reference", reference)
+        self.page.press("#find-reference", "Enter")
 
     # -- closures, capacity, history -------------------------------------------------------
 

@@ -10,6 +10,8 @@ from app.domain.operations import SlotRules
 from app.domain.selection import listed
 from app.storage.base import Repository, Store
 
+TABLES = ("appointments", "slots", "serials", "closure_table", "idempotency", "entries")
+
 
 class MemoryRepository(Repository, Store):
     def __init__(self):
@@ -20,7 +22,7 @@ class MemoryRepository(Repository, Store):
 
     def run(self, work):
         with self._lock:
-            saved = {name: table.copy() for name, table in vars(self).items() if name[0] != "_"}
+            saved = {name: getattr(self, name).copy() for name in TABLES}
             try:
                 return work(self)
             except BaseException:
@@ -89,7 +91,7 @@ class MemoryRepository(Repository, Store):
 
     # Itself a store: the Store's own answer, not the Repository's read that would ask itself.
     read, day_counts = run, Store.day_counts
-    claim_patient = forget_expired = ping = ready = prepare = close = _nothing
+    claim_patient = forget_expired = ready = prepare = close = _nothing
 
 
 def _where(items, **fields) -> list:

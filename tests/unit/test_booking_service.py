@@ -11,6 +11,7 @@ from app.domain.errors import (
     HospitalClosed,
     IdempotencyKeyReused,
     NotAuthenticated,
+    ReferenceTaken,
     SlotFull,
     ValidationFailed,
 )
@@ -162,3 +163,30 @@ def test_the_day_list_holds_the_hospitals_appointments_of_that_day_only(service,
     for hospital, day in ((("moon", "Moon Hospital"), DAY), (("clinic", "Small Clinic"), next_day)):
         slots.book(repository, slots.slot(hospital=hospital, day=day), 1)
     assert [a.id for a in service.day_list("clinic", DAY)] == [listed.id]
+
+
+def test_a_taken_reference_is_drawn_again_and_the_booking_stored_once(service, repository,
+                                                                     monkeypatch):
+    """The store's unique index refuses a reference already given (one in 2^40): the service
+    draws another, in a new transaction; the refused attempt left nothing."""
+    add, refused = repository.add_appointment, []
+
+    def once_taken(appointment, token_hash):
+        if not refused:
+            refused.append(appointment.reference)
+            raise ReferenceTaken()
+        add(appointment, token_hash)
+
+    monkeypatch.setattr(repository, "add_appointment", once_taken)
+    booked = service.book(booking())
+    assert booked.appointment.reference not in (None, refused[0])
+    assert booked.appointment.serial == 1          # the refused attempt's serial rolled back
+    assert [a for a, _ in repository.appointments.values()] == [booked.appointment]
+
+
+def test_after_four_taken_references_the_booking_answers_retry_later(service, repository,
+                                                                    monkeypatch):
+    monkeypatch.setattr(repository, "add_appointment", lambda *_: (_ for _ in ()).throw(
+        ReferenceTaken()))
+    with pytest.raises(ReferenceTaken):
+        service.book(booking())

@@ -9,7 +9,7 @@ import pytest
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
-from app.domain.errors import DuplicateBooking, IdempotencyKeyInFlight
+from app.domain.errors import DuplicateBooking, IdempotencyKeyInFlight, ReferenceTaken
 from app.storage.mongo import MongoRepository, client, documents
 
 
@@ -45,6 +45,8 @@ def test_legacy_objectid_strings_are_looked_up_both_ways():
      IdempotencyKeyInFlight),
     ("E11000 duplicate key error collection: hospital_booking.appointments index: "
      "one_patient_per_slot_counted", DuplicateBooking),
+    ("E11000 duplicate key error collection: hospital_booking.appointments index: "
+     "unique_reference dup key: { reference: \"K7QM3XD2\" }", ReferenceTaken),
 ])
 def test_duplicate_keys_map_to_the_domain_error(message, error):
     assert isinstance(documents.duplicate_error(DuplicateKeyError(message, 11000)), error)

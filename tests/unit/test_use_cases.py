@@ -253,3 +253,15 @@ def test_refused_changes_leave_no_entry_and_entries_hold_no_patient_data(reposit
     assert [e.action for e in trail] == ["book"]
     assert made.patient_phone not in repr(trail) and made.patient_name not in repr(trail)
 
+
+
+def test_a_refused_change_gives_no_serial_away(repository):
+    """A refusal rolls the slot's write back: the next seat gets the next number, no gap."""
+    first = book(repository, slot(), 1)
+    with pytest.raises(DuplicateBooking):
+        book(repository, slot(), 1)
+    writes.book(repository, slot("10:30"), patient_booking(slot("10:30")), "h", cap=CAP)
+    writes.book(repository, slot("11:00"), patient_booking(slot("11:00")), "h", cap=CAP)
+    with pytest.raises(PatientLimitReached):
+        writes.book(repository, slot(), patient_booking(slot()), "h", cap=CAP)
+    assert [first.serial, book(repository, slot(), 2).serial] == [1, 2]

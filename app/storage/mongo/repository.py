@@ -189,10 +189,6 @@ class MongoRepository(Repository, WholeStore):
         finally:
             _record_attempts(attempts)
 
-    def ping(self) -> None:
-        with self._bounded():
-            self.db.client.admin.command("ping")
-
     def ready(self) -> None:
         """A writable primary answers within READY_S (admin commands select the primary)."""
         try:

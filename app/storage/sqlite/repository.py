@@ -90,9 +90,6 @@ class SqliteRepository(Repository, WholeStore):
     def _read(self, sql: str, params: tuple) -> list[tuple]:
         return self.read(lambda store: store.rows(sql, params))
 
-    def ping(self) -> None:
-        self._read("SELECT 1", ())
-
     def ready(self) -> None:
         """A booking could be stored now: the pinned file is in place and a rolled-back write
         that reaches the disk succeeds within READY_S (sqlite_files.probe_write)."""

@@ -52,6 +52,13 @@ export function appointments(adminKey, {hospital, date, time, limit = 200, offse
   return call("GET", `/api/appointments?${query}`, {token: adminKey});
 }
 
+/** Staff: the appointment with `reference`, as typed (the API reads any case, a hyphen or
+ *  none, I/L as 1 and O as 0); at most one item. */
+export function appointmentByReference(adminKey, reference) {
+  const query = new URLSearchParams({reference});
+  return call("GET", `/api/appointments?${query}`, {token: adminKey});
+}
+
 /** Staff: every appointment of a day holding a seat (all pages of the list). */
 export async function heldAppointments(adminKey, {hospital, date}) {
   const items = [];

@@ -56,6 +56,9 @@ const STRINGS = {
     "confirm.who": "Patient",
     "confirm.phone": "Phone",
     "confirm.ref": "Reference",
+    "confirm.serial": "Your serial:",
+    "confirm.ref_hint": "Quote this reference at the hospital's counter or on the phone.",
+    "serial": "Serial",
     "confirm.manage": "Manage my appointment",
     "confirm.private": "This private link lets you see, move or cancel your appointment. Keep it safe: anyone with it can cancel, and it is shown only once. Bookmark it or copy it now.",
     "confirm.copy": "Copy link",
@@ -136,6 +139,9 @@ const STRINGS = {
     "confirm.who": "রোগী",
     "confirm.phone": "ফোন",
     "confirm.ref": "রেফারেন্স",
+    "confirm.serial": "আপনার সিরিয়াল:",
+    "confirm.ref_hint": "হাসপাতালের কাউন্টারে বা ফোনে এই রেফারেন্সটি বলুন।",
+    "serial": "সিরিয়াল",
     "confirm.manage": "আমার অ্যাপয়েন্টমেন্ট দেখুন ও বদলান",
     "confirm.private": "এই ব্যক্তিগত লিংক দিয়ে আপনি অ্যাপয়েন্টমেন্ট দেখতে, সরাতে বা বাতিল করতে পারবেন। এটি নিরাপদে রাখুন: লিংকটি যার কাছে থাকবে সে-ই বাতিল করতে পারবে, আর এটি শুধু একবারই দেখানো হয়। এখনই বুকমার্ক বা কপি করুন।",
     "confirm.copy": "লিংক কপি করুন",
@@ -198,6 +204,11 @@ export function hospitalName(hospital) {
   return lang === "bn" && hospital.name_bn ? hospital.name_bn : hospital.name;
 }
 
+/** A hospital's contact text in the page's language (its configured `contact_bn` in Bangla). */
+export function contact(entry) {
+  return lang === "bn" && entry.contact_bn ? entry.contact_bn : entry.contact;
+}
+
 export function has(key) {
   return key in STRINGS[lang] || key in STRINGS.en;
 }
@@ -210,6 +221,24 @@ export function plural(key, n) {
 
 export function number(n) {
   return new Intl.NumberFormat(locale()).format(n);
+}
+
+// What the pages show for an appointment without a serial or reference (the old app's).
+const NONE = "—";
+
+/** A serial in the language's digits ("7" / "৭"), grouping off (serial 1000, not 1,000). */
+export function serial(n) {
+  if (n === null || n === undefined) return NONE;
+  return new Intl.NumberFormat(locale(), {useGrouping: false}).format(n);
+}
+
+/** A reference as people read it, in two groups of four: "K7QM-3XD2". Typed text is written
+ *  the way the API reads it (any case, any separators, I and L as 1, O as 0). */
+export function reference(code) {
+  if (!code) return NONE;
+  const read = latinDigits(String(code)).toUpperCase().replace(/[\s-]/g, "")
+    .replace(/[IL]/g, "1").replace(/O/g, "0");
+  return read.length === 8 ? `${read.slice(0, 4)}-${read.slice(4)}` : read;
 }
 
 function utcDate(isoDate) {
@@ -233,10 +262,15 @@ export function numericDate(isoDate) {
   return dateParts(isoDate, {day: "2-digit", month: "2-digit", year: "numeric"});
 }
 
+/** `text` with Bangla digits written as 0-9 (what a Bangla keyboard types, as the API reads). */
+export function latinDigits(text) {
+  return text.replace(/[০-৯]/g, (d) => String("০১২৩৪৫৬৭৮৯".indexOf(d)));
+}
+
 /** The day (YYYY-MM-DD) a person wrote as day/month/year, in Latin or Bangla digits, or as
  *  YYYY-MM-DD; null when it is not a day of the calendar. */
 export function readDate(text) {
-  const digits = text.trim().replace(/[০-৯]/g, (d) => String("০১২৩৪৫৬৭৮৯".indexOf(d)));
+  const digits = latinDigits(text.trim());
   const iso = digits.match(/^(\d{4})-(\d{1,2})-(\d{1,2})$/);
   const written = digits.match(/^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$/);
   const [y, m, d] = iso ? iso.slice(1).map(Number)

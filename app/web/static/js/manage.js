@@ -81,7 +81,7 @@ function renderLost() {
     const name = document.createElement("strong");
     const hospital = state.hospitals.find((h) => h.id === c.hospital_id);
     name.textContent = hospital ? i18n.hospitalName(hospital) : c.name;
-    item.append(name, document.createTextNode(`: ${c.contact}`));
+    item.append(name, document.createTextNode(`: ${i18n.contact(c)}`));
     return item;
   }));
 }
@@ -105,7 +105,9 @@ function render() {
   $("who").textContent = a.patient_name;
   $("status").textContent = i18n.t(`status.${a.status}`);
   $("status").dataset.status = a.status;
-  $("ref").textContent = a.id;
+  $("serial-number").textContent = i18n.serial(a.serial);
+  $("ref").textContent = i18n.reference(a.reference);
+  $("ref-hint").hidden = !a.reference;
   $("cancel-question").textContent = i18n.t("manage.cancel_confirm", {
     date: i18n.date(a.date), time: i18n.time(a.appointment_time)});
 }

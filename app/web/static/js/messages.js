@@ -57,3 +57,14 @@ export function explain(text, answer = {}) {
 export function ofAnswer(body) {
   return explain(body?.error, body || {});
 }
+
+/** A failed call's result {status, body} in the page's language: no connection, a 400's
+ *  field messages, or the answer's error. */
+export function ofResult(result) {
+  if (result.status === 0) return i18n.t("err.network");
+  const details = result.status === 400 ? result.body?.details : null;
+  if (details) {
+    return Object.values(details).flat().map((message) => explain(String(message))).join(" ");
+  }
+  return ofAnswer(result.body || {error: String(result.status)});
+}

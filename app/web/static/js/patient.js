@@ -214,7 +214,9 @@ function showConfirmation() {
   $("confirm-where").textContent = hospital ? i18n.hospitalName(hospital) : a.hospital;
   $("confirm-who").textContent = a.patient_name;
   $("confirm-phone").textContent = a.patient_phone;
-  $("confirm-ref").textContent = a.id;
+  $("confirm-serial-number").textContent = i18n.serial(a.serial);
+  $("confirm-ref").textContent = i18n.reference(a.reference);
+  $("confirm-ref-hint").hidden = !a.reference;
   $("manage-link").href = manageUrl(a, state.booked.access_token);
 }
 

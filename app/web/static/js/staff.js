@@ -1,14 +1,16 @@
 // The staff day board: every slot of a hospital's day as booked / capacity, live, and the
-// appointments of a chosen slot with the actions the API offers staff; the day's closures,
-// capacity and the slot's history are panels of their own (closures.js, capacity.js,
-// audit.js). The admin key stays in this tab's sessionStorage.
+// appointments of a chosen slot in serial order with the actions the API offers staff; the
+// day's closures, capacity, the slot's history and the search by reference are panels of their
+// own (closures.js, capacity.js, audit.js, find.js). The admin key stays in this tab's
+// sessionStorage.
 
 import * as api from "./api.js";
 import * as audit from "./audit.js";
 import * as capacity from "./capacity.js";
 import * as closures from "./closures.js";
+import * as find from "./find.js";
 import * as i18n from "./i18n.js";
-import {ofAnswer} from "./messages.js";
+import {ofResult} from "./messages.js";   // a refused call in the board's language
 import {DayWatcher} from "./live.js";
 import {el, todayIn} from "./picker.js";
 
@@ -29,6 +31,7 @@ i18n.extend({
     "staff.pick_slot": "Choose a slot to see its appointments.",
     "staff.none": "No appointments in this slot.",
     "staff.actions": "Actions",
+    "staff.who_ref": "Patient, reference",
     "staff.summary": "{booked} booked of {capacity} seats",
     "staff.row": "{booked} / {capacity}",
     "staff.over": "{n} over capacity",
@@ -59,6 +62,7 @@ i18n.extend({
     "staff.pick_slot": "অ্যাপয়েন্টমেন্ট দেখতে একটি সময় বেছে নিন।",
     "staff.none": "এই সময়ে কোনো অ্যাপয়েন্টমেন্ট নেই।",
     "staff.actions": "কাজ",
+    "staff.who_ref": "রোগী, রেফারেন্স",
     "staff.summary": "{capacity}টি আসনের মধ্যে {booked}টি বুক করা",
     "staff.row": "{booked} / {capacity}",
     "staff.over": "ধারণক্ষমতার চেয়ে {n}টি বেশি",
@@ -97,6 +101,9 @@ const board = {
   date: () => state.date,
   time: () => state.time,
   slot: (time) => state.day?.slots.find((s) => s.time === time),
+  hospitalOf: hospitalById,
+  statusLabel,
+  showSlot,
   refreshBoard: () => watcher.refresh(),
   signOut,
 };
@@ -105,13 +112,7 @@ function showLive(liveState, result) {
   $("live-note").textContent = liveState === "live" ? i18n.t("live.ok", {time: i18n.clock()})
     : liveState === "retrying" ? i18n.t("live.retrying") : "";
   $("live-note").classList.toggle("warning", liveState === "retrying");
-  if (liveState === "error") showBoardError(refusal(result));
-}
-
-/** A refused call in the board's language (js/api-messages.json). */
-function refusal(result) {
-  return result.status === 0 ? i18n.t("err.network")
-    : ofAnswer(result.body || {error: String(result.status)});
+  if (liveState === "error") showBoardError(ofResult(result));
 }
 
 function showBoardError(text) {
@@ -138,7 +139,7 @@ async function signIn(event) {
     return openBoard();
   }
   const message = probe.status === 401 ? i18n.t("staff.key_wrong")
-    : refusal(probe);
+    : ofResult(probe);
   $("admin-key-error").textContent = message;
   $("admin-key-error").hidden = false;
   $("admin-key").setAttribute("aria-invalid", "true");
@@ -202,6 +203,15 @@ function watchDay() {
   capacity.clearResult();
   closures.showDay();
   watcher.watch($("hospital").value, state.date);
+}
+
+/** Another hospital, day and slot on the board (an appointment found by reference). */
+function showSlot(hospitalId, date, time) {
+  $("hospital").value = hospitalId;
+  state.date = date;
+  showDate();
+  watchDay();
+  selectSlot(time, {focus: true});
 }
 
 function showDay(day) {
@@ -278,7 +288,7 @@ async function loadPeople() {
                                                     date: state.date, time});
   if (time !== state.time) return;
   if (result.status === 401) return signOut();
-  if (result.status !== 200) return say(refusal(result));
+  if (result.status !== 200) return say(ofResult(result));
   state.people = result.body.items;
   state.total = result.body.total;
   renderPeople();
@@ -317,8 +327,9 @@ function personRow(a) {
     button.addEventListener("click", () => act(a, action));
     return button;
   });
-  return el("tr", {"data-id": a.id},
-    el("td", {}, a.patient_name),
+  return el("tr", {"data-id": a.id, "data-status": a.status},
+    el("td", {class: "serial"}, i18n.serial(a.serial)),
+    el("td", {}, a.patient_name, el("span", {class: "reference"}, i18n.reference(a.reference))),
     el("td", {class: "mono"}, a.patient_phone),
     el("td", {}, el("span", {class: `badge ${a.status}`}, statusLabel(a.status))),
     el("td", {}, el("span", {class: "actions"}, ...buttons)));
@@ -332,7 +343,7 @@ async function act(appointment, action) {
   const result = await api.changeAppointment(appointment.id, state.key, {status: action.status});
   state.busy = false;
   if (result.status !== 200) {
-    say(refusal(result));
+    say(ofResult(result));
     return loadPeople();   // e.g. 409: another desk changed it first
   }
   const changed = result.body.appointment;
@@ -357,11 +368,12 @@ function relabel() {
   closures.relabel();
   capacity.render();
   audit.render();
+  find.render();
 }
 
 async function start() {
   i18n.setupSwitch(relabel);
-  for (const panel of [closures, capacity, audit]) panel.setup(board);
+  for (const panel of [closures, capacity, audit, find]) panel.setup(board);
   const result = await api.hospitals();
   state.hospitals = result.body?.hospitals || [];
   $("hospital").replaceChildren(...state.hospitals.map((h) => new Option(i18n.hospitalName(h),
