@@ -12,6 +12,8 @@ from app.domain.errors import StoreUnavailable
 from app.service import writes
 from app.storage.base import BackupUnusable, StoreInUse
 from app.storage.sqlite import SqliteRepository
+from app.storage.sqlite.repository import _ensure_in_place
+from app.storage.sqlite.schema_check import StoreSchemaMismatch
 from app.telemetry.logs import store_failure_cause
 from app.wiring import booking_service
 from tests.support.engines import SqliteStore
@@ -290,3 +292,15 @@ def test_a_reader_outside_the_app_holding_the_store_refuses_the_swap(app, reposi
     assert refused.exit_code == 2 and "is open in another process" in refused.output
     assert repository.slot_count(SLOT.key) == 2
     assert not list((tmp_path / "saved").glob("*"))
+
+
+def test_the_check_after_the_swap_names_the_restored_file_and_what_it_lacks(tmp_path):
+    """What restore-store prints should the renamed file not be the vetted copy."""
+    restored = tmp_path / "booking.sqlite3"
+    booked_store(restored)
+    _ensure_in_place(restored, 1)                       # control: the file that was vetted
+    with pytest.raises(OSError, match="^the restored store holds 1 appointments, the backup 2$"):
+        _ensure_in_place(restored, 2)
+    edit(restored, "DROP INDEX appointments_by_slot")
+    with pytest.raises(StoreSchemaMismatch, match=f"^the restored store {restored} does not "):
+        _ensure_in_place(restored, 1)
