@@ -69,6 +69,7 @@ from tests.support.mongo_wire import (
     standalone_hello,
     start_mock,
 )
+from tests.support.slots import STAFF
 
 # A 1 s store timeout must answer in about 1 s: the bound leaves room for a loaded 2-core
 # machine, far below what an unbounded driver would take (30 s server selection, 120 s of
@@ -599,3 +600,27 @@ def test_phone_batches_read_only_the_fields_a_phone_needs_a_page_at_a_time(wire,
         page.ok(**cursor(*documents))
     [[phone]] = batches.result(timeout=RECV_S)
     assert (phone.appointment_id, phone.phone) == ("a", "01712345678")
+
+
+# -- assign-serials ----------------------------------------------------------------------------
+
+def test_assign_serials_numbers_inside_the_slots_transaction(wire, mongo_repo):
+    """The serial taken from the slot's record and the number written on the appointment
+    commit together or not at all: the update runs in the transaction."""
+    numbered = wire.call(writes.assign_serials, mongo_repo, SLOT.key, STAFF)
+    unnumbered = wire.next("find", "appointments")
+    assert unnumbered["startTransaction"] is True
+    legacy_id = ObjectId()
+    unnumbered.ok(**cursor({"_id": legacy_id, "hospital": "Gomoti Hospital",
+                            "appointment_date": MIDNIGHT, "appointment_time": "10:00",
+                            "status": "confirmed", "patient_name": "Legacy",
+                            "patient_phone": "01712345678"}))
+    slot_written(wire.next("findAndModify", "slots"))
+    number = wire.next("update", "appointments")
+    assert (number["lsid"], number["txnNumber"]) == (unnumbered["lsid"], unnumbered["txnNumber"])
+    [statement] = number["updates"]
+    assert (statement["q"], statement["u"]) == ({"_id": legacy_id}, {"$set": {"serial": SERIAL}})
+    number.ok(n=1, nModified=1)
+    wire.next("insert", "audit").ok(n=1)
+    wire.next("commitTransaction").ok()
+    assert numbered.result(timeout=RECV_S) == 1
