@@ -133,3 +133,16 @@ def test_a_schema_is_what_its_script_makes_plus_the_columns_added_later(tmp_path
         conn.executescript(SCHEMA)
         assert schema.first_difference(describe(conn), older_ok=True) == (
             "index appointments_by_patient is not part of the app's schema")
+
+
+def test_an_added_column_sqlite_cannot_put_in_its_place_stops_the_upgrade_naming_the_database():
+    """ALTER TABLE appends: a column added later but written before others in the script
+    leaves the columns in another order than a new store's, refused after the upgrade."""
+    schema = Schema("CREATE TABLE IF NOT EXISTS t (a TEXT NOT NULL, b INTEGER, c TEXT);",
+                    {"t": ("b INTEGER",)})
+    with closing(sqlite3.connect(":memory:")) as conn:
+        conn.execute("CREATE TABLE t (a TEXT NOT NULL, c TEXT)")
+        with pytest.raises(StoreSchemaMismatch) as refused:
+            schema.upgrade(conn, "the older database")
+    assert str(refused.value) == ("the older database does not have the app's schema: "
+                                  "table t: columns in another order")
