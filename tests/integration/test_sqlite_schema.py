@@ -146,3 +146,13 @@ def test_an_added_column_sqlite_cannot_put_in_its_place_stops_the_upgrade_naming
             schema.upgrade(conn, "the older database")
     assert str(refused.value) == ("the older database does not have the app's schema: "
                                   "table t: columns in another order")
+
+
+def test_a_table_missing_from_an_older_database_does_not_stop_the_columns_of_the_next():
+    schema = Schema("CREATE TABLE IF NOT EXISTS later (x TEXT, y TEXT);\n"
+                    "CREATE TABLE IF NOT EXISTS t (a TEXT NOT NULL, b INTEGER);",
+                    {"later": ("y TEXT",), "t": ("b INTEGER",)})
+    with closing(sqlite3.connect(":memory:")) as conn:
+        conn.execute("CREATE TABLE t (a TEXT NOT NULL)")       # before `later` and `b`
+        schema.upgrade(conn, "the older database")
+        assert schema.first_difference(describe(conn), older_ok=False) is None
