@@ -12,6 +12,8 @@ from app.storage.sqlite.schema_check import Schema, StoreSchemaMismatch, describ
 
 PHONE = "patient_phone TEXT NOT NULL, patient_email"
 STATUS = "status TEXT NOT NULL DEFAULT 'booked'"
+CLOSURES = "CREATE TABLE IF NOT EXISTS closures"
+SLOTS_END = ") WITHOUT ROWID;\n" + CLOSURES
 
 
 def difference(script: str, *statements: str, older_ok: bool = False) -> str | None:
@@ -38,6 +40,11 @@ def test_the_apps_own_schema_has_no_difference():
      "column status TEXT NOT NULL DEFAULT 'cancelled' where the app has"),
     (SCHEMA.replace("WHERE status <> 'cancelled'", "WHERE status = 'none'"), (),
      "index appointments_one_per_patient is defined as"),
+    (SCHEMA.replace(SLOTS_END, ");\n" + CLOSURES, 1), (),
+     "table slots's definition lacks rowid without compared with the app's"),
+    (SCHEMA.replace(SLOTS_END, ", CHECK (version >= 0));\n" + CLOSURES, 1), (),
+     "table slots's definition has ( ) , 0 = > check version and lacks rowid without compared "
+     "with the app's"),
     (SCHEMA.replace("patient_email TEXT,", "patient_email,"), (),
      "table appointments: column patient_email (no type) where the app has patient_email TEXT"),
     (SCHEMA.replace('id TEXT PRIMARY KEY, hospital_id TEXT NOT NULL, date',
