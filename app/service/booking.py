@@ -140,7 +140,7 @@ class BookingService(HospitalOperations):
         return self.repository.restore_from(backup, previous, self._report_on)
 
     def _report_on(self, candidate: Repository) -> StoreReport:
-        return BookingService(self.hospitals, candidate, now=self._now).check_store()
+        return BookingService(self.hospitals, candidate).check_store()     # reads no clock
 
     def _capacity_of(self, key: SlotKey) -> int | None:
         """The slot's capacity, None for a hospital the configuration does not know."""

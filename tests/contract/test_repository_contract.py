@@ -149,6 +149,18 @@ def test_cancel_frees_exactly_one_seat_and_twice_frees_none(repository):
     assert repository.get(made.id)[0].status == "cancelled"
 
 
+
+def test_a_cancel_recorded_by_staff_frees_its_seat(repository):
+    full = slot(capacity=1)
+    made = book(repository, full, 1)
+    with pytest.raises(SlotFull):                       # control: the one seat is taken
+        writes.book(repository, full, appointment(full, 2), "h")
+    cancelled = writes.set_status(repository, made.id, "booked", "cancelled", STAFF)
+    assert cancelled.status == repository.get(made.id)[0].status == "cancelled"
+    assert repository.slot_count(full.key) == 0
+    book(repository, full, 2)
+
+
 # -- reschedule -------------------------------------------------------------------------------
 
 def test_reschedule_moves_one_seat(repository):
@@ -338,6 +350,17 @@ def test_bulk_cancel_cancels_bookings_awaiting_their_visit_only(repository):
     assert repository.slot_count(slot("10:00").key) == 1
     with pytest.raises(ClosureNotFound):
         writes.cancel_closed(repository, "nope", STAFF)
+
+
+def test_bulk_cancel_leaves_the_bookings_of_slots_the_closure_does_not_cover(repository):
+    covered = book(repository, slot("10:00"), 1)
+    elsewhere = [book(repository, slot("11:00"), 2),
+                 book(repository, slot("10:00", day=DAY + timedelta(days=1)), 3),
+                 book(repository, slot("10:00", hospital=ALSO_AT_MOON), 4)]
+    writes.add_closure(repository, closure("10:00", "11:00"), keys("10:00", "10:30"), STAFF)
+    cancelled = writes.cancel_closed(repository, "c1", STAFF)
+    assert [a.id for a in cancelled] == [covered.id]
+    assert [repository.get(a.id)[0].status for a in elsewhere] == ["booked"] * 3
 
 
 # -- capacity overrides -----------------------------------------------------------------------

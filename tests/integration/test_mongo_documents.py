@@ -15,14 +15,22 @@ import pytest
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
-from app.domain.errors import IdempotencyKeyReused
+from app.domain.errors import DuplicateBooking, IdempotencyKeyReused, ReferenceTaken
 from app.domain.model import Appointment, AppointmentQuery, IdempotencyEntry, SlotKey
 from app.domain.operations import AuditEntry, Closure, SlotRules
 from app.domain.selection import Appointments
 from app.service import writes
 from app.storage.mongo import MongoRepository
-from app.storage.mongo.documents import appointment_document, filter_of, from_document
+from app.storage.mongo.documents import (
+    appointment_document,
+    audit_document,
+    duplicate_error,
+    filter_of,
+    from_document,
+    stored_phone,
+)
 from app.storage.mongo.indexes import create_indexes
+from app.storage.mongo.store import MongoStore
 from tests.support.filters import FILTERS, PATIENT, REFERENCE, found_as_matched
 from tests.support.mongo_documents import DAY, MIDNIGHT, NOW, legacy, ours
 
@@ -485,3 +493,41 @@ def test_each_filter_finds_counts_and_pages_what_it_matches(db, repo, which):
                                  legacy(status="cancelled"), legacy(time="11:00")])
     repo.read(lambda s: found_as_matched(s, which))
     assert repo.read(lambda s: s.count(Appointments("gomoti"))) == 12
+
+
+def test_an_old_document_without_a_phone_reads_as_an_empty_phone():
+    """normalize-phones reports it as unreadable; a number the old app stored reads as text."""
+    assert stored_phone(legacy()).phone == "01712345678"
+    without = legacy()
+    del without["patient_phone"]
+    assert stored_phone(without).phone == ""
+    assert stored_phone(legacy(patient_phone=1712345678)).phone == "1712345678"
+
+
+def test_a_slots_audit_trail_is_in_the_order_of_its_changes_not_of_its_inserts(db, repo):
+    """Two workers' entries may reach the store in the other order than their changes."""
+    key = SlotKey("gomoti", DAY, "10:00")
+    later, earlier = (AuditEntry(NOW + timedelta(seconds=s), "admin", action, key, None, {}, {})
+                      for s, action in ((2, "close"), (1, "capacity")))
+    db.audit.insert_many([audit_document(later), audit_document(earlier)])
+    assert repo.audit_trail(slot=key) == [earlier, later]
+
+
+def test_numbering_reaches_our_documents_and_the_old_apps_by_their_own_ids(db):
+    """assign-serials numbers what it read: a legacy document is found by its ObjectId."""
+    insert(db, ours())
+    db.appointments.insert_one(legacy(time="10:00"))
+    store = MongoStore(db, None, {"gomoti": "Gomoti Hospital"})
+    found = store.find(Appointments.seated_in(SlotKey("gomoti", DAY, "10:00")))
+    for serial, appointment in enumerate(found, start=1):
+        store.number(replace(appointment, serial=serial))
+    assert sorted(d.get("serial") for d in db.appointments.find()) == [1, 2]
+
+
+@pytest.mark.parametrize("index, error", [("unique_reference", ReferenceTaken),
+                                          ("one_patient_per_slot", DuplicateBooking)])
+def test_a_duplicate_key_is_told_apart_by_the_index_the_server_names(index, error):
+    """A drawn reference already taken is drawn again; a second seat is the patient's."""
+    exc = DuplicateKeyError(f"E11000 duplicate key error collection: hospital_booking."
+                            f"appointments index: {index} dup key: {{ : \"K7QM3XDU\" }}")
+    assert type(duplicate_error(exc)) is error

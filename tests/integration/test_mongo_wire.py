@@ -25,6 +25,7 @@ from pymongo import MongoClient
 
 from app import create_app
 from app.config import Settings
+from app.config.hospitals import load_hospitals
 from app.domain.errors import (
     ConfigError,
     DuplicateBooking,
@@ -33,12 +34,13 @@ from app.domain.errors import (
     StoreUnavailable,
 )
 from app.domain.model import IdempotencyEntry
-from app.service import writes
+from app.service import BookingService, writes
 from app.storage.mongo import MongoRepository
 from app.wiring import booking_service
 from tests.support.admin_key import ADMIN_KEY
 from tests.support.bookings import GOOD
 from tests.support.clock import FIXED_NOW
+from tests.support.hospitals import SHIPPED
 from tests.support.mongo_wire import (
     DB,
     MIDNIGHT,
@@ -67,6 +69,7 @@ from tests.support.mongo_wire import (
     standalone_hello,
     start_mock,
 )
+from tests.support.slots import STAFF
 
 # A 1 s store timeout must answer in about 1 s: the bound leaves room for a loaded 2-core
 # machine, far below what an unbounded driver would take (30 s server selection, 120 s of
@@ -560,3 +563,64 @@ def test_primary_that_stops_answering_is_store_unavailable_within_the_timeout(wi
     assert 0.9 < time.monotonic() - started < WITHIN_S
     wire.quiet()     # the deadline is spent: not even an abortTransaction follows
     repo.close()
+
+
+# -- the front desk ----------------------------------------------------------------------------
+
+def test_the_day_list_reads_the_whole_day_in_one_query(wire, mongo_repo):
+    """pymongo takes only an integer limit (mongomock takes None too): the day list's query
+    reaches the server, and its page is the day."""
+    service = BookingService(load_hospitals(SHIPPED), mongo_repo)
+    result = wire.call(service.day_list, "gomoti", MIDNIGHT.date())
+    find = wire.next("find", "appointments")
+    assert find["filter"] == {"hospital": "Gomoti Hospital", "appointment_date": MIDNIGHT}
+    assert find["limit"] >= 10_000                  # the whole day, not one page of 50
+    made = appointment()
+    find.ok(**cursor({"_id": made.id, "hospital_id": "gomoti", "hospital": "Gomoti Hospital",
+                      "appointment_date": MIDNIGHT, "appointment_time": "10:00",
+                      "status": "booked", "patient_name": "P", "patient_phone": "1",
+                      "created_at": FIXED_NOW}))
+    answer_count(wire.next("aggregate", "appointments"), 1)
+    assert [a.id for a in result.result(timeout=RECV_S)] == [made.id]
+
+
+# -- normalize-phones --------------------------------------------------------------------------
+
+def test_phone_batches_read_only_the_fields_a_phone_needs_a_page_at_a_time(wire, mongo_repo):
+    """Patient names and tokens are not read to normalize phones; pages follow _id."""
+    batches = wire.call(lambda: list(mongo_repo.phone_batches(2)))
+    ours = {"_id": "a", "hospital_id": "gomoti", "patient_phone": "01712345678"}
+    for where, documents in (({"$type": "string"}, [ours]),
+                             ({"$type": "string", "$gt": "a"}, []),
+                             ({"$type": "objectId"}, [])):
+        page = wire.next("find", "appointments")
+        assert (page["filter"], page["sort"], page["limit"]) == ({"_id": where}, {"_id": 1}, 2)
+        # _id comes back anyway (mongomock adds it to the very dict it is handed)
+        assert set(page["projection"]) - {"_id"} == {"hospital_id", "hospital", "patient_phone"}
+        page.ok(**cursor(*documents))
+    [[phone]] = batches.result(timeout=RECV_S)
+    assert (phone.appointment_id, phone.phone) == ("a", "01712345678")
+
+
+# -- assign-serials ----------------------------------------------------------------------------
+
+def test_assign_serials_numbers_inside_the_slots_transaction(wire, mongo_repo):
+    """The serial taken from the slot's record and the number written on the appointment
+    commit together or not at all: the update runs in the transaction."""
+    numbered = wire.call(writes.assign_serials, mongo_repo, SLOT.key, STAFF)
+    unnumbered = wire.next("find", "appointments")
+    assert unnumbered["startTransaction"] is True
+    legacy_id = ObjectId()
+    unnumbered.ok(**cursor({"_id": legacy_id, "hospital": "Gomoti Hospital",
+                            "appointment_date": MIDNIGHT, "appointment_time": "10:00",
+                            "status": "confirmed", "patient_name": "Legacy",
+                            "patient_phone": "01712345678"}))
+    slot_written(wire.next("findAndModify", "slots"))
+    number = wire.next("update", "appointments")
+    assert (number["lsid"], number["txnNumber"]) == (unnumbered["lsid"], unnumbered["txnNumber"])
+    [statement] = number["updates"]
+    assert (statement["q"], statement["u"]) == ({"_id": legacy_id}, {"$set": {"serial": SERIAL}})
+    number.ok(n=1, nModified=1)
+    wire.next("insert", "audit").ok(n=1)
+    wire.next("commitTransaction").ok()
+    assert numbered.result(timeout=RECV_S) == 1

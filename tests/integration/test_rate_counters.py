@@ -7,8 +7,16 @@ from contextlib import closing
 
 import pytest
 
+from app.config import Settings
+from app.domain.errors import ConfigError
 from app.storage import rate_counters
-from app.storage.rate_counters import PURGE_EVERY, SqliteCounterStorage
+from app.storage.rate_counters import (
+    PURGE_EVERY,
+    SqliteCounterStorage,
+    check_counters,
+)
+from app.storage.rate_counters import rate_counters as counters_of
+from harness.server import free_port
 from tests.support.processes import assert_one_connection_per_thread_and_process, in_a_child
 
 
@@ -93,3 +101,20 @@ def test_check_says_whether_the_file_answers(tmp_path):
     counters._connection().close()       # e.g. a connection lost under it
     assert counters.check() is False
 
+
+
+def test_a_chosen_counter_store_that_cannot_be_opened_is_refused_saying_why(tmp_path):
+    (tmp_path / "file").write_text("not a directory")
+    uri = f"sqlite://{tmp_path}/file/limits/counters.sqlite3"
+    with pytest.raises(ConfigError) as refused:
+        check_counters(counters_of(Settings(ratelimit_storage_uri=uri)))
+    assert str(refused.value) == (f"RATELIMIT_STORAGE_URI {uri} cannot be used: [Errno 20] "
+                                  f"Not a directory: '{tmp_path}/file/limits'")
+
+
+def test_a_chosen_counter_store_that_does_not_answer_is_refused_without_credentials():
+    uri = f"mongodb://u:s3cret@127.0.0.1:{free_port()}/?serverSelectionTimeoutMS=200"
+    with pytest.raises(ConfigError) as refused:
+        check_counters(counters_of(Settings(ratelimit_storage_uri=uri)))
+    assert str(refused.value) == (
+        f"RATELIMIT_STORAGE_URI {uri.replace('u:s3cret@', '')} does not answer")

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from app.domain.model import SlotKey
 from app.domain.references import ALPHABET, grouped
 from tests.support.admin_key import ADMIN
 from tests.support.bookings import GOOD, post
@@ -99,3 +100,18 @@ def test_assign_serials_numbers_the_unnumbered_in_booking_order_once(app, client
 
 def seated(rows: list[dict]) -> list[str]:
     return [a["id"] for a in rows if a["status"] != "cancelled"]
+
+
+def test_assign_serials_audits_what_it_numbered_once_per_slot(app, store, repository):
+    store.write_legacy("gomoti", "Gomoti Hospital", DAY, "10:00", 2)
+    run = app.test_cli_runner()
+    for _ in range(2):                                  # the second run numbers nothing
+        run.invoke(args=["assign-serials"])
+    entries = repository.audit_trail(slot=SlotKey("gomoti", DAY, "10:00"))
+    assert [(e.action, e.after) for e in entries] == [("serials", {"numbered": 2})]
+
+
+def test_assign_serials_leaves_cancelled_appointments_without_a_serial(app, store):
+    store.write_legacy("gomoti", "Gomoti Hospital", DAY, "10:00", 1, status="cancelled")
+    run = app.test_cli_runner().invoke(args=["assign-serials"])
+    assert "0 appointment(s) numbered in 0 slot(s)" in run.output

@@ -12,6 +12,8 @@ from app.domain.errors import StoreUnavailable
 from app.service import writes
 from app.storage.base import BackupUnusable, StoreInUse
 from app.storage.sqlite import SqliteRepository
+from app.storage.sqlite.repository import _ensure_in_place
+from app.storage.sqlite.schema_check import StoreSchemaMismatch
 from app.telemetry.logs import store_failure_cause
 from app.wiring import booking_service
 from tests.support.engines import SqliteStore
@@ -134,20 +136,41 @@ def test_restore_store_without_yes_asks_and_a_no_changes_nothing(app, tmp_path):
     assert not list(tmp_path.glob("pre-restore-*"))
 
 
-def damaged(path) -> None:
-    """A store SQLite's integrity check fails: an index that no longer matches its rows."""
+def edit(path, *statements: str) -> None:
     with closing(sqlite3.connect(path)) as conn:
-        conn.execute("PRAGMA writable_schema = ON")
-        conn.execute("UPDATE sqlite_master SET sql = 'CREATE INDEX appointments_by_slot "
-                     "ON appointments (patient_phone)' WHERE name = 'appointments_by_slot'")
+        for statement in statements:
+            conn.execute(statement)
         conn.commit()
 
 
-def damaged_store(path) -> None:
+def damaged(path) -> None:
+    """A store SQLite's integrity check fails: an index that no longer matches its rows."""
+    edit(path, "PRAGMA writable_schema = ON",
+         "UPDATE sqlite_master SET sql = 'CREATE INDEX appointments_by_slot "
+         "ON appointments (patient_phone)' WHERE name = 'appointments_by_slot'")
+
+
+def booked_store(path, *statements: str) -> None:
+    """A store holding one booking, then edited outside the app by `statements`."""
     other = SqliteRepository(path)
     book(other, 1)
     other.close()
+    edit(path, *statements)
+
+
+def damaged_store(path) -> None:
+    booked_store(path)
     damaged(path)
+
+
+def with_a_trigger(path) -> None:
+    """A sound booking store that carries an object the app never makes."""
+    booked_store(path, "CREATE TRIGGER eat AFTER INSERT ON appointments "
+                       "BEGIN DELETE FROM appointments WHERE id = NEW.id; END")
+
+
+def with_a_date_no_one_can_read(path) -> None:
+    booked_store(path, "UPDATE appointments SET appointment_date = 'someday'")
 
 
 def test_backup_store_then_restore_store_from_the_cli(app, repository, tmp_path):
@@ -178,6 +201,21 @@ def test_a_backup_clears_what_a_crashed_backup_left_under_its_temporary_name(rep
     assert sorted(p.name for p in tmp_path.glob("b.sqlite3*")) == ["b.sqlite3"]
 
 
+def test_a_restore_clears_what_a_crashed_restore_left_beside_the_store(repository, store,
+                                                                      tmp_path):
+    """A restore cut short leaves its scratch copy `<store>.restoring` (README) and the kept
+    `<store>.replaced`: the next restore starts by removing both, and leaves neither."""
+    book(repository, 1)
+    backup = repository.backup_to(tmp_path / "backups" / "b.sqlite3").path
+    left = [store.path.with_name(store.path.name + side)
+            for side in (".restoring", ".restoring-journal", ".replaced")]
+    for path in left:
+        path.write_bytes(b"cut short by a crash")
+    repository.restore_from(backup, tmp_path / "backups" / "previous.sqlite3")
+    assert repository.slot_count(SLOT.key) == 1
+    assert [path for path in left if path.exists()] == []
+
+
 def test_a_backup_of_a_damaged_store_is_refused_and_writes_nothing(app, repository, store,
                                                                    tmp_path):
     book(repository, 1, 2)
@@ -196,6 +234,10 @@ def test_a_backup_of_a_damaged_store_is_refused_and_writes_nothing(app, reposito
      "{path} is not a SQLite database: file is not a database"),
     (damaged_store,
      "{path} fails SQLite's integrity check: row 1 missing from index appointments_by_slot"),
+    (with_a_date_no_one_can_read,
+     "{path} cannot be opened as the store: Invalid isoformat string: 'someday'"),
+    (with_a_trigger,
+     "{path} does not have the app's schema: trigger eat is not part of the app's schema"),
 ])
 def test_restore_store_refuses_an_unusable_backup_saying_why(app, repository, tmp_path, make,
                                                            why):
@@ -250,3 +292,15 @@ def test_a_reader_outside_the_app_holding_the_store_refuses_the_swap(app, reposi
     assert refused.exit_code == 2 and "is open in another process" in refused.output
     assert repository.slot_count(SLOT.key) == 2
     assert not list((tmp_path / "saved").glob("*"))
+
+
+def test_the_check_after_the_swap_names_the_restored_file_and_what_it_lacks(tmp_path):
+    """What restore-store prints should the renamed file not be the vetted copy."""
+    restored = tmp_path / "booking.sqlite3"
+    booked_store(restored)
+    _ensure_in_place(restored, 1)                       # control: the file that was vetted
+    with pytest.raises(OSError, match="^the restored store holds 1 appointments, the backup 2$"):
+        _ensure_in_place(restored, 2)
+    edit(restored, "DROP INDEX appointments_by_slot")
+    with pytest.raises(StoreSchemaMismatch, match=f"^the restored store {restored} does not "):
+        _ensure_in_place(restored, 1)

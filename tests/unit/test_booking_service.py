@@ -1,10 +1,11 @@
 """The use cases on the in-memory repository: no Flask, no files, milliseconds."""
 
 import base64
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from app.domain.capacity import SlotAvailability
 from app.domain.errors import (
     AppointmentNotFound,
     HospitalClosed,
@@ -20,8 +21,10 @@ from app.service.commands import (
     CancelAppointment,
     ChangeStatus,
     Reschedule,
+    SetCapacity,
 )
 from app.service.tokens import secret_hash
+from tests.support import slots
 from tests.support.admin_key import ADMIN_KEY as ADMIN
 from tests.support.clinic import DAY, NOW, booking
 
@@ -146,6 +149,20 @@ def test_staff_reschedule_an_old_app_appointment_found_by_its_hospitals_name(
 def test_staff_check_in_an_old_app_appointment_found_by_its_hospitals_name(service, repository):
     checked_in = service.change_status(ChangeStatus(legacy(repository).id, ADMIN, "checked_in"))
     assert checked_in.status == "checked_in"
+
+
+def test_a_capacity_change_answers_each_slot_of_its_hospital_with_its_true_count(service):
+    service.book(booking(time="10:00"))
+    changed = service.set_capacity(SetCapacity("clinic", DAY, 1, "10:00"), "admin")
+    assert changed.slots == (SlotAvailability("clinic", DAY, "10:00", 1, 1),)
+
+
+def test_the_day_list_holds_the_hospitals_appointments_of_that_day_only(service, repository):
+    listed = service.book(booking(time="10:00")).appointment
+    next_day = DAY + timedelta(days=1)
+    for hospital, day in ((("moon", "Moon Hospital"), DAY), (("clinic", "Small Clinic"), next_day)):
+        slots.book(repository, slots.slot(hospital=hospital, day=day), 1)
+    assert [a.id for a in service.day_list("clinic", DAY)] == [listed.id]
 
 
 def test_a_taken_reference_is_drawn_again_and_the_booking_stored_once(service, repository,

@@ -27,6 +27,11 @@ def test_four_marks_on_a_letter_pass_and_five_are_refused():
     assert name_problem("Ra" + "\u200c" * 100 + "him") == STACKED_MARKS
 
 
+def test_marks_before_the_first_letter_are_held_to_the_same_four():
+    assert name_problem("\u0301" * 4 + "Rahim") is None
+    assert name_problem("\u0301" * 5 + "Rahim") == STACKED_MARKS
+
+
 @pytest.mark.parametrize("name", ["\u3164\u3164", "\u2800\u2800", "\uffa0", "12345", "-- .."])
 def test_a_name_without_a_visible_letter_is_refused(name):
     assert name_problem(name) == NO_LETTER

@@ -6,7 +6,7 @@ import pytest
 
 from app.config.hospitals import load_hospitals
 from app.domain.errors import HospitalClosed, ValidationFailed
-from app.domain.schedule import bookable_slot, has_started
+from app.domain.schedule import bookable_slot, check_overridable_day, has_started
 from tests.support.hospitals import SHIPPED
 
 GOMOTI = load_hospitals(SHIPPED).get("gomoti")
@@ -33,6 +33,13 @@ def test_dates_outside_today_to_horizon_are_refused(day, field):
     with pytest.raises(ValidationFailed) as caught:
         bookable_slot(GOMOTI, day, "10:00", NOW)
     assert field in caught.value.extra["details"]
+
+
+def test_a_capacity_override_on_a_closed_day_is_refused_on_its_date_saying_why():
+    check_overridable_day(GOMOTI, date(2026, 11, 26), NOW)      # control: an open Thursday
+    with pytest.raises(ValidationFailed) as friday:
+        check_overridable_day(GOMOTI, date(2026, 11, 27), NOW)
+    assert friday.value.extra["details"] == {"date": ["Hospital closed on Fridays"]}
 
 
 def test_horizon_day_itself_is_bookable():

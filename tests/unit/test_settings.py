@@ -184,3 +184,30 @@ def test_limits_off_count_in_memory_and_a_chosen_store_is_marked_for_the_start_u
     assert rate_counters(Settings(ratelimit_enabled=False)) == rate_counters(
         Settings(ratelimit_storage_uri="memory://"))
     assert rate_counters(Settings(ratelimit_storage_uri="memory://")).chosen is True
+
+
+def test_a_refused_rate_limit_storage_lists_every_scheme_flask_limiter_can_use():
+    with pytest.raises(ConfigError) as raised:
+        rate_counters(Settings(ratelimit_storage_uri="foo://127.0.0.1:1"))
+    listed = str(raised.value).partition("URI (")[2].partition("), got")[0].split(", ")
+    assert {"memory", "mongodb", "redis", "sqlite"} <= set(listed)
+    assert listed == sorted(listed)
+    assert not [scheme for scheme in listed if scheme.startswith("async+")]
+
+
+@pytest.mark.parametrize("uri, shown", [
+    ("foo://user:p@ss@db:1/0", "foo://db:1/0"),                     # an @ in the password
+    ("foo://user:pw@db:1/0?owner=a@b", "foo://db:1/0?owner=a@b"),   # an @ after the hosts
+    ("foo://user:pw@db:1/?next=http://x", "foo://db:1/?next=http://x"),     # a second ://
+])
+def test_a_refused_rate_limit_storage_is_named_without_its_credentials(uri, shown):
+    with pytest.raises(ConfigError) as raised:
+        rate_counters(Settings(ratelimit_storage_uri=uri))
+    assert str(raised.value).endswith(f"got {shown!r}")
+
+
+def test_counters_on_mongodb_send_no_password_when_none_is_set():
+    counters = rate_counters(Settings(mongodb_uri="mongodb://db/?replicaSet=rs0",
+                                      mongodb_db="booking", store_timeout_s=8.0))
+    assert counters.options == {"database_name": "booking", "tz_aware": True,
+                                "serverSelectionTimeoutMS": 2000}
