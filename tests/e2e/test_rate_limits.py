@@ -50,8 +50,14 @@ def test_three_workers_share_one_counter_per_address(limited_server):
 
 def test_control_per_process_counters_let_n_workers_give_more_than_the_limit(
         per_process_server):
-    outcome = thirty_clients_at_once(per_process_server.url, 8)
-    assert outcome.count(201) > LIMIT, outcome.statuses
+    """Up to three storms: on a loaded host one worker may accept a whole storm (its own
+    counter then refuses like a shared one); a later storm reaches the others' fresh counts."""
+    booked = 0
+    for offset in (8, 10, 12):
+        booked += thirty_clients_at_once(per_process_server.url, offset).count(201)
+        if booked > LIMIT:
+            break
+    assert booked > LIMIT
 
 
 @pytest.fixture(scope="module")
