@@ -161,8 +161,10 @@ def assign_serials(store: Repository, key: SlotKey, by: Actor) -> int:
 
 def _after_the_unnumbered(uow: Store, key: SlotKey, seated: Appointment) -> Appointment:
     """`seated` (numbered by the slot's write) called after the slot's seat-holders written
-    without a serial, who booked earlier: they take the serials from its number on."""
-    earlier = _unnumbered(uow, key)
+    without a serial, who booked earlier: they take the serials from its number on. Only the
+    slot's first serial looks for them (one query less for every other seat): from then on
+    this version numbers every seat; what the old app writes later, assign-serials numbers."""
+    earlier = _unnumbered(uow, key) if seated.serial == 1 else []
     if not earlier:
         return seated
     _number(uow, key, earlier, seated.serial)

@@ -174,7 +174,6 @@ def drive_booking(wire: Wire, count: int = 0, first=None, capped: bool = False,
     wire.next("find", "appointments").ok(**cursor())
     if capped:
         drive_patient(wire)
-    none_unnumbered(wire)
     insert = wire.next("insert", "appointments")
     insert.ok(n=1)
     audit = wire.next("insert", "audit")
@@ -182,14 +181,6 @@ def drive_booking(wire: Wire, count: int = 0, first=None, capped: bool = False,
     if seen is not None:
         seen["audit"] = audit
     return update, insert
-
-
-def none_unnumbered(wire: Wire):
-    """The slot's seat-holders written without a serial (called before a new seat): none."""
-    found = wire.next("find", "appointments")
-    assert found["filter"]["serial"] is None and found["filter"]["status"] == {"$ne": "cancelled"}
-    found.ok(**cursor())
-    return found
 
 
 def seat_read(wire: Wire, count: int = 0, **rules):

@@ -64,6 +64,10 @@ class SqliteStore(Store):
                          (*params, limit or -1, offset))
         return [appointment_of(row) for row in rows]
 
+    def exists(self, which):
+        where, params = where_of(which)
+        return bool(self.rows(f"SELECT 1 FROM appointments WHERE {where} LIMIT 1", params))
+
     def day_counts(self, hospital_id, day):
         return dict(self.rows(
             "SELECT appointment_time, count(*) FROM appointments WHERE hospital_id = ? AND "
