@@ -237,3 +237,27 @@ def untranslated(texts: set[str], table: dict) -> set[str]:
     patterns = [pattern(key) for key in table]
     return {text for text in texts if normalized(text) not in keys
             and not any(p.fullmatch(text) for p in patterns)}
+
+
+# -- the table as a document -----------------------------------------------------------------
+
+MESSAGES_DOC = ROOT / "docs" / "messages.md"
+
+
+def messages_markdown(table: dict[str, dict[str, str]]) -> str:
+    """docs/messages.md: each error and what the pages say for it, in both languages."""
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = ["# What the pages say for each error the API can answer", "",
+             "Written from `app/web/static/js/api-messages.json`, the table the pages read, by "
+             "`.venv/bin/python -m tests.support.error_texts`; "
+             "`tests/unit/test_page_messages.py` fails when the API gains an error missing from "
+             "the table, and when this file is not the table's. `{name}`: a value the server "
+             "fills in.", "", "| The API's error | English | Bangla |", "| --- | --- | --- |"]
+    lines += [f"| {cell(k)} | {cell(v['en'])} | {cell(v['bn'])} |" for k, v in table.items()]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    MESSAGES_DOC.write_text(messages_markdown(page_table()), encoding="utf-8")

@@ -4,7 +4,9 @@
 import re
 
 from tests.support.error_texts import (
+    MESSAGES_DOC,
     every_error_text,
+    messages_markdown,
     normalized,
     page_table,
     raised_texts,
@@ -56,3 +58,8 @@ def test_no_two_entries_read_the_same_text():
 #: Values the page takes from the error answer's other fields (`limit` of the patient cap).
 ANSWER_VALUES = {"limit", "active", "hospital", "hospitals", "current_status", "max_capacity",
                  "retry_after"}
+
+
+def test_the_documented_list_is_the_pages_table():
+    assert MESSAGES_DOC.read_text(encoding="utf-8") == messages_markdown(page_table()), (
+        "docs/messages.md is stale: run .venv/bin/python -m tests.support.error_texts")
