@@ -55,7 +55,7 @@ def book(store: Repository, slot: Slot, appointment: Appointment, token_hash: st
             earlier = uow.live_entry(idempotency.key_hash, since)
             if earlier is not None:
                 return earlier.replaying(idempotency.fingerprint)
-        seated, entry = uow.load_slot(slot.key, seat=True).book(appointment, slot.capacity, by)
+        seated, entry = uow.load_slot(slot.key, seats=1).book(appointment, slot.capacity, by)
         if cap is not None:
             _claim_patient_place(uow, appointment.hospital_id, appointment.patient_phone, cap)
         seated = _after_the_unnumbered(uow, slot.key, seated)
@@ -108,7 +108,7 @@ def reschedule(store: Repository, appointment_id: str, target: Slot, by: Actor |
         if source == target.key:
             return current
         uow.load_slot(source)
-        moved, entry = uow.load_slot(target.key, seat=True).move_in(
+        moved, entry = uow.load_slot(target.key, seats=1).move_in(
             current.in_slot(target), source, target.capacity, by)
         if cap is not None and source.hospital_id != target.hospital_id:
             _claim_patient_place(uow, target.hospital_id, current.patient_phone, cap)
@@ -152,7 +152,8 @@ def assign_serials(store: Repository, key: SlotKey, by: Actor) -> int:
     def work(uow: Store) -> int:
         earlier = _unnumbered(uow, key)
         if earlier:
-            _number(uow, key, earlier, uow.load_slot(key, seat=True).serial)
+            last = uow.load_slot(key, seats=len(earlier)).serial
+            _number(uow, earlier, last - len(earlier) + 1)
             uow.audit(change(by, "serials", key, after={"numbered": len(earlier)}))
         return len(earlier)
 
@@ -167,8 +168,8 @@ def _after_the_unnumbered(uow: Store, key: SlotKey, seated: Appointment) -> Appo
     earlier = _unnumbered(uow, key) if seated.serial == 1 else []
     if not earlier:
         return seated
-    _number(uow, key, earlier, seated.serial)
-    return replace(seated, serial=uow.claim_slot(key, seat=True)[1])
+    _number(uow, earlier, seated.serial)
+    return replace(seated, serial=uow.claim_slot(key, seats=len(earlier))[1])
 
 
 def _unnumbered(uow: Store, key: SlotKey) -> list[Appointment]:
@@ -176,12 +177,10 @@ def _unnumbered(uow: Store, key: SlotKey) -> list[Appointment]:
     return uow.find(replace(Appointments.seated_in(key), unnumbered=True))
 
 
-def _number(uow: Store, key: SlotKey, appointments: list[Appointment], first: int) -> None:
-    """Give `appointments` the serials from `first` on, each further one from the slot's record
-    (so the record's counter stays the last serial given)."""
+def _number(uow: Store, appointments: list[Appointment], first: int) -> None:
+    """Give `appointments` the serials from `first` on (the slot's record gave them out)."""
     for n, appointment in enumerate(appointments):
-        serial = uow.claim_slot(key, seat=True)[1] if n else first
-        uow.number(replace(appointment, serial=serial))
+        uow.number(replace(appointment, serial=first + n))
 
 
 # -- hospital operations (staff) ----------------------------------------------------------------

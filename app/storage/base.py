@@ -58,9 +58,10 @@ class Store(ABC):
     else of that slot."""
 
     @abstractmethod
-    def claim_slot(self, key: SlotKey, seat: bool = False) -> tuple[SlotRules, int]:
-        """Write the slot's record (version + 1, created if missing; with `seat`, its serial
-        counter + 1 in the same write); what it holds, and the counter."""
+    def claim_slot(self, key: SlotKey, seats: int = 0) -> tuple[SlotRules, int]:
+        """Write the slot's record (version + 1, created if missing; its serial counter +
+        `seats`, the serials it gives out, in the same write); what it holds, and the counter
+        (the last serial given)."""
 
     @abstractmethod
     def save_slot(self, slot: SlotAggregate) -> None:
@@ -134,14 +135,14 @@ class Store(ABC):
 
     # -- what the use cases ask, in those terms --------------------------------------------------
 
-    def load_slot(self, key: SlotKey, seat: bool = False) -> SlotAggregate:
+    def load_slot(self, key: SlotKey, seats: int = 0) -> SlotAggregate:
         """The slot as an aggregate, loaded by writing its record first (the write that
-        serializes the slot's writers, and with `seat` gives out its next serial); its count
-        and patients are read when asked."""
-        rules, serials = self.claim_slot(key, seat)
+        serializes the slot's writers, and gives out `seats` serials, the last of which it
+        holds); its count and patients are read when asked."""
+        rules, serials = self.claim_slot(key, seats)
         return SlotAggregate(key, rules, lambda: self.count(Appointments.seated_in(key)),
                              lambda phone: self.exists(Appointments.seated_in(key, phone)),
-                             serials if seat else None)
+                             serials if seats else None)
 
     # Defined by `find`; the engines answer these with one query of their own.
 

@@ -84,7 +84,7 @@ def test_with_the_slot_row_written_first_racers_queue_and_losers_hear_full(defer
 
 def test_control_without_the_slot_row_losers_get_503_instead_of_full(deferred, monkeypatch):
     # No slot write: no capacity override or closure either (none is set here).
-    monkeypatch.setattr(SqliteStore, "claim_slot", lambda uow, key, seat: (SlotRules(), 1))
+    monkeypatch.setattr(SqliteStore, "claim_slot", lambda uow, key, seats: (SlotRules(), 1))
     outcome = race_for_the_last_seat(deferred)
     assert outcome == ["Appointment"] + [StoreUnavailable.__name__] * (RACERS - 1)
     assert deferred.slot_count(LAST_SEAT.key) == 1

@@ -29,8 +29,8 @@ class MemoryRepository(Repository, Store):
                 vars(self).update(saved)
                 raise
 
-    def claim_slot(self, key, seat=False):
-        self.serials[key] = self.serials.get(key, 0) + seat
+    def claim_slot(self, key, seats=0):
+        self.serials[key] = self.serials.get(key, 0) + seats
         return self.slots.setdefault(key, SlotRules()), self.serials[key]
 
     def save_slot(self, slot):

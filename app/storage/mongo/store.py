@@ -28,7 +28,6 @@ from app.storage.mongo.documents import (
 )
 
 SLOT_RULES = {"capacity": 1, "closed": 1}
-SERIAL = {"serials": 1}       # $inc by one, and projected: the serial a seat's write gives out
 LISTED = [("appointment_time", ASCENDING), ("serial", ASCENDING), ("created_at", ASCENDING),
           ("_id", ASCENDING)]
 
@@ -59,17 +58,17 @@ class MongoStore(Store):
         hospital = appointment.hospital_id or ids.get(appointment.hospital, appointment.hospital)
         return SlotKey(hospital, appointment.date, appointment.appointment_time)
 
-    def claim_slot(self, key, seat=False):
+    def claim_slot(self, key, seats=0):
         """The per-slot serialization point: concurrent writers of one slot conflict here. The
-        slot's capacity override and closure, and a seat's serial, come back from the same
-        command."""
+        slot's capacity override and closure, and the serials given out, come back from the
+        same command."""
         name = self._name(key.hospital_id, key.date, key.time)
         document = self._db.slots.find_one_and_update(
             {"_id": slot_document_id(name, key.date, key.time)},
-            {"$inc": {"version": 1, **SERIAL} if seat else {"version": 1},
+            {"$inc": {"version": 1, "serials": seats} if seats else {"version": 1},
              "$setOnInsert": {"hospital": name, "appointment_date": midnight(key.date),
                               "appointment_time": key.time}},
-            projection={**SLOT_RULES, **SERIAL} if seat else SLOT_RULES, upsert=True,
+            projection={**SLOT_RULES, "serials": 1} if seats else SLOT_RULES, upsert=True,
             return_document=ReturnDocument.AFTER, session=self._session)
         return SlotRules(document.get("capacity"), document.get("closed")), document.get(
             "serials", 0)

@@ -21,12 +21,12 @@ class SqliteStore(Store):
     def rows(self, sql: str, params: tuple = ()) -> list[tuple]:
         return self._conn.execute(sql, params).fetchall()
 
-    def claim_slot(self, key, seat=False):
+    def claim_slot(self, key, seats=0):
         [(capacity, closed, serials)] = self.rows(
             "INSERT INTO slots (hospital_id, date, time, version, serials) VALUES (?, ?, ?, 1, ?) "
             "ON CONFLICT (hospital_id, date, time) DO UPDATE SET version = version + 1, "
             "serials = serials + excluded.serials RETURNING capacity, closed, serials",
-            (*slot_params(key), int(seat)))
+            (*slot_params(key), seats))
         return SlotRules(capacity, closed), serials
 
     def save_slot(self, slot):
