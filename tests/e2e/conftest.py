@@ -19,12 +19,14 @@ def server_store(engine, server_dir, request):
 
 
 @pytest.fixture(scope="module")
-def server(server_dir, server_store):
+def server(server_dir, server_store, request):
     """The real app under gunicorn with 3 worker processes on a fresh store.
 
-    Runs on SQLite, or on every engine in a module marked `every_engine`.
+    Runs on SQLite, or on every engine in a module marked `every_engine`; a module's
+    `SERVER_ENV` (e.g. the staff key) joins its environment.
     """
-    running = start_server(server_dir, workers=3, **server_store.env)
+    extra = getattr(request.module, "SERVER_ENV", {})
+    running = start_server(server_dir, workers=3, **server_store.env, **extra)
     yield running
     running.stop()
 

@@ -15,12 +15,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.every_engine]
 COUNTED_SERIAL_APP = "harness.counted_serial_app:create_app()"
 
 
-@pytest.fixture(scope="module")
-def server(server_dir, server_store):
-    """With staff access: a move storm needs a raised capacity."""
-    running = start_server(server_dir, workers=3, ADMIN_API_KEY=ADMIN_KEY, **server_store.env)
-    yield running
-    running.stop()
+#: With staff access: a move storm needs a raised capacity.
+SERVER_ENV = {"ADMIN_API_KEY": ADMIN_KEY}
 
 
 @pytest.fixture(scope="module")
