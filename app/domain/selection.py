@@ -33,6 +33,11 @@ class Appointments:
         return cls(key.hospital_id, key.date, key.time, COUNTED_STATUSES, phone)
 
     @classmethod
+    def seated_on(cls, hospital_id: str, day: date) -> Appointments:
+        """Those holding a seat on a hospital day (what the day's counts count)."""
+        return cls(hospital_id, day, statuses=COUNTED_STATUSES)
+
+    @classmethod
     def awaiting_visit(cls, key: SlotKey) -> Appointments:
         return cls(key.hospital_id, key.date, key.time, AWAITING_VISIT)
 

@@ -26,7 +26,6 @@ from app.domain.model import (
     StoredPhone,
 )
 from app.domain.operations import AuditEntry, Closure, SlotRules
-from app.domain.policy import COUNTED_STATUSES
 from app.domain.selection import Appointments
 from app.domain.slot import SlotAggregate
 
@@ -154,7 +153,7 @@ class Store(ABC):
 
     def day_counts(self, hospital_id: str, day: date) -> dict[str, int]:
         """Seat-holding appointments per slot time of one hospital day (times with none absent)."""
-        seated = self.find(Appointments(hospital_id, day, statuses=COUNTED_STATUSES))
+        seated = self.find(Appointments.seated_on(hospital_id, day))
         return dict(Counter(a.appointment_time for a in seated))
 
     def slot_key_of(self, appointment: Appointment) -> SlotKey:

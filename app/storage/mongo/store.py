@@ -10,7 +10,6 @@ from app.domain.operations import SlotRules
 from app.domain.selection import Appointments
 from app.storage.base import Store
 from app.storage.mongo.documents import (
-    COUNTED,
     appointment_document,
     as_utc,
     audit_document,
@@ -117,8 +116,7 @@ class MongoStore(Store):
                                               session=self._session) is not None
 
     def day_counts(self, hospital_id, day):
-        pipeline = [{"$match": {"hospital": self._names[hospital_id],
-                                "appointment_date": midnight(day), "status": COUNTED}},
+        pipeline = [{"$match": self._filter(Appointments.seated_on(hospital_id, day))},
                     {"$group": {"_id": "$appointment_time", "n": {"$sum": 1}}}]
         found = self._db.appointments.aggregate(pipeline, session=self._session)
         return {row["_id"]: row["n"] for row in found}

@@ -69,10 +69,9 @@ class SqliteStore(Store):
         return bool(self.rows(f"SELECT 1 FROM appointments WHERE {where} LIMIT 1", params))
 
     def day_counts(self, hospital_id, day):
-        return dict(self.rows(
-            "SELECT appointment_time, count(*) FROM appointments WHERE hospital_id = ? AND "
-            f"appointment_date = ? AND {COUNTED} GROUP BY appointment_time",
-            (hospital_id, day.isoformat())))
+        where, params = where_of(Appointments.seated_on(hospital_id, day))
+        return dict(self.rows(f"SELECT appointment_time, count(*) FROM appointments WHERE {where} "
+                              "GROUP BY appointment_time", params))
 
     def stored(self, appointment_id):
         rows = self.rows(f"SELECT {COLUMNS}, token_hash FROM appointments WHERE id = ?",
